@@ -1,0 +1,5 @@
+"""``python -m backprop_tutor``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,186 @@
+"""Graph + scenario → numeric trace: vectorised forward and backward passes, no sympy in the loop.
+
+The local derivatives are the ones the derivation shows, compiled once per activation and loss
+kind (numeric.py); the loop only multiplies arrays along the same chain: δ = ∂E/∂a ⊙ f′(z),
+∂E/∂a(below) = δ·W, ∂E/∂W = δᵀ·a(below) / m.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .graph import Graph
+from .initial import initial_parameters
+from .numeric import activation_functions, loss_functions
+from .scenario.schema import Scenario
+from .trace import IterationRecord, LayerRecord, Parameters, Trace
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to run and what to keep."""
+
+    epochs: int | None = None  # overrides the scenario's
+    detail: int = 1  # iterations kept in full, from the first (the last is always kept)
+
+
+def batches(scenario: Scenario) -> list[np.ndarray]:
+    """The 0-based sample indices of each update of one epoch."""
+    m = len(scenario.data)
+    if scenario.mode == "stochastic":
+        size = 1
+    elif scenario.mode == "minibatch":
+        size = scenario.batch_size or m
+    else:
+        size = m
+    return [np.arange(start, min(start + size, m)) for start in range(0, m, size)]
+
+
+class Network:
+    """The numeric side of a graph: compiled local derivatives and the passes that use them."""
+
+    def __init__(self, graph: Graph, scenario: Scenario) -> None:
+        self.activations = [activation_functions(layer[0].activation) for layer in graph.layers]
+        self.loss, self.loss_derivative = loss_functions(graph.loss)
+        self.scale = float(graph.loss.scale(len(graph.outputs)))
+        self.l2 = scenario.l2
+        self.rate = scenario.learning_rate
+        frozen = set(scenario.frozen)
+        self.trainable_w = tuple(
+            np.array([[w.name not in frozen for w in u.weights] for u in layer])
+            for layer in graph.layers
+        )
+        self.trainable_b = tuple(
+            np.array([u.bias.name not in frozen for u in layer]) for layer in graph.layers
+        )
+
+    def forward(self, params: Parameters, x: np.ndarray) -> tuple[list, list]:
+        """z and a of every layer, [sample, unit]."""
+        zs, acts = [], []
+        a = x
+        for (f, _), w, b in zip(self.activations, params.weights, params.biases):
+            z = a @ w.T + b
+            a = f(z)
+            zs.append(z)
+            acts.append(a)
+        return zs, acts
+
+    def sample_losses(self, output: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """E_s of every sample."""
+        return self.scale * self.loss(output, targets).sum(axis=1)
+
+    def total_loss(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> float:
+        """E over the given samples."""
+        _, acts = self.forward(params, x)
+        return float(self.sample_losses(acts[-1], t).mean())
+
+    def step(self, params: Parameters, x: np.ndarray, t: np.ndarray
+             ) -> tuple[list[LayerRecord], np.ndarray, Parameters]:
+        """One update on a batch: the records of every layer, E_s, and the new parameters."""
+        zs, acts = self.forward(params, x)
+        m = x.shape[0]
+        losses = self.sample_losses(acts[-1], t)
+        dE_da = self.scale * self.loss_derivative(acts[-1], t)
+        records: list[LayerRecord] = []
+        new_w, new_b = [], []
+        for l in reversed(range(len(zs))):
+            w, b = params.weights[l], params.biases[l]
+            below = acts[l - 1] if l > 0 else x
+            da_dz = self.activations[l][1](zs[l], acts[l])
+            delta = dE_da * da_dz
+            l2_term = self.l2 * w
+            grad_w = delta.T @ below / m + l2_term
+            grad_b = delta.mean(axis=0)
+            w_after = np.where(self.trainable_w[l], w - self.rate * grad_w, w)
+            b_after = np.where(self.trainable_b[l], b - self.rate * grad_b, b)
+            records.append(LayerRecord(zs[l], acts[l], da_dz, dE_da, delta, w, b, grad_w,
+                                       grad_b, l2_term, w_after, b_after))
+            new_w.append(w_after)
+            new_b.append(b_after)
+            dE_da = delta @ w  # ∂E_s/∂a of the layer below, through every unit of this one
+        records.reverse()
+        new_params = Parameters(tuple(reversed(new_w)), tuple(reversed(new_b)))
+        return records, losses, new_params
+
+
+def _finite(params: Parameters) -> bool:
+    return all(np.isfinite(w).all() for w in params.weights) and all(
+        np.isfinite(b).all() for b in params.biases
+    )
+
+
+def data_arrays(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs [sample, input] and targets [sample, output] of the scenario's data."""
+    x = np.array([s.inputs for s in scenario.data], dtype=float)
+    t = np.array([s.targets for s in scenario.data], dtype=float)
+    return x, t
+
+
+def iterate(graph: Graph, scenario: Scenario, options: RunOptions = RunOptions()) -> Trace:
+    """Train as the scenario says and return the trace."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        return _train(graph, scenario, options)
+
+
+def _train(graph: Graph, scenario: Scenario, options: RunOptions) -> Trace:
+    net = Network(graph, scenario)
+    x, t = data_arrays(scenario)
+    epochs = options.epochs or scenario.epochs
+    plan = batches(scenario)
+    initial = params = initial_parameters(scenario)
+    kept: list[IterationRecord] = []
+    last: IterationRecord | None = None
+    history: list[float] = []
+    count = 0
+    stop = "epochs"
+    epoch_loss = net.total_loss(params, x, t)
+    epochs_run = 0
+    for epoch in range(1, epochs + 1):
+        if epoch > 1 and scenario.tolerance is not None and epoch_loss < scenario.tolerance:
+            stop = "tolerance"
+            break
+        history.append(epoch_loss)
+        for record in _epoch(net, params, x, t, plan, epoch, count):
+            count += 1
+            last = record
+            if count <= options.detail:
+                kept.append(record)
+            params = Parameters(
+                tuple(layer.weights_after for layer in record.layers),
+                tuple(layer.biases_after for layer in record.layers),
+            )
+            if not (_finite(params) and np.isfinite(record.loss)):
+                stop = "diverged"
+                break
+        epochs_run = epoch
+        if stop == "diverged":
+            break
+        epoch_loss = net.total_loss(params, x, t)
+    if last is not None and (not kept or kept[-1] is not last):
+        kept.append(last)
+    final_loss = epoch_loss if stop != "diverged" else net.total_loss(params, x, t)
+    if stop == "epochs" and scenario.tolerance is not None and final_loss < scenario.tolerance:
+        stop = "tolerance"
+    if stop != "diverged" and not np.isfinite(final_loss):
+        stop = "diverged"
+    return Trace(initial, tuple(kept), count, tuple(history), params, final_loss,
+                 epochs_run, stop)
+
+
+def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,
+           plan: list[np.ndarray], epoch: int, done: int) -> Iterator[IterationRecord]:
+    for n, index in enumerate(plan, start=done + 1):
+        layers, losses, params = net.step(params, x[index], t[index])
+        yield IterationRecord(
+            iteration=n,
+            epoch=epoch,
+            samples=tuple(int(i) + 1 for i in index),
+            inputs=x[index],
+            targets=t[index],
+            layers=tuple(layers),
+            sample_losses=losses,
+            loss=float(losses.mean()),
+        )

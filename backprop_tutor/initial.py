@@ -1,0 +1,43 @@
+"""The initial parameters of a scenario: as written in the file, or drawn from its ``init:``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario.schema import Init, Scenario
+from .trace import Parameters
+
+
+def _draw(rng: np.random.Generator, init: Init, shape: tuple[int, ...], fan_in: int,
+          fan_out: int) -> np.ndarray:
+    if init.method == "xavier":
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        values = rng.uniform(-bound, bound, shape)
+    elif init.method == "he":
+        values = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
+    else:
+        values = rng.uniform(init.low, init.high, shape)
+    # rounded so that a student can copy them by hand
+    return np.round(values, 4)
+
+
+def initial_parameters(scenario: Scenario) -> Parameters:
+    """Weights and biases before training; missing ones drawn with the scenario's seed."""
+    init = scenario.init or Init()
+    rng = np.random.default_rng(init.seed)
+    weights, biases = [], []
+    fan_in = scenario.input_count
+    for layer in scenario.layers:
+        shape = (layer.units, fan_in)
+        if layer.weights is not None:
+            weights.append(np.array(layer.weights, dtype=float))
+        else:
+            weights.append(_draw(rng, init, shape, fan_in, layer.units))
+        if layer.biases is not None:
+            biases.append(np.array(layer.biases, dtype=float))
+        elif init.method == "uniform":
+            biases.append(_draw(rng, init, (layer.units,), fan_in, layer.units))
+        else:
+            biases.append(np.zeros(layer.units))
+        fan_in = layer.units
+    return Parameters(tuple(weights), tuple(biases))

@@ -1,0 +1,111 @@
+"""Activation functions: each is a sympy expression in z; its derivative comes from sympy.
+
+Every activation also names the form in which textbooks teach its derivative (for the sigmoid,
+a(1 - a) rather than exp(-z)/(1 + exp(-z))^2). That form is only accepted after sympy has
+derived the derivative itself and the two have been checked to agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+
+from .checks import default_points, same_function
+
+Z = sp.Symbol("z", real=True)
+A = sp.Symbol("a", real=True)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One elementwise activation a = f(z)."""
+
+    name: str
+    display: str
+    build: Callable[[sp.Symbol], sp.Expr] = field(repr=False, compare=False)
+    textbook: Callable[[sp.Symbol, sp.Symbol], sp.Expr] | None = field(
+        default=None, repr=False, compare=False
+    )
+    parameters: tuple[tuple[str, float], ...] = ()
+
+    @cached_property
+    def expression(self) -> sp.Expr:
+        """f(z) in the generic symbol z."""
+        return self.build(Z)
+
+    @cached_property
+    def derivative(self) -> sp.Expr:
+        """df/dz as taught, in the generic symbols z and a; derived and checked by sympy."""
+        derived = sp.diff(self.expression, Z)
+        if self.textbook is None:
+            return _simplest(derived)
+        taught = self.textbook(Z, A)
+        if not same_function(derived, taught.subs(A, self.expression), {Z: default_points(Z)}):
+            raise AssertionError(f"textbook derivative of {self.name} disagrees with sympy")
+        return taught
+
+    def derivative_in(self, z: sp.Symbol, a: sp.Symbol) -> sp.Expr:
+        """df/dz as taught, in a unit's own symbols (built afresh to keep its written form)."""
+        checked = self.derivative
+        if self.textbook is None:
+            return checked.xreplace({Z: z, A: a})
+        return self.textbook(z, a)
+
+
+def _simplest(expr: sp.Expr) -> sp.Expr:
+    simpler = sp.simplify(expr)
+    return simpler if sp.count_ops(simpler) <= sp.count_ops(expr) else expr
+
+
+def _sigmoid(z: sp.Symbol) -> sp.Expr:
+    return 1 / (1 + sp.exp(-z))
+
+
+def _relu_step(z: sp.Symbol, below: sp.Expr) -> sp.Expr:
+    # 0 at z = 0, as PyTorch does
+    return sp.Piecewise((1, z > 0), (below, True))
+
+
+SIGMOID = Activation(
+    "sigmoid", "σ", _sigmoid, lambda z, a: a * (1 - a)
+)
+LINEAR = Activation("linear", "", lambda z: z, lambda z, a: sp.Integer(1))
+TANH = Activation("tanh", "tanh", sp.tanh, lambda z, a: 1 - a**2)
+RELU = Activation(
+    "relu", "relu", lambda z: sp.Max(0, z), lambda z, a: _relu_step(z, sp.Integer(0))
+)
+SOFTPLUS = Activation(
+    "softplus", "softplus", lambda z: sp.log(1 + sp.exp(z)), lambda z, a: _sigmoid(z)
+)
+
+
+def leaky_relu(alpha: float) -> Activation:
+    """Leaky ReLU with slope ``alpha`` below zero."""
+    slope = sp.Float(alpha)
+    return Activation(
+        "leaky_relu",
+        "leaky_relu",
+        lambda z: sp.Piecewise((z, z > 0), (slope * z, True)),
+        lambda z, a: _relu_step(z, slope),
+        parameters=(("alpha", alpha),),
+    )
+
+
+BUILTIN: dict[str, Activation] = {
+    act.name: act for act in (SIGMOID, LINEAR, TANH, RELU, SOFTPLUS)
+}
+ALIASES = {"identity": "linear", "logistic": "sigmoid"}
+
+
+def activation_named(name: str, **options: float) -> Activation:
+    """The activation called ``name`` (aliases allowed)."""
+    name = ALIASES.get(name, name)
+    if name == "leaky_relu":
+        return leaky_relu(options.get("alpha", 0.01))
+    return BUILTIN[name]
+
+
+NAMES = (*BUILTIN, "leaky_relu", *ALIASES)

@@ -1,0 +1,105 @@
+"""The names of every scalar of a network: what users type after --explain and graders use.
+
+A chain (one input, one unit per layer) is named as seed 000 does: w1 b1 z1 a1, w2 b2 z2 a2.
+Anything else is indexed as seed 002 does: w{layer}{unit}{input}, b{layer}{unit}, with the
+indices joined by underscores once a layer width, the input count or the depth exceeds 9.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class LayerNames:
+    """The names of one layer's scalars."""
+
+    weights: tuple[tuple[str, ...], ...]  # [unit][input]
+    biases: tuple[str, ...]
+    net: tuple[str, ...]
+    activations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NetworkNames:
+    """The names of every scalar of a scenario's network."""
+
+    inputs: tuple[str, ...]
+    targets: tuple[str, ...]
+    loss: str
+    layers: tuple[LayerNames, ...]
+
+    def parameters(self) -> tuple[str, ...]:
+        """Every parameter name, layer by layer, each unit's weights then its bias."""
+        out: list[str] = []
+        for layer in self.layers:
+            for unit, bias in zip(layer.weights, layer.biases):
+                out.extend(unit)
+                out.append(bias)
+        return tuple(out)
+
+
+def _indexer(widths: list[int], depth: int):
+    wide = depth > 9 or any(w > 9 for w in widths)
+    sep = "_" if wide else ""
+
+    def index(*parts: int) -> str:
+        return sep.join(str(p) for p in parts)
+
+    return index
+
+
+def network_names(scenario: Scenario) -> NetworkNames:
+    """Name every scalar of the scenario's network (layer ``names:`` overrides win)."""
+    sym = scenario.symbols
+    n_in = scenario.input_count
+    widths = [layer.units for layer in scenario.layers]
+    depth = len(widths)
+    chain = n_in == 1 and all(w == 1 for w in widths)
+    index = _indexer([n_in, *widths], depth)
+
+    if isinstance(scenario.inputs, list):
+        inputs = tuple(scenario.inputs)
+    else:
+        inputs = tuple(f"{sym.input}{index(i)}" for i in range(1, n_in + 1))
+    outputs = widths[-1]
+    targets = (sym.target,) if outputs == 1 else tuple(
+        f"{sym.target}{index(k)}" for k in range(1, outputs + 1)
+    )
+
+    layers = []
+    fan_in = n_in
+    for l, layer in enumerate(scenario.layers, start=1):
+        def unit_name(letter: str, j: int, l: int = l) -> str:
+            return f"{letter}{l}" if chain else f"{letter}{index(l, j)}"
+
+        units = range(1, layer.units + 1)
+        weights = tuple(
+            tuple(
+                f"{sym.weight}{l}" if chain else f"{sym.weight}{index(l, j, i)}"
+                for i in range(1, fan_in + 1)
+            )
+            for j in units
+        )
+        default = LayerNames(
+            weights=weights,
+            biases=tuple(unit_name(sym.bias, j) for j in units),
+            net=tuple(unit_name(sym.net, j) for j in units),
+            activations=tuple(unit_name(sym.activation, j) for j in units),
+        )
+        layers.append(_override(default, layer.names))
+        fan_in = layer.units
+    return NetworkNames(inputs=inputs, targets=targets, loss=sym.loss, layers=tuple(layers))
+
+
+def _override(default: LayerNames, names) -> LayerNames:
+    if names is None:
+        return default
+    return LayerNames(
+        weights=tuple(tuple(r) for r in names.weights) if names.weights else default.weights,
+        biases=tuple(names.biases) if names.biases else default.biases,
+        net=tuple(names.net) if names.net else default.net,
+        activations=tuple(names.activations) if names.activations else default.activations,
+    )

@@ -1,0 +1,44 @@
+"""Derived sympy expressions → vectorised NumPy functions, compiled once per kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from .maths.activations import A as ACT_A
+from .maths.activations import Z as ACT_Z
+from .maths.activations import Activation
+from .maths.losses import A as LOSS_A
+from .maths.losses import T as LOSS_T
+from .maths.losses import Loss
+
+Array = np.ndarray
+_MODULES = [{"Max": np.maximum, "Min": np.minimum}, "numpy"]
+
+
+def _vectorise(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Callable[..., Array]:
+    fn = sp.lambdify(args, expr, modules=_MODULES)
+
+    def call(*values: Array) -> Array:
+        # a constant derivative (the linear unit's 1) comes back as a scalar
+        out = np.asarray(fn(*values), dtype=float)
+        return out if out.shape == values[0].shape else np.broadcast_to(out, values[0].shape).copy()
+
+    return call
+
+
+@lru_cache(maxsize=None)
+def activation_functions(activation: Activation) -> tuple[Callable, Callable]:
+    """(f(z), f′(z, a)) of an activation, as NumPy functions."""
+    f = _vectorise(activation.expression, (ACT_Z,))
+    df = _vectorise(activation.derivative, (ACT_Z, ACT_A))
+    return f, df
+
+
+@lru_cache(maxsize=None)
+def loss_functions(loss: Loss) -> tuple[Callable, Callable]:
+    """(l(a, T), ∂l/∂a(a, T)) of a loss's per-output term, as NumPy functions."""
+    return _vectorise(loss.term, (LOSS_A, LOSS_T)), _vectorise(loss.derivative, (LOSS_A, LOSS_T))

@@ -1,0 +1,77 @@
+"""The full derivative chain of one parameter: ∂-notation, each factor, the product, the update."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..api import Run
+from ..trace import IterationRecord
+from .numbers import number
+from .printing import formula_text, numbers_text, symbol_text
+
+
+def explain_view(run: Run, record: IterationRecord, parameter: str,
+                 precision: int = 4) -> RenderableType:
+    """Why ∂E/∂p has the value it has, step by step."""
+    lines = run.lines(record, only=parameter)
+    gradient = next(line for line in lines if line.section == "gradients")
+    update = next(line for line in lines if line.section == "updates")
+    factors = [line for line in lines if line.section == "factors"]
+    chain = run.derivation.chain(parameter)
+    single = len(record.samples) == 1
+    grad_name = symbol_text(gradient.address)
+
+    parts: list[RenderableType] = [
+        Text(f"{grad_name}: iteration {record.iteration}", style="bold reverse"),
+        Text(f"{grad_name} = {formula_text(gradient.formula)}", style="bold"),
+    ]
+    if chain.expanded and chain.path_count > 1:
+        parts.append(Text(f"a sum over the {chain.path_count} paths from "
+                          f"{run.graph.loss_symbol.name} to {parameter}"))
+    elif not chain.expanded:
+        parts.append(Text(
+            f"{chain.path_count} paths lead from {run.graph.loss_symbol.name} to {parameter}; "
+            "they are summed by the backpropagated error δ = ∂E/∂z: at the output "
+            "δ = ∂E/∂a·f′(z), below it δ_j = f′(z_j)·Σ_k w_kj·δ_k"))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("factor", style="cyan", no_wrap=True)
+    table.add_column("derivative", overflow="fold")
+    if single:
+        table.add_column("numbers", overflow="fold")
+        table.add_column("value", justify="right", style="bold", no_wrap=True)
+    else:
+        for s in record.samples[:6]:
+            table.add_column(f"sample {s}", justify="right", no_wrap=True)
+    for line in factors:
+        row = [symbol_text(line.address), formula_text(line.formula)]
+        if single:
+            row += [numbers_text(line.formula, line.substitutions[0], precision),
+                    number(line.result, precision)]
+        else:
+            row += [number(v, precision) for v in line.values[:6]]
+        table.add_row(*row)
+    parts.append(table)
+    if single:
+        product = numbers_text(gradient.formula, gradient.substitutions[0], precision)
+        parts.append(Text(f"{grad_name} = {product} = {number(gradient.values[0], precision)}"))
+    else:
+        for s, subs, v in zip(record.samples, gradient.substitutions, gradient.values):
+            product = numbers_text(gradient.formula, subs, precision)
+            parts.append(Text(f"sample {s}: {product} = {number(v, precision)}"))
+        values = " + ".join(number(v, precision) for v in gradient.values)
+        mean = "(" + values + f") / {len(gradient.values)}"
+        parts.append(Text(f"{grad_name} = mean over the samples = {mean}"))
+    if gradient.l2_term:
+        parts.append(Text(f"+ L2 term λ·{parameter} = {number(gradient.l2_term, precision)}"))
+    parts.append(Text(f"{grad_name} = {number(gradient.result, precision)}", style="bold"))
+    if update.frozen:
+        parts.append(Text(f"{parameter} is frozen: it stays {number(update.result, precision)}"))
+    else:
+        rule = formula_text(update.formula)
+        nums = numbers_text(update.formula, update.substitutions[0], precision)
+        parts.append(Text(f"update: {parameter} ← {rule} = {nums} = "
+                          f"{number(update.result, precision)}", style="bold"))
+    return Group(*parts)

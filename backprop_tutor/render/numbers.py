@@ -1,0 +1,22 @@
+"""How numbers are written: significant digits, a true minus sign, no NaN tokens."""
+
+from __future__ import annotations
+
+import math
+
+
+def number(value: float, precision: int = 4, *, unicode: bool = True) -> str:
+    """``value`` to ``precision`` significant digits, trailing zeros dropped."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        text = "∞" if unicode else "inf"
+        return ("−" if value < 0 else "") + text if unicode else ("-" if value < 0 else "") + text
+    if value == int(value) and abs(value) < 1e15:
+        text = str(int(value))
+    else:
+        text = f"{value:.{precision}g}"
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", "−") if unicode else text

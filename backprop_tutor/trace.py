@@ -1,0 +1,67 @@
+"""The numeric trace of a run: plain data, no maths and no display.
+
+Arrays are indexed [sample, unit] (or [unit, input] for weights); samples are those of the
+iteration's batch, in file order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """Everything one iteration computed for one layer."""
+
+    z: Array  # [sample, unit]
+    a: Array  # [sample, unit]
+    da_dz: Array  # [sample, unit]  f′(z)
+    dE_da: Array  # [sample, unit]  ∂E_s/∂a (per sample, before the mean over the batch)
+    dE_dz: Array  # [sample, unit]  δ
+    weights: Array  # [unit, input]  before the update
+    biases: Array  # [unit]
+    grad_weights: Array  # [unit, input]  mean over the batch, plus the L2 term
+    grad_biases: Array  # [unit]
+    l2_weights: Array  # [unit, input]  the L2 term λ·w of the gradient (zeros without l2)
+    weights_after: Array
+    biases_after: Array
+
+
+@dataclass(frozen=True)
+class IterationRecord:
+    """One update: forward pass, loss, backward pass and new parameters."""
+
+    iteration: int  # 1-based
+    epoch: int  # 1-based
+    samples: tuple[int, ...]  # 1-based indices into the scenario's data
+    inputs: Array  # [sample, input]
+    targets: Array  # [sample, output]
+    layers: tuple[LayerRecord, ...]
+    sample_losses: Array  # [sample]
+    loss: float  # mean of sample_losses: the batch's loss before the update
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The weights and biases of every layer."""
+
+    weights: tuple[Array, ...]
+    biases: tuple[Array, ...]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A whole run: the iterations kept in full, the loss of every epoch, the outcome."""
+
+    initial: Parameters
+    iterations: tuple[IterationRecord, ...]
+    iteration_count: int
+    history: tuple[float, ...]  # loss over all samples before each epoch's updates
+    final: Parameters
+    final_loss: float  # over all samples, after the last update
+    epochs_run: int
+    stop_reason: str  # epochs | tolerance | diverged
