@@ -40,8 +40,8 @@ IMPORT_SYMPY = [sys.executable, "-c", "import sympy"]
 TARGETS = {
     "help": 0.6,
     "two_neuron": 2.0,
-    "wide_4_16_16_3": None,
-    "wide_8_64_64_10": None,
+    "wide_4_16_16_3": 3.0,
+    "wide_8_64_64_10": 2.0,
 }
 SETUP_CASES = ["setup_1e2", "setup_1e3", "setup_1e4"]
 ALL_CASES = [*TARGETS, *SETUP_CASES]

@@ -16,7 +16,7 @@ from .boundary import error_boundary
 def _check_parameter(name: str, parameters: list[str]) -> None:
     if name in parameters:
         return
-    close = difflib.get_close_matches(name, parameters, n=1)
+    close = difflib.get_close_matches(name, parameters, n=1, cutoff=0.5)
     hint = f"did you mean {close[0]}? " if close else ""
     raise InputError(f"no parameter is called '{name}'; {hint}valid names: "
                      + ", ".join(parameters), field="--explain")

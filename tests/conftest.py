@@ -1,0 +1,16 @@
+"""Shared fixtures: paths of the shipped scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture
+def scenarios_dir() -> Path:
+    """The folder of shipped scenarios."""
+    return SCENARIOS
