@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from .derivation import Derivation
 from .engine import RunOptions, iterate
 from .graph import Graph, build_graph
+from .limits import check_run
 from .scenario import Scenario, load_scenario
 from .trace import IterationRecord, Trace
 from .values import iteration_values, parameter_values
@@ -22,8 +24,10 @@ from .worked import Line, worked_lines
 
 
 def load(path: str | os.PathLike[str]) -> Scenario:
-    """Read and validate a scenario file."""
-    return load_scenario(path)
+    """Read and validate a scenario file, or a shipped example by name (``two_neuron``)."""
+    from .examples import resolve
+
+    return load_scenario(resolve(path))
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,24 @@ class Run:
         """The values map of an iteration: address → number."""
         return iteration_values(self.graph, self.record(iteration))
 
+    def explain(self, parameter: str, iteration: int = 1) -> Explanation:
+        """The full derivative chain of one parameter (displays as rich output in Jupyter)."""
+        if parameter not in self.graph.parameter_index:
+            raise KeyError(f"no parameter is called '{parameter}'; valid names: "
+                           + ", ".join(p.name for p in self.graph.parameters))
+        return Explanation(self, parameter, self.record(iteration))
+
+    def __rich__(self):
+        """The terminal view of the run (rich renders it; the core never imports rich)."""
+        from .render.terminal import run_view
+
+        return run_view(self)
+
+    def _repr_html_(self) -> str:
+        from .render.console import html_of
+
+        return html_of(self.__rich__())
+
     @cached_property
     def final_parameters(self) -> dict[str, float]:
         """Parameter name → value after the last update."""
@@ -68,8 +90,37 @@ class Run:
         return parameter_values(self.graph, self.trace.initial.weights, self.trace.initial.biases)
 
 
-def run(scenario: Scenario, *, epochs: int | None = None, detail: int = 1) -> Run:
-    """Train a scenario, keeping the first ``detail`` iterations (and the last) in full."""
+@dataclass(frozen=True)
+class Explanation:
+    """Why ∂E/∂p has its value in one iteration: shown by rich and by Jupyter."""
+
+    run: Run
+    parameter: str
+    record: IterationRecord
+
+    def lines(self) -> list[Line]:
+        """The worked lines of this parameter: factors, gradient, update."""
+        return self.run.lines(self.record, only=self.parameter)
+
+    def __rich__(self):
+        """The --explain view."""
+        from .render.explain import explain_view
+
+        return explain_view(self.run, self.record, self.parameter)
+
+    def _repr_html_(self) -> str:
+        from .render.console import html_of
+
+        return html_of(self.__rich__())
+
+
+def run(scenario: Scenario, *, epochs: int | None = None, detail: int = 1,
+        progress: Callable[[int, int, float], None] | None = None) -> Run:
+    """Train a scenario, keeping the first ``detail`` iterations (and the last) in full.
+
+    ``progress``, if given, is called after every epoch with (epoch, epochs, loss).
+    """
+    check_run(scenario, epochs)
     graph = build_graph(scenario)
-    trace = iterate(graph, scenario, RunOptions(epochs=epochs, detail=detail))
+    trace = iterate(graph, scenario, RunOptions(epochs=epochs, detail=detail, progress=progress))
     return Run(scenario, graph, Derivation(graph), trace)

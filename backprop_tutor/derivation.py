@@ -6,7 +6,6 @@ along the path. Nothing here is numeric; the engine evaluates and the renderers 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -15,7 +14,7 @@ import sympy as sp
 
 from .graph import Graph, Unit
 
-Role = Literal["loss", "activation", "net", "weight", "bias", "delta"]
+Role = Literal["loss", "activation", "softmax", "net", "weight", "bias", "delta"]
 
 # Up to this many paths a chain is shown expanded as a sum of products; beyond it, as the
 # backpropagated error δ = ∂E/∂z of the parameter's unit times ∂z/∂p.
@@ -26,8 +25,9 @@ EXPAND_LIMIT = 8
 class Factor:
     """One local derivative ∂of/∂wrt, in textbook form.
 
-    ``role`` and ``where`` (1-based layer, unit, and input or lower unit) say which scalar of a
-    numeric record holds its value.
+    ``role`` and ``where`` (1-based layer, unit, and input or lower unit; for softmax, layer,
+    output unit i and net unit j of ∂a_i/∂z_j) say which scalar of a numeric record holds its
+    value.
     """
 
     of: sp.Symbol
@@ -35,6 +35,7 @@ class Factor:
     expression: sp.Expr
     role: Role
     where: tuple[int, ...]
+    note: str = ""  # why the factor has the form it has, when that is not the textbook default
 
     @property
     def address(self) -> str:
@@ -57,11 +58,11 @@ class Chain:
         return f"d{self.derivation.graph.loss_symbol.name}/d{self.parameter.name}"
 
     def paths(self) -> Iterator[tuple[Factor, ...]]:
-        """Each path as its factors, from ∂E/∂a of an output down to ∂z/∂p."""
+        """Each path as its factors, from the loss down to ∂z/∂p."""
         d = self.derivation
-        local = (d.activation_factor(self.unit), d.parameter_factor(self.unit, self.parameter))
-        for upper in d.upward_paths(self.unit):
-            yield (*upper, *local)
+        local = d.parameter_factor(self.unit, self.parameter)
+        for upper in d.paths_to_net(self.unit):
+            yield (*upper, local)
 
     @property
     def expanded(self) -> bool:
@@ -82,6 +83,10 @@ class Chain:
         return tuple(seen.values())
 
 
+SIMPLIFIED_NOTE = (
+    "softmax with cross-entropy: the sum over the outputs Σ_i ∂E/∂a_i·∂a_i/∂z_j simplifies "
+    "to a_j − T_j, because the targets of a sample sum to 1; the tool shows this one factor")
+
 # ∂z/∂w, ∂z/∂a and ∂z/∂b are derived once, on a generic net input z = w·x + b + (other terms),
 # and instantiated for each unit: the work does not grow with the width of a layer.
 _W, _X, _B, _REST = sp.symbols("w x b rest", real=True)
@@ -89,6 +94,14 @@ _NET = _W * _X + _B + _REST
 NET_BY_WEIGHT = sp.diff(_NET, _W)
 NET_BY_INPUT = sp.diff(_NET, _X)
 NET_BY_BIAS = sp.diff(_NET, _B)
+
+
+def _position(items: tuple[sp.Symbol, ...], item: sp.Symbol) -> int:
+    # identity first: sympy's == is slow, and a wide layer looks up every one of its weights
+    for i, candidate in enumerate(items):
+        if candidate is item:
+            return i
+    return items.index(item)
 
 
 class Derivation:
@@ -111,7 +124,7 @@ class Derivation:
 
     def net_factor(self, upper: Unit, lower: Unit) -> Factor:
         """∂z/∂a from a unit to one of the units feeding it: the weight between them."""
-        i = upper.inputs.index(lower.out)
+        i = _position(upper.inputs, lower.out)
         expr = NET_BY_INPUT.xreplace({_W: upper.weights[i], _X: lower.out})
         return Factor(upper.net, lower.out, expr, "net", (upper.layer, upper.index, lower.index))
 
@@ -119,9 +132,35 @@ class Derivation:
         """∂z/∂p for one of the unit's own parameters: its input, or 1 for the bias."""
         if parameter == unit.bias:
             return Factor(unit.net, parameter, NET_BY_BIAS, "bias", (unit.layer, unit.index))
-        i = unit.weights.index(parameter)
+        i = _position(unit.weights, parameter)
         expr = NET_BY_WEIGHT.xreplace({_W: parameter, _X: unit.inputs[i]})
         return Factor(unit.net, parameter, expr, "weight", (unit.layer, unit.index, i + 1))
+
+    def softmax_factor(self, of: Unit, wrt: Unit) -> Factor:
+        """∂a_i/∂z_j between two units of one softmax layer."""
+        return Factor(of.out, wrt.net, of.derivative_by(wrt), "softmax",
+                      (of.layer, of.index, wrt.index))
+
+    def simplified_output_factor(self, unit: Unit) -> Factor:
+        """∂E/∂z = a − T of a softmax output under cross-entropy, one factor for the sum."""
+        expr = self.graph.output_delta(unit.index - 1)
+        return Factor(self.graph.loss_symbol, unit.net, expr, "delta", (unit.layer, unit.index),
+                      note=SIMPLIFIED_NOTE)
+
+    def is_simplified(self, unit: Unit) -> bool:
+        """Whether ∂E/∂z of this unit is shown as the single simplified factor a − T."""
+        return unit.layer == len(self.graph.layers) and self.graph.softmax_cross_entropy
+
+    def activation_step(self, unit: Unit) -> tuple[tuple[Unit, Factor], ...]:
+        """The factors from the layer's activations to ``unit``'s z: (unit of the a, factor).
+
+        One factor ∂a/∂z for an elementwise activation; ∂a_i/∂z_j from every unit i of the layer
+        for softmax, whose outputs all depend on z_j.
+        """
+        if unit.activation.coupled:
+            layer = self.graph.layers[unit.layer - 1]
+            return tuple((peer, self.softmax_factor(peer, unit)) for peer in layer)
+        return ((unit, self.activation_factor(unit)),)
 
     def upward_paths(self, unit: Unit) -> Iterator[tuple[Factor, ...]]:
         """Every path of factors from the loss down to ∂E/∂a of ``unit`` (exclusive)."""
@@ -130,13 +169,32 @@ class Derivation:
             yield (self.loss_factor(unit.index),)
             return
         for upper in layers[unit.layer]:
-            step = (self.activation_factor(upper), self.net_factor(upper, unit))
-            for above in self.upward_paths(upper):
-                yield (*above, *step)
+            step = self.net_factor(upper, unit)
+            for above in self.paths_to_net(upper):
+                yield (*above, step)
+
+    def paths_to_net(self, unit: Unit) -> Iterator[tuple[Factor, ...]]:
+        """Every path of factors from the loss down to ``unit``'s z (inclusive)."""
+        if self.is_simplified(unit):
+            yield (self.simplified_output_factor(unit),)
+            return
+        for source, factor in self.activation_step(unit):
+            for above in self.upward_paths(source):
+                yield (*above, factor)
 
     def path_count(self, unit: Unit) -> int:
-        """How many paths lead from the loss to a unit of this layer."""
-        return math.prod(len(layer) for layer in self.graph.layers[unit.layer:])
+        """How many paths lead from the loss to the z of a unit of this layer."""
+        layers = self.graph.layers
+        count = 1  # to the a of an output unit
+        for depth in range(len(layers), unit.layer - 1, -1):
+            layer = layers[depth - 1]
+            if depth == len(layers) and self.is_simplified(layer[0]):
+                count = 1
+            elif layer[0].activation.coupled:
+                count *= len(layer)
+            if depth > unit.layer:
+                count *= len(layer)  # through each unit of this layer to the one below
+        return count
 
     def chain(self, parameter: str) -> Chain:
         """The chain of one parameter, by name."""
@@ -159,21 +217,27 @@ class Derivation:
         return self._deltas[key]
 
     def _delta_factor(self, unit: Unit) -> Factor:
+        if self.is_simplified(unit):
+            return self.simplified_output_factor(unit)
         E = self.graph.loss_symbol
-        f_prime = unit.activation_derivative
-        if unit.layer == len(self.graph.layers):
-            upstream: sp.Expr = sp.Symbol(self.loss_factor(unit.index).address)
-        else:
-            upstream = sp.Add(*(
-                sp.Mul(self.net_factor(upper, unit).expression,
-                       sp.Symbol(f"d{E.name}/d{upper.net.name}"), evaluate=False)
-                for upper in self.graph.layers[unit.layer]
-            ), evaluate=False)
-        expr = sp.Mul(f_prime, upstream, evaluate=False)
-        return Factor(E, unit.net, expr, "delta", (unit.layer, unit.index))
+        layers = self.graph.layers
 
-    def delta_terms(self, unit: Unit) -> tuple[Factor, tuple[tuple[Factor, Unit], ...]]:
-        """δ of a hidden unit as f′(z)·Σ_k (∂z_k/∂a)·δ_k: its activation factor and the terms."""
-        upper_layer = self.graph.layers[unit.layer] if unit.layer < len(self.graph.layers) else ()
-        terms = tuple((self.net_factor(upper, unit), upper) for upper in upper_layer)
-        return self.activation_factor(unit), terms
+        def upstream(source: Unit) -> sp.Expr:
+            # ∂E/∂a of a unit: a loss factor at the output, Σ_k w_k·δ_k below it
+            if source.layer == len(layers):
+                return sp.Symbol(self.loss_factor(source.index).address)
+            return sp.Add(*(
+                sp.Mul(self.net_factor(upper, source).expression,
+                       sp.Symbol(f"d{E.name}/d{upper.net.name}"), evaluate=False)
+                for upper in layers[source.layer]
+            ), evaluate=False)
+
+        if unit.activation.coupled:
+            expr = sp.Add(*(
+                sp.Mul(sp.Symbol(f"d{E.name}/d{source.out.name}"), factor.expression,
+                       evaluate=False)
+                for source, factor in self.activation_step(unit)
+            ), evaluate=False)
+        else:
+            expr = sp.Mul(unit.activation_derivative, upstream(unit), evaluate=False)
+        return Factor(E, unit.net, expr, "delta", (unit.layer, unit.index))

@@ -2,19 +2,20 @@
 
 The local derivatives are the ones the derivation shows, compiled once per activation and loss
 kind (numeric.py); the loop only multiplies arrays along the same chain: δ = ∂E/∂a ⊙ f′(z),
-∂E/∂a(below) = δ·W, ∂E/∂W = δᵀ·a(below) / m.
+∂E/∂a(below) = δ·W, ∂E/∂W = δᵀ·a(below) / m. A softmax layer replaces the elementwise product
+by its Jacobian-vector product, or by a − T when the loss is cross-entropy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from .graph import Graph
 from .initial import initial_parameters
-from .numeric import activation_functions, loss_functions
+from .numeric import activation_functions, loss_functions, softmax_backward
 from .scenario.schema import Scenario
 from .trace import IterationRecord, LayerRecord, Parameters, Trace
 
@@ -25,6 +26,8 @@ class RunOptions:
 
     epochs: int | None = None  # overrides the scenario's
     detail: int = 1  # iterations kept in full, from the first (the last is always kept)
+    # called after every epoch with (epoch, epochs, loss after it); display stays outside
+    progress: Callable[[int, int, float], None] | None = None
 
 
 def batches(scenario: Scenario) -> list[np.ndarray]:
@@ -44,11 +47,15 @@ class Network:
 
     def __init__(self, graph: Graph, scenario: Scenario) -> None:
         self.activations = [activation_functions(layer[0].activation) for layer in graph.layers]
+        self.coupled = [layer[0].activation.coupled for layer in graph.layers]
+        self._last_forward: tuple | None = None
+        self.softmax_cross_entropy = graph.softmax_cross_entropy
         self.loss, self.loss_derivative = loss_functions(graph.loss)
         self.scale = float(graph.loss.scale(len(graph.outputs)))
         self.l2 = scenario.l2
         self.rate = scenario.learning_rate
         frozen = set(scenario.frozen)
+        self.frozen = bool(frozen)
         self.trainable_w = tuple(
             np.array([[w.name not in frozen for w in u.weights] for u in layer])
             for layer in graph.layers
@@ -59,6 +66,9 @@ class Network:
 
     def forward(self, params: Parameters, x: np.ndarray) -> tuple[list, list]:
         """z and a of every layer, [sample, unit]."""
+        last = self._last_forward
+        if last is not None and last[0] is params and last[1] is x:
+            return last[2]  # a full batch reuses the pass that gave the epoch's loss
         zs, acts = [], []
         a = x
         for (f, _), w, b in zip(self.activations, params.weights, params.biases):
@@ -66,6 +76,7 @@ class Network:
             a = f(z)
             zs.append(z)
             acts.append(a)
+        self._last_forward = (params, x, (zs, acts))
         return zs, acts
 
     def sample_losses(self, output: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -75,7 +86,8 @@ class Network:
     def total_loss(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> float:
         """E over the given samples."""
         _, acts = self.forward(params, x)
-        return float(self.sample_losses(acts[-1], t).mean())
+        losses = self.sample_losses(acts[-1], t)
+        return float(losses.sum() / losses.size)  # mean() without its Python overhead
 
     def step(self, params: Parameters, x: np.ndarray, t: np.ndarray
              ) -> tuple[list[LayerRecord], np.ndarray, Parameters]:
@@ -90,12 +102,20 @@ class Network:
             w, b = params.weights[l], params.biases[l]
             below = acts[l - 1] if l > 0 else x
             da_dz = self.activations[l][1](zs[l], acts[l])
-            delta = dE_da * da_dz
+            if self.coupled[l] and l == len(zs) - 1 and self.softmax_cross_entropy:
+                delta = acts[l] - t  # the derivation's simplified ∂E/∂z = a − T
+            elif self.coupled[l]:
+                delta = softmax_backward(acts[l], dE_da)
+            else:
+                delta = dE_da * da_dz
             l2_term = self.l2 * w
             grad_w = delta.T @ below / m + l2_term
-            grad_b = delta.mean(axis=0)
-            w_after = np.where(self.trainable_w[l], w - self.rate * grad_w, w)
-            b_after = np.where(self.trainable_b[l], b - self.rate * grad_b, b)
+            grad_b = delta.sum(axis=0) / m  # what mean() computes, without its Python overhead
+            w_after = w - self.rate * grad_w
+            b_after = b - self.rate * grad_b
+            if self.frozen:
+                w_after = np.where(self.trainable_w[l], w_after, w)
+                b_after = np.where(self.trainable_b[l], b_after, b)
             records.append(LayerRecord(zs[l], acts[l], da_dz, dE_da, delta, w, b, grad_w,
                                        grad_b, l2_term, w_after, b_after))
             new_w.append(w_after)
@@ -159,6 +179,8 @@ def _train(graph: Graph, scenario: Scenario, options: RunOptions) -> Trace:
         if stop == "diverged":
             break
         epoch_loss = net.total_loss(params, x, t)
+        if options.progress is not None:
+            options.progress(epoch, epochs, epoch_loss)
     if last is not None and (not kept or kept[-1] is not last):
         kept.append(last)
     final_loss = epoch_loss if stop != "diverged" else net.total_loss(params, x, t)
@@ -173,14 +195,16 @@ def _train(graph: Graph, scenario: Scenario, options: RunOptions) -> Trace:
 def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,
            plan: list[np.ndarray], epoch: int, done: int) -> Iterator[IterationRecord]:
     for n, index in enumerate(plan, start=done + 1):
-        layers, losses, params = net.step(params, x[index], t[index])
+        # the whole data set keeps its own arrays, so that forward() can reuse the loss's pass
+        xb, tb = (x, t) if len(index) == len(x) else (x[index], t[index])
+        layers, losses, params = net.step(params, xb, tb)
         yield IterationRecord(
             iteration=n,
             epoch=epoch,
-            samples=tuple(int(i) + 1 for i in index),
-            inputs=x[index],
-            targets=t[index],
+            samples=tuple((index + 1).tolist()),
+            inputs=xb,
+            targets=tb,
             layers=tuple(layers),
             sample_losses=losses,
-            loss=float(losses.mean()),
+            loss=float(losses.sum() / losses.size),
         )

@@ -1,4 +1,4 @@
-"""Writing files atomically: a failed run leaves no half-written file behind."""
+"""Writing files atomically: a failed or interrupted run leaves no half-written file behind."""
 
 from __future__ import annotations
 
@@ -8,6 +8,23 @@ from pathlib import Path
 
 from .errors import InputError
 
+_REASONS = {
+    PermissionError: "permission denied",
+    IsADirectoryError: "it is a folder",
+    FileNotFoundError: "the folder does not exist",
+    NotADirectoryError: "a part of the path is not a folder",
+}
+
+
+def _mode(target: Path) -> int:
+    # the mode an ordinary new file gets (mkstemp's own is 0600), or the replaced file's
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
@@ -15,12 +32,22 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"cannot write {target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise InputError(f"cannot write {target}: it is a folder")
     mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        reason = _REASONS.get(type(error), error.strerror or str(error))
+        raise InputError(f"cannot write {target}: {reason}") from None
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
             handle.write(data)
+        os.chmod(tmp, _mode(target))
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            reason = _REASONS.get(type(error), error.strerror or str(error))
+            raise InputError(f"cannot write {target}: {reason}") from None
         raise

@@ -12,11 +12,13 @@ import sympy as sp
 
 from .maths.activations import Z as GENERIC_Z
 from .maths.activations import Activation, activation_named
+from .maths.expression import custom_activation
 from .maths.losses import A as LOSS_A
 from .maths.losses import LOSSES, Loss
 from .maths.losses import T as LOSS_T
+from .maths.softmax import cross_entropy_delta, softmax_derivative, softmax_expression
 from .names import NetworkNames, network_names
-from .scenario.schema import NamedActivation, Scenario
+from .scenario.schema import CustomActivation, NamedActivation, Scenario
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -36,6 +38,8 @@ class Unit:
     weights: tuple[sp.Symbol, ...]
     inputs: tuple[sp.Symbol, ...]  # the previous layer's outputs, or the network's inputs
     activation: Activation
+    layer_nets: tuple[sp.Symbol, ...]  # z of every unit of the layer (softmax couples them)
+    layer_outs: tuple[sp.Symbol, ...]
 
     @cached_property
     def net_expression(self) -> sp.Expr:
@@ -45,13 +49,19 @@ class Unit:
 
     @cached_property
     def activation_expression(self) -> sp.Expr:
-        """a = f(z) in this unit's own symbols."""
+        """a = f(z) in this unit's own symbols (softmax: in the whole layer's z)."""
+        if self.activation.coupled:
+            return softmax_expression(self.index - 1, self.layer_nets)
         return self.activation.expression.xreplace({GENERIC_Z: self.net})
 
     @cached_property
     def activation_derivative(self) -> sp.Expr:
         """∂a/∂z in its textbook form, in this unit's symbols."""
         return self.activation.derivative_in(self.net, self.out)
+
+    def derivative_by(self, other: Unit) -> sp.Expr:
+        """∂a/∂z_other for a unit of the same softmax layer: a_i(δ_ij − a_j) as taught."""
+        return softmax_derivative(self.index - 1, other.index - 1, self.layer_outs)
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,15 @@ class Graph:
         local = self.loss.derivative_in(unit.out, self.targets[k])
         return local if scale == 1 else sp.Mul(scale, local, evaluate=False)
 
+    @property
+    def softmax_cross_entropy(self) -> bool:
+        """Whether ∂E/∂z of the outputs simplifies to a − T (softmax output, cross-entropy)."""
+        return self.outputs[0].activation.coupled and self.loss.name == "cross_entropy"
+
+    def output_delta(self, k: int) -> sp.Expr:
+        """∂E/∂z = a − T of output k (0-based) when ``softmax_cross_entropy``."""
+        return cross_entropy_delta(self.outputs[k].out, self.targets[k])
+
     @cached_property
     def parameter_index(self) -> dict[str, tuple[str, int, int, int | None]]:
         """name → (kind, layer, unit, input), all 1-based; kind is 'weight' or 'bias'."""
@@ -112,8 +131,10 @@ class Graph:
         return self.layers[layer - 1][unit - 1]
 
 
-def layer_activation(spec: str | NamedActivation) -> Activation:
-    """The activation a layer's ``activation:`` field names."""
+def layer_activation(spec: str | NamedActivation | CustomActivation) -> Activation:
+    """The activation a layer's ``activation:`` field names or writes."""
+    if isinstance(spec, CustomActivation):
+        return custom_activation(spec.expression)
     if isinstance(spec, str):
         return activation_named(spec)
     options = {} if spec.alpha is None else {"alpha": spec.alpha}
@@ -128,6 +149,8 @@ def build_graph(scenario: Scenario) -> Graph:
     layers = []
     for l, (spec, layer_names) in enumerate(zip(scenario.layers, names.layers), start=1):
         activation = layer_activation(spec.activation)
+        nets = tuple(symbol(n) for n in layer_names.net)
+        outs = tuple(symbol(n) for n in layer_names.activations)
         units = tuple(
             Unit(
                 layer=l,
@@ -138,6 +161,8 @@ def build_graph(scenario: Scenario) -> Graph:
                 weights=tuple(symbol(n) for n in layer_names.weights[j - 1]),
                 inputs=previous,
                 activation=activation,
+                layer_nets=nets,
+                layer_outs=outs,
             )
             for j in range(1, spec.units + 1)
         )

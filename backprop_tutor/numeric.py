@@ -16,7 +16,9 @@ from .maths.losses import T as LOSS_T
 from .maths.losses import Loss
 
 Array = np.ndarray
-_MODULES = [{"Max": np.maximum, "Min": np.minimum}, "numpy"]
+# numpy itself, not the name "numpy": for the name sympy runs ``from numpy import *``, which
+# imports every numpy submodule (f2py, testing, ...) and slows every start by a tenth of a second
+_MODULES = [{"Max": np.maximum, "Min": np.minimum}, np]
 
 
 def _vectorise(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Callable[..., Array]:
@@ -30,11 +32,24 @@ def _vectorise(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Callable[..., Arra
     return call
 
 
+def softmax(z: Array) -> Array:
+    """a = exp(z)/Σ exp(z) of each row [sample, unit] (shifted by the row's max: same a)."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_backward(a: Array, dE_da: Array) -> Array:
+    """δ_j = Σ_i ∂E/∂a_i · a_i(δ_ij − a_j) of each row: the Jacobian-vector product."""
+    return a * (dE_da - (dE_da * a).sum(axis=1, keepdims=True))
+
+
 @lru_cache(maxsize=None)
 def activation_functions(activation: Activation) -> tuple[Callable, Callable]:
-    """(f(z), f′(z, a)) of an activation, as NumPy functions."""
-    f = _vectorise(activation.expression, (ACT_Z,))
+    """(f(z), f′(z, a)) of an activation, as NumPy functions (softmax: f′ is the diagonal)."""
     df = _vectorise(activation.derivative, (ACT_Z, ACT_A))
+    if activation.coupled:
+        return softmax, df
+    f = _vectorise(activation.expression, (ACT_Z,))
     return f, df
 
 

@@ -1,7 +1,8 @@
 """Trace + graph → named values: the ``values`` map that scripts and graders address.
 
 Addresses: node values (``z1``, ``a1``; ``z1@2`` for sample 2 of a batch), the loss (``E``),
-chain factors (``dE/da2``, ``da2/dz2``, ``dz2/da1``, ``dz2/dw2``), δ (``dE/dz2``) and ∂E/∂a of
+chain factors (``dE/da2``, ``da2/dz2``, ``dz2/da1``, ``dz2/dw2``; a softmax layer's
+``da21/dz22`` for every pair), δ (``dE/dz2``) and ∂E/∂a of
 hidden units, gradients (``dE/dw2``) and updated parameters (``w2+``).
 """
 
@@ -25,6 +26,10 @@ def factor_values(factor: Factor, record: IterationRecord) -> np.ndarray:
         return rec.dE_dz[:, unit - 1]
     if factor.role == "activation":
         return rec.da_dz[:, unit - 1]
+    if factor.role == "softmax":
+        a = rec.a
+        j = rest[0] - 1
+        return a[:, unit - 1] * ((unit - 1 == j) - a[:, j])
     if factor.role == "net":
         return np.full(m, rec.weights[unit - 1, rest[0] - 1])
     if factor.role == "weight":
@@ -72,7 +77,13 @@ def iteration_values(graph: Graph, record: IterationRecord, *, per_sample_values
     for units, rec in reversed(list(zip(graph.layers, record.layers))):
         for j, u in enumerate(units):
             per_sample(f"d{E}/d{u.out.name}", rec.dE_da[:, j])
-            per_sample(f"d{u.out.name}/d{u.net.name}", rec.da_dz[:, j])
+            if u.activation.coupled:
+                # softmax: every a_i of the layer depends on z_j
+                for i, peer in enumerate(units):
+                    per_sample(f"d{peer.out.name}/d{u.net.name}",
+                               rec.a[:, i] * ((i == j) - rec.a[:, j]))
+            else:
+                per_sample(f"d{u.out.name}/d{u.net.name}", rec.da_dz[:, j])
             per_sample(f"d{E}/d{u.net.name}", rec.dE_dz[:, j])
             for i, (w, x) in enumerate(zip(u.weights, u.inputs)):
                 if u.layer > 1:  # ∂z/∂x of the first layer is in no parameter's chain

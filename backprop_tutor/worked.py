@@ -114,11 +114,16 @@ def _chain_factors(chain: Chain) -> list[Factor]:
     if chain.expanded:
         return list(chain.factors())
     d = chain.derivation
-    # the δ of every unit from the output down to this one, then ∂z/∂p
+    # the δ of every unit from the output down to this one, each after the factors it uses,
+    # then ∂z/∂p
     out: list[Factor] = []
+    last = len(d.graph.layers)
     for layer in reversed(d.graph.layers[chain.unit.layer - 1:]):
         for unit in layer:
-            out.append(d.activation_factor(unit))
+            if not d.is_simplified(unit):
+                if unit.layer == last:
+                    out.append(d.loss_factor(unit.index))
+                out.extend(factor for _, factor in d.activation_step(unit))
             out.append(d.delta_factor(unit))
     out.append(chain.compact()[1])
     return out

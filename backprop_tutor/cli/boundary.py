@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from collections.abc import Iterator
@@ -14,9 +15,16 @@ from ..errors import ExitCode, TutorError
 
 @contextmanager
 def error_boundary(debug: bool = False) -> Iterator[None]:
-    """Turn errors into one line on stderr and an exit code; a traceback only with --debug."""
+    """Turn errors into one line on stderr and an exit code; a traceback only with --debug.
+
+    Floating-point warnings are silenced inside: an overflow shows as ∞ or NaN in the output,
+    and a diverged training says so itself.
+    """
+    import numpy as np
+
     try:
-        yield
+        with np.errstate(all="ignore"):
+            yield
     except typer.Exit:
         raise
     except TutorError as error:
@@ -27,9 +35,32 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except BrokenPipeError:
+        raise  # the reader of stdout went away (``| head``): the command line ends quietly
+    except MemoryError:
+        print("error: out of memory; try a smaller network, fewer samples or fewer "
+              "--iterations", file=sys.stderr)
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
     except Exception as error:  # the last line of defence: a bug, reported as one
         if debug:
             traceback.print_exc(file=sys.stderr)
         print(f"internal error: {type(error).__name__}: {error} (run with --debug for the "
               "traceback, and please report it)", file=sys.stderr)
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def note(message: str | None) -> None:
+    """One line on stderr explaining an outcome that is not an error (a diverged training)."""
+    if message:
+        print(f"note: {message}", file=sys.stderr)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    # SystemExit unwinds like Ctrl-C does: files being written are removed, not left half done
+    raise SystemExit(128 + signum)
+
+
+def handle_termination() -> None:
+    """Make SIGTERM (a grader's timeout) end the process as cleanly as Ctrl-C does."""
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _terminated)

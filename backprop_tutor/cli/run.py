@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import difflib
 import sys
-from pathlib import Path
 
 import typer
 
 from ..errors import InputError
 from . import app
-from .boundary import error_boundary
+from .boundary import error_boundary, note
+from .examples import SCENARIO_HELP, complete_parameter, complete_scenario
+
+# --step keeps this many iterations in full; a learner pressing Enter is never near it
+STEP_LIMIT = 10_000
 
 
 def _check_parameter(name: str, parameters: list[str]) -> None:
@@ -22,17 +25,86 @@ def _check_parameter(name: str, parameters: list[str]) -> None:
                      + ", ".join(parameters), field="--explain")
 
 
+def read_key() -> str:
+    """One key from the terminal, without waiting for Enter ('' at end of input)."""
+    try:
+        import termios
+        import tty
+    except ImportError:  # no termios (Windows): a line will do
+        line = sys.stdin.readline()
+        return line[:1] if line.strip() else ("\n" if line else "")
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        return sys.stdin.read(1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _step(console, result, precision: int) -> None:
+    """One iteration per screen: Enter (or space) shows the next, q quits."""
+    from ..render.terminal import header, iteration_view, summary
+
+    records = result.trace.iterations
+    for n, record in enumerate(records):
+        if console.is_terminal:
+            console.clear()
+        if n == 0:
+            console.print(header(result, precision))
+            console.print()
+        console.print(iteration_view(result, record, precision))
+        if n == len(records) - 1:
+            break
+        console.print(f"[dim]iteration {record.iteration} of {result.trace.iteration_count} · "
+                      "Enter: next · q: quit[/dim]")
+        key = read_key()
+        while key not in ("\n", "\r", " ", "q", "Q", "\x04", ""):
+            key = read_key()
+        if key in ("q", "Q", "\x04", ""):
+            console.print(f"stopped at iteration {record.iteration} of "
+                          f"{result.trace.iteration_count}")
+            return
+    if result.trace.iteration_count > len(records):
+        console.print(f"iterations after {records[-1].iteration} are not kept for stepping; "
+                      "the summary covers them")
+    if result.trace.iteration_count > 1 or result.trace.epochs_run > 1:
+        console.print()
+        console.print(summary(result, precision))
+
+
+def _write_exports(console, svg: str | None, html: str | None, title: str) -> None:
+    from ..files import atomic_write
+
+    if svg is not None:
+        atomic_write(svg, console.export_svg(title=title, clear=False))
+    if html is not None:
+        atomic_write(html, console.export_html(clear=False))
+
+
 @app.command()
 def run(
-    scenario: Path = typer.Argument(..., help="The scenario file (YAML).", show_default=False),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document and nothing else."),
+    scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
+                                   autocompletion=complete_scenario),
+    json_out: bool = typer.Option(False, "--json",
+                                  help="Print one JSON document and nothing else."),
     explain: str = typer.Option(None, "--explain", metavar="PARAM",
-                                help="Show the full derivative chain of one parameter."),
+                                help="Show the full derivative chain of one parameter.",
+                                autocompletion=complete_parameter),
     iterations: int = typer.Option(1, "--iterations", min=1,
                                    help="Show (and export) the first N iterations in full."),
     epochs: int = typer.Option(None, "--epochs", min=1, help="Override the file's epochs."),
+    step: bool = typer.Option(False, "--step",
+                              help="One iteration at a time: Enter shows the next, q quits."),
     precision: int = typer.Option(4, "--precision", min=1, max=17,
                                   help="Significant digits shown (nothing is rounded inside)."),
+    svg: str = typer.Option(None, "--svg", metavar="FILE",
+                             help="Also save what the terminal shows as an SVG picture."),
+    html: str = typer.Option(None, "--html", metavar="FILE",
+                              help="Also save what the terminal shows as an HTML page."),
+    dot: str = typer.Option(None, "--dot", metavar="FILE",
+                             help="Write the computational graph of iteration 1, each node "
+                                  "with its value and gradient, in Graphviz DOT."),
     no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
     width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
@@ -40,25 +112,56 @@ def run(
     """Train a scenario: every step of iteration 1, then the training summary."""
     with error_boundary(debug):
         from .. import api
+        from ..examples import resolve
 
-        loaded = api.load(scenario)
-        result = api.run(loaded, epochs=epochs, detail=iterations)
+        loaded = api.load(resolve(scenario))
+        stepping = step and sys.stdin.isatty() and not json_out and explain is None
+        detail = STEP_LIMIT if stepping else iterations
+        if not stepping:
+            from ..limits import check_shown, parameter_count
+
+            check_shown(iterations, parameter_count(
+                [loaded.input_count, *(layer.units for layer in loaded.layers)]))
+        from .progress import training_progress
+
+        with training_progress(no_color=no_color) as progress:
+            result = api.run(loaded, epochs=epochs, detail=detail, progress=progress)
         if explain is not None:
             _check_parameter(explain, [p.name for p in result.graph.parameters])
-        if json_out:
-            from ..render.json_out import dumps, run_document
+        from ..diagnostics import divergence_message
 
-            text = dumps(run_document(result))  # built whole before anything is written
-            sys.stdout.write(text + "\n")
+        note(divergence_message(result))
+        if json_out:
+            if svg or html:
+                raise InputError("--svg and --html save the terminal view; they do not go "
+                                 "with --json", field="--json")
+            from ..render.json_out import run_document, write_json
+
+            document = run_document(result)  # built whole before anything is written
+            if dot is not None:
+                _write_dot(dot, result, precision)
+            write_json(document, sys.stdout)
             return
         from ..render.console import make_console
 
-        console = make_console(no_color=no_color, width=width)
+        console = make_console(no_color=no_color, width=width, record=bool(svg or html))
+        if dot is not None:
+            _write_dot(dot, result, precision)
         if explain is not None:
             from ..render.explain import explain_view
 
             console.print(explain_view(result, result.record(1), explain, precision))
-            return
-        from ..render.terminal import run_view
+        elif stepping:
+            _step(console, result, precision)
+        else:
+            from ..render.terminal import run_view
 
-        console.print(run_view(result, iterations=iterations, precision=precision))
+            console.print(run_view(result, iterations=iterations, precision=precision))
+        _write_exports(console, svg, html, loaded.title or "backprop-tutor")
+
+
+def _write_dot(path: str, result, precision: int) -> None:
+    from ..files import atomic_write
+    from ..render.dot import dot_text
+
+    atomic_write(path, dot_text(result, result.record(1), precision))

@@ -14,6 +14,7 @@ from functools import cached_property
 import sympy as sp
 
 from .checks import default_points, same_function
+from .softmax import softmax_derivative
 
 Z = sp.Symbol("z", real=True)
 A = sp.Symbol("a", real=True)
@@ -29,16 +30,25 @@ class Activation:
     textbook: Callable[[sp.Symbol, sp.Symbol], sp.Expr] | None = field(
         default=None, repr=False, compare=False
     )
-    parameters: tuple[tuple[str, float], ...] = ()
+    parameters: tuple[tuple[str, float | str], ...] = ()
+    coupled: bool = False  # softmax: each a depends on every z of the layer
 
     @cached_property
     def expression(self) -> sp.Expr:
-        """f(z) in the generic symbol z."""
+        """f(z) in the generic symbol z (an elementwise activation only)."""
+        if self.coupled:
+            raise TypeError(f"{self.name} couples the units of a layer; see maths/softmax.py")
         return self.build(Z)
 
     @cached_property
     def derivative(self) -> sp.Expr:
-        """df/dz as taught, in the generic symbols z and a; derived and checked by sympy."""
+        """df/dz as taught, in the generic symbols z and a; derived and checked by sympy.
+
+        For softmax this is the diagonal ∂a_j/∂z_j; the layer's other factors come from
+        ``softmax_derivative``.
+        """
+        if self.coupled:
+            return softmax_derivative(0, 0, (A,))
         derived = sp.diff(self.expression, Z)
         if self.textbook is None:
             return _simplest(derived)
@@ -55,9 +65,19 @@ class Activation:
         return self.textbook(z, a)
 
 
+def _function_kinds(expr: sp.Expr) -> set[type]:
+    return {type(f) for f in expr.atoms(sp.Function)}
+
+
 def _simplest(expr: sp.Expr) -> sp.Expr:
-    simpler = sp.simplify(expr)
-    return simpler if sp.count_ops(simpler) <= sp.count_ops(expr) else expr
+    # z·sign(z) is |z| for real z, which simplify does not see by itself
+    tidy = expr.subs(Z * sp.sign(Z), sp.Abs(Z))
+    simpler = sp.simplify(tidy)
+    # shorter, and in functions the activation itself uses (no cosh for a sigmoid-based one)
+    if (sp.count_ops(simpler) <= sp.count_ops(tidy)
+            and _function_kinds(simpler) <= _function_kinds(expr)):
+        return simpler
+    return tidy
 
 
 def _sigmoid(z: sp.Symbol) -> sp.Expr:
@@ -82,6 +102,11 @@ SOFTPLUS = Activation(
 )
 
 
+SOFTMAX = Activation(
+    "softmax", "softmax", lambda z: sp.exp(z), lambda z, a: a * (1 - a), coupled=True
+)
+
+
 def leaky_relu(alpha: float) -> Activation:
     """Leaky ReLU with slope ``alpha`` below zero."""
     slope = sp.Float(alpha)
@@ -95,7 +120,7 @@ def leaky_relu(alpha: float) -> Activation:
 
 
 BUILTIN: dict[str, Activation] = {
-    act.name: act for act in (SIGMOID, LINEAR, TANH, RELU, SOFTPLUS)
+    act.name: act for act in (SIGMOID, LINEAR, TANH, RELU, SOFTPLUS, SOFTMAX)
 }
 ALIASES = {"identity": "linear", "logistic": "sigmoid"}
 

@@ -9,8 +9,58 @@ from rich.text import Text
 
 from ..api import Run
 from ..trace import IterationRecord
+from ..worked import Line
+from .console import Fit, needs_width
 from .numbers import number
 from .printing import formula_text, numbers_text, symbol_text
+
+MAX_SAMPLE_COLUMNS = 6
+MIN_CELL_WIDTH = 16  # narrower than this, the table of factors gives way to lines
+
+
+def _factor_table(factors: list[Line], record: IterationRecord, precision: int,
+                  shown: int) -> Table:
+    single = len(record.samples) == 1
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("factor", style="cyan", no_wrap=True)
+    table.add_column("derivative", overflow="fold")
+    needs_width(table, 1, MIN_CELL_WIDTH)
+    if single:
+        table.add_column("numbers", overflow="fold")
+        needs_width(table, 2, MIN_CELL_WIDTH)
+        table.add_column("value", justify="right", style="bold", no_wrap=True)
+    else:
+        for s in record.samples[:shown]:
+            table.add_column(f"sample {s}", justify="right", no_wrap=True)
+    for line in factors:
+        row = [symbol_text(line.address), formula_text(line.formula)]
+        if single:
+            row += [numbers_text(line.formula, line.substitutions[0], precision),
+                    number(line.result, precision)]
+        else:
+            row += [number(v, precision) for v in line.values[:shown]]
+        table.add_row(*row)
+    if shown < len(record.samples):
+        table.caption = f"samples {record.samples[shown]}–{record.samples[-1]} are not shown " \
+                        "at this width"
+        table.caption_justify = "left"
+    return table
+
+
+def _factor_lines(factors: list[Line], record: IterationRecord, precision: int) -> Group:
+    parts = []
+    for line in factors:
+        text = Text(symbol_text(line.address), style="cyan")
+        text.append(f" = {formula_text(line.formula)}")
+        if len(record.samples) == 1:
+            text.append(f" = {numbers_text(line.formula, line.substitutions[0], precision)}"
+                        f" = {number(line.result, precision)}")
+        else:
+            pairs = zip(record.samples, line.values, strict=True)
+            text.append("   " + "   ".join(f"sample {s}: {number(v, precision)}"
+                                           for s, v in pairs))
+        parts.append(text)
+    return Group(*parts)
 
 
 def explain_view(run: Run, record: IterationRecord, parameter: str,
@@ -36,29 +86,15 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
             f"{chain.path_count} paths lead from {run.graph.loss_symbol.name} to {parameter}; "
             "they are summed by the backpropagated error δ = ∂E/∂z: at the output "
             "δ = ∂E/∂a·f′(z), below it δ_j = f′(z_j)·Σ_k w_kj·δ_k"))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("factor", style="cyan", no_wrap=True)
-    table.add_column("derivative", overflow="fold")
-    if single:
-        table.add_column("numbers", overflow="fold")
-        table.add_column("value", justify="right", style="bold", no_wrap=True)
-    else:
-        for s in record.samples[:6]:
-            table.add_column(f"sample {s}", justify="right", no_wrap=True)
-    for line in factors:
-        row = [symbol_text(line.address), formula_text(line.formula)]
-        if single:
-            row += [numbers_text(line.formula, line.substitutions[0], precision),
-                    number(line.result, precision)]
-        else:
-            row += [number(v, precision) for v in line.values[:6]]
-        table.add_row(*row)
-    parts.append(table)
+    most = 1 if single else min(MAX_SAMPLE_COLUMNS, len(record.samples))
+    parts.append(Fit(*(_factor_table(factors, record, precision, k) for k in range(most, 0, -1)),
+                     _factor_lines(factors, record, precision)))
     if single:
         product = numbers_text(gradient.formula, gradient.substitutions[0], precision)
         parts.append(Text(f"{grad_name} = {product} = {number(gradient.values[0], precision)}"))
     else:
-        for s, subs, v in zip(record.samples, gradient.substitutions, gradient.values):
+        for s, subs, v in zip(record.samples, gradient.substitutions, gradient.values,
+                                 strict=True):
             product = numbers_text(gradient.formula, subs, precision)
             parts.append(Text(f"sample {s}: {product} = {number(v, precision)}"))
         values = " + ".join(number(v, precision) for v in gradient.values)

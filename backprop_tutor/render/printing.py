@@ -79,6 +79,12 @@ class TextPrinter(StrPrinter):
     def _print_Max(self, expr: sp.Max) -> str:
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
+    def _print_Min(self, expr: sp.Min) -> str:
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Abs(self, expr: sp.Abs) -> str:
+        return f"|{self._print(expr.args[0])}|"
+
     def _print_Float(self, expr: sp.Float) -> str:
         return number(float(expr), self.precision)
 

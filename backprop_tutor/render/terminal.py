@@ -1,17 +1,27 @@
-"""Rich tables of a run: header, forward pass, loss, factors, gradients, updates, epochs."""
+"""Rich tables of a run: header, forward pass, loss, factors, gradients, updates, epochs.
+
+Every table fits the width it is printed at: long formulas wrap between their factors, batches
+show as many sample columns as fit, and where even that is too wide a section is written as
+lines (``z1 = w1·x1 + b1 = 0.15 × 0.1 + 0.4 = 0.415``) instead of a table. Nothing is cut.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from rich import box
+from rich.columns import Columns
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from ..api import Run
 from ..trace import IterationRecord
 from ..worked import Line
+from .console import Fit, needs_width
+from .curve import MIN_CURVE_EPOCHS, loss_curve
+from .network import MAX_PICTURED_WEIGHTS, network_view, shape_text, weight_count
 from .numbers import number
 from .printing import formula_text, numbers_text, symbol_text
 
@@ -24,90 +34,143 @@ SECTIONS = {
 }
 MAX_SAMPLE_COLUMNS = 6
 MAX_EPOCH_ROWS = 20
+MIN_CELL_WIDTH = 16  # narrower than this, a table gives way to lines
+MIN_FORMULA_WIDTH = 24  # a batch table drops sample columns before squeezing formulas more
+SKIPPED = "⋮"  # rows left out of a long table (never "…", which would mean a cut cell)
 
 
-def header(run: Run) -> RenderableType:
-    """What is being trained: network, loss, learning rate, data."""
+def header(run: Run, precision: int = 4) -> RenderableType:
+    """What is being trained: network (pictured when small), loss, learning rate, data."""
     s = run.scenario
-    shape = " → ".join(
-        [f"{s.input_count} input{'s' if s.input_count > 1 else ''}"]
-        + [f"{len(units)} {units[0].activation.name}" for units in run.graph.layers]
-    )
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
+    table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    table.add_row("network", shape)
+    table.add_row("network", shape_text(run.graph))
     table.add_row("loss", f"{s.loss}: {run.graph.loss.formula}")
     table.add_row("learning rate", f"η = {number(s.learning_rate, 6)}")
     detail = f"{len(s.data)} sample{'s' if len(s.data) > 1 else ''}, {s.mode} updates"
     table.add_row("data", detail)
-    title = Text(s.title or "Scenario", style="bold")
-    return Group(title, table)
+    parts: list[RenderableType] = [Text(s.title or "Scenario", style="bold")]
+    if s.teaches:
+        parts.append(Text(f"teaches: {s.teaches}", style="italic"))
+    parts.append(table)
+    if weight_count(run.graph) <= MAX_PICTURED_WEIGHTS:
+        parts.append(network_view(run.graph, run.initial_parameters, precision))
+    return Group(*parts)
 
 
-def _value_columns(record: IterationRecord) -> list[str]:
-    samples = record.samples
-    shown = samples[:MAX_SAMPLE_COLUMNS]
-    return [f"sample {s}" for s in shown] + (["…"] if len(samples) > len(shown) else [])
+def _formula(line: Line) -> str:
+    if line.section == "gradients" and line.paths:
+        # spaced so that a long chain wraps between its factors, never inside one
+        return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
+    text = formula_text(line.formula)
+    if line.l2_term:
+        text += " + λ·w"
+    return text
 
 
-def section_table(title: str, lines: Iterable[Line], record: IterationRecord,
-                  precision: int) -> Table:
-    """One section of the worked solution: symbol, formula, numbers substituted, value."""
-    lines = list(lines)
-    single = len(record.samples) == 1
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                  show_edge=False, pad_edge=False)
+def _value(line: Line, precision: int) -> str:
+    return number(line.result, precision) + (" (frozen)" if line.frozen else "")
+
+
+def _new_table(title: str) -> Table:
+    return Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                 show_edge=False, pad_edge=False)
+
+
+def _single_table(title: str, lines: list[Line], precision: int) -> Table:
+    table = _new_table(title)
     table.add_column("quantity", no_wrap=True, style="cyan")
     table.add_column("formula", overflow="fold")
-    if single:
-        table.add_column("numbers", overflow="fold")
-        table.add_column("value", justify="right", no_wrap=True, style="bold")
-    else:
-        for name in _value_columns(record):
-            table.add_column(name, justify="right", no_wrap=True)
-        table.add_column("value", justify="right", no_wrap=True, style="bold")
+    table.add_column("numbers", overflow="fold")
+    needs_width(table, 1, MIN_CELL_WIDTH)
+    needs_width(table, 2, MIN_CELL_WIDTH)
+    table.add_column("value", justify="right", no_wrap=True, style="bold")
     for line in lines:
-        name = _quantity(line)
-        formula = formula_text(line.formula)
-        if single:
-            numbers = numbers_text(line.formula, line.substitutions[0], precision)
-            value = number(line.result, precision)
-            if line.l2_term:
-                formula += " + λ·w"
-            table.add_row(name, formula, numbers, value + (" (frozen)" if line.frozen else ""))
-        else:
-            cells = [number(v, precision) for v in line.values[:MAX_SAMPLE_COLUMNS]]
-            if len(line.values) > MAX_SAMPLE_COLUMNS:
-                cells.append("…")
-            if line.per_sample:
-                value = ""
-            else:
-                value = number(line.result, precision)
-                if line.section != "updates":
-                    formula = f"mean over samples of {formula}"
-            if line.section == "updates":
-                cells = [""] * len(cells)
-                formula = formula + "  =  " + numbers_text(line.formula, line.substitutions[0],
-                                                           precision)
-            table.add_row(name, formula, *cells, value + (" (frozen)" if line.frozen else ""))
+        table.add_row(symbol_text(line.address), _formula(line),
+                      numbers_text(line.formula, line.substitutions[0], precision),
+                      _value(line, precision))
     return table
 
 
-def _quantity(line: Line) -> str:
-    if line.section == "updates":
-        return symbol_text(line.address)
-    return symbol_text(line.address)
+def _batch_table(title: str, lines: list[Line], record: IterationRecord, precision: int,
+                 shown: int) -> Table:
+    samples = record.samples
+    table = _new_table(title)
+    table.add_column("quantity", no_wrap=True, style="cyan")
+    table.add_column("formula", overflow="fold")
+    needs_width(table, 1, MIN_FORMULA_WIDTH)
+    for s in samples[:shown]:
+        table.add_column(f"sample {s}", justify="right", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True, style="bold")
+    for line in lines:
+        formula = _formula(line)
+        cells = [number(v, precision) for v in line.values[:shown]]
+        value = "" if line.per_sample else _value(line, precision)
+        if not line.per_sample:
+            formula = f"mean over samples of {formula}"
+        table.add_row(symbol_text(line.address), formula, *cells, value)
+    if shown < len(samples):
+        rest = samples[shown:]
+        table.caption = (f"samples {rest[0]}–{rest[-1]} are not shown at this width "
+                         "(--json has every number)")
+        table.caption_justify = "left"
+    return table
+
+
+def _section_lines(title: str, lines: list[Line], record: IterationRecord,
+                   precision: int) -> Group:
+    single = len(record.samples) == 1
+    parts: list[RenderableType] = [Text(title, style="bold")]
+    for line in lines:
+        text = Text(symbol_text(line.address), style="cyan")
+        steps = [_formula(line)]
+        if single or line.section == "updates":
+            steps.append(numbers_text(line.formula, line.substitutions[0], precision))
+        value = _value(line, precision) if single or not line.per_sample else None
+        previous = None
+        for step in steps:  # a step equal to the value or to the step before says nothing
+            if step != value and step != previous:
+                text.append(f" = {step}")
+            previous = step
+        if value is not None:
+            text.append(" = ")
+            text.append(value, style="bold")
+        parts.append(text)
+        if not single and line.section != "updates":
+            cells = [f"sample {s}: {number(v, precision)}"
+                     for s, v in zip(record.samples, line.values, strict=True)]
+            parts.append(Padding(Columns(cells, padding=(0, 3)), (0, 0, 0, 4)))
+    return Group(*parts)
+
+
+def section_table(title: str, lines: Iterable[Line], record: IterationRecord,
+                  precision: int) -> RenderableType:
+    """One section of the worked solution: symbol, formula, numbers substituted, value."""
+    lines = list(lines)
+    # an update is one number for the whole batch: no sample columns
+    if len(record.samples) == 1 or all(line.section == "updates" for line in lines):
+        candidates: list[RenderableType] = [_single_table(title, lines, precision)]
+    else:
+        most = min(MAX_SAMPLE_COLUMNS, len(record.samples))
+        candidates = [_batch_table(title, lines, record, precision, k)
+                      for k in range(most, 0, -1)]
+    return Fit(*candidates, _section_lines(title, lines, record, precision))
+
+
+def status_text(run: Run, record: IterationRecord, precision: int = 4) -> Text:
+    """Where the learner is: iteration k of N, its epoch and samples, the loss now."""
+    samples = ", ".join(str(s) for s in record.samples)
+    plural = "s" if len(record.samples) > 1 else ""
+    return Text(f"Iteration {record.iteration} of {run.trace.iteration_count} "
+                f"(epoch {record.epoch}; sample{plural} {samples}) · "
+                f"loss {number(record.loss, precision)}", style="bold reverse")
 
 
 def iteration_view(run: Run, record: IterationRecord, precision: int) -> RenderableType:
     """Every step of one iteration."""
     lines = run.lines(record)
-    samples = ", ".join(str(s) for s in record.samples)
-    title = Text(f"Iteration {record.iteration} of {run.trace.iteration_count} "
-                 f"(epoch {record.epoch}; sample{'s' if len(record.samples) > 1 else ''} "
-                 f"{samples})", style="bold reverse")
-    parts: list[RenderableType] = [title]
+    parts: list[RenderableType] = [status_text(run, record, precision)]
     for section, heading in SECTIONS.items():
         chosen = [line for line in lines if line.section == section]
         if chosen:
@@ -123,15 +186,14 @@ def _epoch_rows(history: tuple[float, ...]) -> list[tuple[int, float] | None]:
 
 
 def summary(run: Run, precision: int) -> RenderableType:
-    """The loss of every epoch and the parameters training ended with."""
+    """The loss of every epoch (as a table, and as a curve for long runs) and final parameters."""
     trace = run.trace
-    epochs = Table(title="Training: loss over all samples before each epoch",
-                   title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                   show_edge=False, pad_edge=False)
-    epochs.add_column("epoch", justify="right")
-    epochs.add_column("loss", justify="right")
+    epochs = _new_table("")
+    epochs.add_column("epoch", justify="right", no_wrap=True)
+    epochs.add_column("loss", justify="right", no_wrap=True)
     for row in _epoch_rows(trace.history):
-        epochs.add_row(*(("…", "…") if row is None else (str(row[0]), number(row[1], precision))))
+        epochs.add_row(*((SKIPPED, SKIPPED) if row is None
+                         else (str(row[0]), number(row[1], precision))))
     reasons = {
         "epochs": f"stopped after {trace.epochs_run} epoch(s), as the scenario asks",
         "tolerance": f"stopped after {trace.epochs_run} epoch(s): the loss fell below the "
@@ -139,21 +201,25 @@ def summary(run: Run, precision: int) -> RenderableType:
         "diverged": f"stopped after {trace.epochs_run} epoch(s): the loss or a parameter became "
                     "infinite or NaN (is the learning rate too high?)",
     }
-    params = Table(title="Final parameters", title_justify="left", title_style="bold",
-                   box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    params.add_column("parameter", style="cyan")
-    params.add_column("initial", justify="right")
-    params.add_column("final", justify="right", style="bold")
+    params = _new_table("Final parameters")
+    params.add_column("parameter", style="cyan", no_wrap=True)
+    params.add_column("initial", justify="right", no_wrap=True)
+    params.add_column("final", justify="right", style="bold", no_wrap=True)
     for name, value in run.final_parameters.items():
         params.add_row(name, number(run.initial_parameters[name], precision),
                        number(value, precision))
-    final = Text(f"final loss {number(trace.final_loss, precision)}; {reasons[trace.stop_reason]}")
-    return Group(epochs, final, Text(""), params)
+    final = Text(f"final loss {number(trace.final_loss, precision)}; "
+                 f"{reasons.get(trace.stop_reason, trace.stop_reason)}")
+    parts: list[RenderableType] = [
+        Text("Training: loss over all samples before each epoch", style="bold"), epochs]
+    if len(trace.history) >= MIN_CURVE_EPOCHS:
+        parts += [Text(""), loss_curve(trace.history, precision)]
+    return Group(*parts, final, Text(""), params)
 
 
 def run_view(run: Run, *, iterations: int = 1, precision: int = 4) -> RenderableType:
     """The whole run as the terminal shows it."""
-    parts: list[RenderableType] = [header(run), Text("")]
+    parts: list[RenderableType] = [header(run, precision), Text("")]
     for record in run.trace.iterations:
         if record.iteration <= iterations:
             parts += [iteration_view(run, record, precision), Text("")]

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 
 from pydantic import ValidationError
 
+from .. import limits
+from ..errors import InputError
 from ..maths.activations import NAMES as ACTIVATION_NAMES
+from .course_checks import (
+    check_custom_activation,
+    check_loss,
+    check_name_shapes,
+    check_softmax_layer,
+)
 from .messages import located, validation_message
-from .schema import NamedActivation, Scenario
+from .schema import CustomActivation, NamedActivation, Scenario
 from .yaml_source import Document, parse_yaml, read_yaml
 
 
@@ -41,10 +50,12 @@ def _plural(n: int, word: str) -> str:
 
 def check_scenario(s: Scenario, doc: Document) -> None:
     """Shapes, names and combinations: each problem located at its field."""
+    _check_size(s, doc)
     fan_in = s.input_count
     for i, layer in enumerate(s.layers):
         where = ("layers", i)
         _check_activation(layer.activation, doc, (*where, "activation"))
+        check_softmax_layer(s, i, doc)
         need = (f"layer {i + 1} has {_plural(layer.units, 'unit')} and {_plural(fan_in, 'input')}"
                 f", so weights must be {_plural(layer.units, 'row')} of "
                 f"{_plural(fan_in, 'number')}")
@@ -78,11 +89,51 @@ def check_scenario(s: Scenario, doc: Document) -> None:
                           f"the output layer has {_plural(outputs, 'unit')}; sample {n + 1} "
                           f"gives {_plural(len(sample.targets), 'target')}")
     if s.mode == "minibatch" and s.batch_size is None:
-        raise located(doc, ("mode",), "mode minibatch needs a batch_size")
+        raise located(doc, ("mode",), "mode minibatch needs a batch_size (the samples in each "
+                      "update), such as batch_size: 2")
+    if s.init is not None:
+        _check_init(s, doc)
+    check_loss(s, doc)
+    check_name_shapes(s, doc)
     _check_names(s, doc)
 
 
-def _check_activation(spec: str | NamedActivation, doc: Document, loc: tuple) -> None:
+def _check_init(s: Scenario, doc: Document) -> None:
+    init = s.init
+    if init.seed < 0:
+        raise located(doc, ("init", "seed"), f"expected a seed of 0 or more; got {init.seed}")
+    if init.method != "uniform":
+        return
+    if init.low >= init.high:
+        raise located(doc, ("init", "high"), f"init.high must be greater than init.low; got "
+                      f"low {init.low:g} and high {init.high:g}")
+    if not math.isfinite(init.high - init.low):
+        raise located(doc, ("init", "high"), f"init.low and init.high are too far apart to "
+                      f"draw numbers between them; got low {init.low:g} and high {init.high:g}")
+
+
+def _check_size(s: Scenario, doc: Document) -> None:
+    # first of all the checks, so that no later one builds anything of a refused size
+    sizes = [s.input_count, *(layer.units for layer in s.layers)]
+    parameters = limits.parameter_count(sizes)
+    if parameters > limits.MAX_PARAMETERS:
+        raise located(doc, ("layers",), f"the network has {parameters:,} weights and biases, "
+                      f"more than the limit of {limits.MAX_PARAMETERS:,}")
+    if len(s.data) > limits.MAX_SAMPLES:
+        raise located(doc, ("data",), f"{len(s.data):,} samples is more than the limit of "
+                      f"{limits.MAX_SAMPLES:,}")
+    updates = limits.updates_per_epoch(len(s.data), s.mode, s.batch_size)
+    try:
+        limits.check_training(parameters, len(s.data), s.epochs, updates)
+    except InputError as error:
+        raise located(doc, ("epochs",), error.detail) from None
+
+
+def _check_activation(spec: str | NamedActivation | CustomActivation, doc: Document,
+                      loc: tuple) -> None:
+    if isinstance(spec, CustomActivation):
+        check_custom_activation(spec, doc, loc)
+        return
     name = spec if isinstance(spec, str) else spec.name
     if name not in ACTIVATION_NAMES:
         close = difflib.get_close_matches(name, ACTIVATION_NAMES, n=1)
@@ -98,19 +149,34 @@ def _check_names(s: Scenario, doc: Document) -> None:
     from ..names import network_names
 
     names = network_names(s)
+    everything = [*((name, f"input {i}") for i, name in enumerate(names.inputs, 1)),
+                  *((name, f"target {k}") for k, name in enumerate(names.targets, 1)),
+                  (names.loss, "the loss")]
+    for number, layer in enumerate(names.layers, 1):
+        for j, row in enumerate(layer.weights, 1):
+            everything += [(name, f"a weight of layer {number} (unit {j}, input {i})")
+                           for i, name in enumerate(row, 1)]
+        for kind, group in (("bias", layer.biases), ("net input", layer.net),
+                            ("activation", layer.activations)):
+            everything += [(name, f"the {kind} of layer {number} unit {j}")
+                           for j, name in enumerate(group, 1)]
     seen: dict[str, str] = {}
-    everything = [*names.inputs, *names.targets, names.loss]
-    for layer in names.layers:
-        everything += [n for row in layer.weights for n in row]
-        everything += [*layer.biases, *layer.net, *layer.activations]
-    for name in everything:
+    for name, what in everything:
         if name in seen:
-            raise located(doc, ("layers",), f"the name '{name}' is used twice; names must be "
-                          "unique (check names: and symbols:)")
-        seen[name] = name
-    parameters = set(names.parameters())
+            where = ("symbols",) if "symbols" in doc.data else ("layers",)
+            raise located(doc, where, f"the name '{name}' is given to {seen[name]} and to "
+                          f"{what}; names must be unique (check symbols: and the layers' "
+                          "names:)")
+        seen[name] = what
+    parameters = names.parameters()
     for n, name in enumerate(s.frozen):
         if name not in parameters:
-            close = difflib.get_close_matches(name, sorted(parameters), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise located(doc, ("frozen", n), f"no parameter is called '{name}'{hint}")
+            close = difflib.get_close_matches(name, parameters, n=1)
+            hint = (f"did you mean {close[0]}?" if close else
+                    "the parameters are " + _listing(parameters))
+            raise located(doc, ("frozen", n), f"no parameter is called '{name}'; {hint}")
+
+
+def _listing(names: tuple[str, ...], most: int = 12) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")

@@ -26,11 +26,17 @@ class NamedActivation(Strict_):
     alpha: Number | None = None
 
 
+class CustomActivation(Strict_):
+    """An activation written as a formula in z: ``{expression: "z/(1 + abs(z))"}``."""
+
+    expression: Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class Layer(Strict_):
     """One layer: its units, activation and initial parameters."""
 
     units: Count
-    activation: str | NamedActivation = "sigmoid"
+    activation: str | NamedActivation | CustomActivation = "sigmoid"
     weights: list[list[Number]] | None = None
     biases: list[Number] | None = None
     names: LayerNames | None = None

@@ -15,12 +15,10 @@ from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent, Strea
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from backprop_tutor.errors import InputError
+from backprop_tutor.limits import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
-MAX_FILE_BYTES = 1024 * 1024
-MAX_ALIASES = 100
-MAX_DEPTH = 20
-# Aliases can repeat a large value; this bounds the document after expanding them.
-MAX_VALUES = 100_000
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_VALUES", "Document", "parse_yaml",
+           "read_yaml"]
 
 Loc = tuple[str | int, ...]
 Position = tuple[int, int]

@@ -1,0 +1,102 @@
+"""``backprop-tutor grade``: mark answer sheets against the worked solution."""
+
+from __future__ import annotations
+
+import io
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError
+from . import app
+from .boundary import error_boundary
+
+
+class GradeFormat(str, Enum):
+    """Output formats of ``grade``."""
+
+    table = "table"
+    json = "json"
+    gradescope = "gradescope"
+    prairielearn = "prairielearn"
+
+
+@app.command()
+def grade(
+    scenario: Annotated[Path, typer.Argument(show_default=False,
+                                    help="The scenario file, or a folder written by variants.")],
+    sheets: Annotated[list[Path], typer.Argument(show_default=False,
+                                        help="Answer sheets (YAML or JSON).")],
+    rel_tol: float = typer.Option(0.005, "--rel-tol", min=0.0,
+                                  help="Relative tolerance (0.005 is 0.5%)."),
+    abs_tol: float = typer.Option(0.0, "--abs-tol", min=0.0,
+                                  help="Absolute tolerance, for values near zero."),
+    ecf_credit: float = typer.Option(0.5, "--ecf-credit", min=0.0, max=1.0,
+                                     help="Share of the points for an error carried forward."),
+    points: float = typer.Option(1.0, "--points", min=0.0, help="Points per quantity."),
+    all_quantities: bool = typer.Option(False, "--all-quantities",
+                                        help="Mark every quantity, answered or not."),
+    output_format: Annotated[GradeFormat, typer.Option(
+        "--format", help="table, json, gradescope or prairielearn.")] = GradeFormat.table,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    precision: int = typer.Option(4, "--precision", min=1, max=17,
+                                  help="Significant digits of the key in the table."),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
+    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Grade answer sheets: verdicts, named mistakes, error carried forward and points."""
+    with error_boundary(debug):
+        from ..grading.grade import Grader, Settings, summarise
+        from ..grading.sheet import read_sheet
+        from ..grading.tolerance import Tolerance
+
+        fmt = output_format.value
+        if fmt in ("gradescope", "prairielearn") and len(sheets) != 1:
+            raise InputError(f"--format {fmt} grades one sheet at a time; got {len(sheets)}",
+                             field="--format")
+        settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points,
+                            all_quantities)
+        read = [read_sheet(path) for path in sheets]  # every sheet is checked before grading
+        grader = Grader(settings)
+        results = [grader.grade(scenario, sheet) for sheet in read]
+        summary = summarise(results) if len(results) > 1 else None
+        if fmt == "table":
+            text = _table(results, summary, precision, no_color, width, output is not None)
+        else:
+            from ..grading import formats
+
+            if fmt == "json":
+                document = formats.grades_document(results, settings, summary)
+            elif fmt == "gradescope":
+                document = formats.gradescope_document(results[0])
+            else:
+                document = formats.prairielearn_document(results[0])
+            text = formats.dumps(document) + "\n"
+        if output is not None:
+            from ..files import atomic_write
+
+            atomic_write(output, text)
+        else:
+            sys.stdout.write(text)
+
+
+def _table(results, summary, precision: int, no_color: bool, width: int | None,
+           to_file: bool) -> str:
+    from ..render.console import make_console
+    from ..render.grading import class_view, sheet_view
+
+    buffer = io.StringIO()
+    console = make_console(no_color=no_color or to_file, width=width or (100 if to_file else None),
+                           file=buffer)
+    if not to_file and sys.stdout.isatty():
+        console = make_console(no_color=no_color, width=width)
+        buffer = None
+    for result in results:
+        console.print(sheet_view(result, precision))
+    if summary is not None:
+        console.print(class_view(summary))
+    return buffer.getvalue() if buffer is not None else ""

@@ -1,0 +1,144 @@
+"""``backprop-tutor new``: write a commented scenario to start from."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import typer
+
+from ..errors import InputError
+from . import app
+from .boundary import error_boundary
+
+LOSSES = "half_squared_error, squared_error, mse, binary_cross_entropy, cross_entropy"
+
+
+def _layers(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if len(sizes) < 2 or any(n < 1 for n in sizes):
+        raise InputError(f"expected the input count and then each layer's units, such as "
+                         f"2,2,1; got '{text}'", field="--layers")
+    return sizes
+
+
+def _activations(text: str, layers: int) -> list[str]:
+    from ..maths.activations import NAMES
+
+    names = [part.strip() for part in text.split(",")]
+    if len(names) == 1:
+        names = names * layers
+    if len(names) != layers:
+        raise InputError(f"give one activation for every layer, or one for all; the network has "
+                         f"{layers} layers and {len(names)} activations were given",
+                         field="--activation")
+    for name in names:
+        if name not in NAMES:
+            close = difflib.get_close_matches(name, NAMES, n=1)
+            hint = f"did you mean {close[0]}?" if close else "expected one of: " + ", ".join(NAMES)
+            raise InputError(f"unknown activation '{name}'; {hint}", field="--activation")
+    return names
+
+
+def _num(value: float) -> str:
+    return f"{round(float(value), 2) + 0.0:g}"  # + 0.0 turns −0.0 into 0
+
+
+def _row(values) -> str:
+    return "[" + ", ".join(_num(v) for v in values) + "]"
+
+
+def scenario_text(sizes: list[int], activations: list[str], *, seed: int, samples: int,
+                  loss: str, learning_rate: float, epochs: int) -> str:
+    """The YAML of a new scenario with every number drawn from ``seed`` and explained."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    inputs, widths = sizes[0], sizes[1:]
+    layers = [f"{n} {a}" for n, a in zip(widths, activations, strict=True)]
+    shape = " → ".join([f"{inputs} inputs", *layers])
+    out = [
+        f"# A new scenario: {shape}.",
+        f"# Every number was drawn with seed {seed} and rounded so that it is easy to work by",
+        "# hand; change any of them. Check the file with `backprop-tutor validate FILE`, then",
+        "# work it with `backprop-tutor run FILE`, or practise it with",
+        "# `backprop-tutor practice FILE`.",
+        f"title: A {'-'.join(str(n) for n in sizes)} network",
+        "teaches: (say what this example is for; `backprop-tutor examples` shows it)",
+        f"inputs: {inputs}",
+        "layers:",
+    ]
+    fan_in = inputs
+    for index, (units, activation) in enumerate(zip(widths, activations, strict=True),
+                                                 start=1):
+        weights = rng.uniform(-0.5, 0.5, (units, fan_in))
+        biases = rng.uniform(-0.5, 0.5, units)
+        out += [
+            f"  # layer {index}: {units} unit{'s' if units > 1 else ''}; each has one weight per "
+            f"input ({fan_in}) and a bias",
+            f"  - units: {units}",
+            f"    activation: {activation}    # sigmoid, tanh, relu, leaky_relu, linear, "
+            "softplus, softmax",
+            "    weights: [" + (",\n              ".join(_row(r) for r in weights)) + "]",
+            f"    biases: {_row(biases)}",
+        ]
+        fan_in = units
+    out += ["data:", "  # each sample: one number per input, one target per output unit"]
+    outputs, last = widths[-1], activations[-1]
+    for _ in range(samples):
+        x = rng.uniform(-1, 1, inputs)
+        if last == "softmax":
+            t = np.eye(outputs)[rng.integers(outputs)]
+        elif last in ("sigmoid", "logistic"):
+            t = rng.uniform(0, 1, outputs)
+        else:
+            t = rng.uniform(-1, 1, outputs)
+        out.append(f"  - inputs: {_row(x)}")
+        out.append(f"    targets: {_row(t)}")
+    out += [
+        f"loss: {loss}    # {LOSSES}",
+        f"learning_rate: {learning_rate:g}",
+        f"epochs: {epochs}",
+        "mode: batch    # batch, stochastic, or minibatch (then also batch_size: N)",
+    ]
+    return "\n".join(out) + "\n"
+
+
+@app.command()
+def new(
+    output: str = typer.Option(..., "-o", "--output", help="The file to write.",
+                               show_default=False),
+    layers: str = typer.Option("2,2,1", "--layers",
+                               help="The input count, then each layer's units: 2,2,1."),
+    activation: str = typer.Option("sigmoid", "--activation",
+                                   help="One activation for every layer, or one per layer: "
+                                        "tanh,sigmoid."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random initial numbers."),
+    samples: int = typer.Option(1, "--samples", min=1, max=100, help="Training samples."),
+    loss: str = typer.Option("half_squared_error", "--loss", help=f"One of: {LOSSES}."),
+    learning_rate: float = typer.Option(0.5, "--learning-rate", help="The learning rate η."),
+    epochs: int = typer.Option(1, "--epochs", min=1, help="Epochs to train."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Write a commented scenario to start from: random small weights, data, settings."""
+    with error_boundary(debug):
+        from ..files import atomic_write
+        from ..scenario import scenario_from_text
+
+        if not learning_rate > 0:
+            raise InputError(f"the learning rate must be above 0; got {learning_rate:g}",
+                             field="--learning-rate")
+        target = Path(output)
+        sizes = _layers(layers)
+        names = _activations(activation, len(sizes) - 1)
+        if target.exists() and not force:
+            raise InputError(f"{output} exists; use --force to overwrite it", field="--output")
+        text = scenario_text(sizes, names, seed=seed, samples=samples, loss=loss,
+                             learning_rate=learning_rate, epochs=epochs)
+        scenario_from_text(text, output)  # what is written is always a valid scenario
+        atomic_write(target, text)
+        typer.echo(f"wrote {output}: {len(sizes) - 1} layers; next: backprop-tutor run {output}")

@@ -1,0 +1,126 @@
+"""``backprop-tutor practice``: the student works each quantity; the tutor checks and hints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import typer
+
+from ..errors import InputError
+from . import app
+from .boundary import error_boundary
+from .examples import SCENARIO_HELP, complete_scenario
+
+PARTS = {
+    "forward": ("forward", "loss"),
+    "backward": ("factors", "gradients"),
+    "updates": ("updates",),
+}
+QUIT = {"q", "quit", "exit"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One number to type: a quantity of the worked solution (of one sample of a batch)."""
+
+    line: object  # worked.Line
+    sample: int  # 0-based index into the batch; 0 for batch-level quantities
+    label: str  # sample 2 of a batch, or ''
+
+
+@dataclass
+class Outcome:
+    """How one question went: right at the first try, right after hints, or missed."""
+
+    question: Question
+    tries: int
+    right: bool
+
+
+def questions(lines, record) -> list[Question]:
+    """Every number the student types, in textbook order."""
+    out = []
+    batch = len(record.samples) > 1
+    for line in lines:
+        if batch and line.per_sample:
+            out += [Question(line, i, f"sample {s}") for i, s in enumerate(record.samples)]
+        else:
+            out.append(Question(line, 0, ""))
+    return out
+
+
+def _ask(prompt: str) -> str | None:
+    try:
+        return input(prompt)
+    except EOFError:
+        return None
+
+
+@app.command()
+def practice(
+    scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
+                                   autocompletion=complete_scenario),
+    only: str = typer.Option(None, "--only", metavar="PART",
+                             help="Only one part: forward, backward or updates."),
+    precision: int = typer.Option(4, "--precision", min=1, max=17,
+                                  help="Significant digits of the numbers in hints."),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
+    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Work iteration 1 by hand: type each quantity; a wrong one gets a hint and another try."""
+    with error_boundary(debug):
+        if only is not None and only not in PARTS:
+            raise InputError(f"expected forward, backward or updates; got '{only}'",
+                             field="--only")
+        from .. import api
+        from ..examples import resolve
+        from ..render.console import make_console
+        from ..render.practice import (
+            answer_text,
+            ending_view,
+            formula_hint,
+            intro_view,
+            numbers_hint,
+            prompt_text,
+        )
+        from ..grading.tolerance import is_correct, literal
+
+        result = api.run(api.load(resolve(scenario)), epochs=1, detail=1)
+        record = result.record(1)
+        sections = PARTS[only] if only else tuple(s for part in PARTS.values() for s in part)
+        todo = questions([ln for ln in result.lines(record) if ln.section in sections], record)
+        console = make_console(no_color=no_color, width=width)
+        console.print(intro_view(result, record, len(todo), precision))
+        outcomes: list[Outcome] = []
+        for n, question in enumerate(todo, start=1):
+            key = question.line.values[question.sample] if question.line.per_sample \
+                else question.line.result
+            tries = 0
+            while True:
+                console.print(prompt_text(question, n, len(todo)), end="")
+                given = _ask("")
+                if given is None or given.strip().lower() in QUIT:
+                    console.print()
+                    console.print(ending_view(outcomes, len(todo), precision, stopped=True,
+                                              scenario=scenario))
+                    return
+                if literal(given) is None:
+                    console.print("  that is not a number; type it like 0.4153 or −1.2e−3 "
+                                  "(q quits)", style="yellow")
+                    continue
+                tries += 1
+                if is_correct(given, key):
+                    console.print(f"  ✓ right: {answer_text(key, precision)}", style="green")
+                    outcomes.append(Outcome(question, tries, True))
+                    break
+                if tries == 1:
+                    console.print(formula_hint(question))
+                elif tries == 2:
+                    console.print(numbers_hint(question, precision))
+                else:
+                    console.print(f"  ✗ it is {answer_text(key, precision)}; on to the next",
+                                  style="red")
+                    outcomes.append(Outcome(question, tries, False))
+                    break
+        console.print(ending_view(outcomes, len(todo), precision, scenario=scenario))

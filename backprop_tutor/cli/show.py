@@ -1,0 +1,51 @@
+"""``backprop-tutor show``: a scenario at a glance and a picture of its network."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from . import app
+from .boundary import error_boundary
+from .examples import SCENARIO_HELP, complete_scenario
+
+
+@app.command()
+def show(
+    scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
+                                   autocompletion=complete_scenario),
+    yaml: bool = typer.Option(False, "--yaml", help="Print the scenario file itself (to copy "
+                              "a shipped example: show NAME --yaml > my.yaml)."),
+    precision: int = typer.Option(4, "--precision", min=1, max=17,
+                                  help="Significant digits shown."),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
+    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Show a scenario and draw its network with the initial weights, without training."""
+    with error_boundary(debug):
+        from ..examples import resolve
+        from ..graph import build_graph
+        from ..initial import initial_parameters
+        from ..scenario import load_scenario
+        from ..values import parameter_values
+
+        path = resolve(scenario)
+        loaded = load_scenario(path)
+        if yaml:
+            sys.stdout.write(path.read_text(encoding="utf-8"))
+            return
+        from rich.text import Text
+
+        from ..render.console import make_console
+        from ..render.network import network_view, scenario_table
+
+        graph = build_graph(loaded)
+        start = initial_parameters(loaded)
+        parameters = parameter_values(graph, start.weights, start.biases)
+        console = make_console(no_color=no_color, width=width)
+        console.print(scenario_table(loaded, graph, precision))
+        console.print()
+        console.print(Text("Network with its initial weights", style="bold"))
+        console.print(network_view(graph, parameters, precision))

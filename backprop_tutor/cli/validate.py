@@ -1,0 +1,40 @@
+"""``backprop-tutor validate``: check a scenario file and summarise it, without training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .boundary import error_boundary
+from .examples import SCENARIO_HELP, complete_scenario
+
+
+@app.command()
+def validate(
+    scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
+                                   autocompletion=complete_scenario),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
+    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Check a scenario (format, shapes, names) and print a summary of its network."""
+    with error_boundary(debug):
+        from ..examples import resolve
+        from ..graph import build_graph
+        from ..scenario import load_scenario
+
+        path = resolve(scenario)
+        loaded = load_scenario(path)
+        graph = build_graph(loaded)  # the symbolic graph is part of the check; nothing is run
+
+        from ..render.console import make_console
+        from ..render.network import scenario_table
+
+        console = make_console(no_color=no_color, width=width)
+        from rich.text import Text
+
+        shipped = " (a shipped example)" if not Path(scenario).is_file() else ""
+        console.print(Text.assemble(("✓ ", "green"), f"{scenario}{shipped} is a valid scenario"))
+        console.print(scenario_table(loaded, graph))

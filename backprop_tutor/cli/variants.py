@@ -1,0 +1,51 @@
+"""``backprop-tutor variants``: per-student versions of an exercise, each with its answer sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from .boundary import error_boundary
+
+
+@app.command()
+def variants(
+    scenario: Annotated[Path, typer.Argument(show_default=False, help="The scenario file.")],
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", show_default=False,
+        help="The folder to write the variants to (created if needed).")],
+    count: int = typer.Option(30, "--count", min=1, max=999, help="How many variants."),
+    seed: int = typer.Option(2026, "--seed", help="The same seed gives the same variants."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Write ID.yaml (the scenario) and ID.sheet.yaml (its blank answer sheet) per variant.
+
+    Grade with the folder in place of the scenario: each sheet's variant picks its key.
+    """
+    with error_boundary(debug):
+        from .. import api
+        from ..errors import InputError
+        from ..examples import resolve
+        from ..files import atomic_write
+        from ..grading.solution import Solution
+        from ..grading.variants import make_variants
+        from ..grading.worksheet import questions
+        from ..render.grading import worksheet_yaml
+
+        result = api.run(api.load(resolve(scenario)))
+        if output.exists() and not output.is_dir():
+            raise InputError(f"{output} is a file, not a folder", field="--output")
+        made = make_variants(result, count, seed)
+        output.mkdir(parents=True, exist_ok=True)
+        for variant in made:
+            atomic_write(output / f"{variant.id}.yaml", variant.text)
+            run = api.run(api.load(output / f"{variant.id}.yaml"))
+            sheet = worksheet_yaml(run, questions(Solution(run)), f"{variant.id}.yaml",
+                                   variant=variant.id)
+            atomic_write(output / f"{variant.id}.sheet.yaml", sheet)
+        typer.echo(f"wrote {len(made)} variants to {output} "
+                   f"({made[0].id} … {made[-1].id}); grade with: backprop-tutor grade "
+                   f"{output} SHEET...")

@@ -1,0 +1,104 @@
+"""``backprop-tutor worksheet`` and ``key``: a blank answer sheet or handout, and the worked
+solution."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from .boundary import error_boundary
+
+
+class WorksheetFormat(str, Enum):
+    """Formats of ``worksheet``."""
+
+    yaml = "yaml"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class KeyFormat(str, Enum):
+    """Formats of ``key``."""
+
+    markdown = "markdown"
+    latex = "latex"
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from ..files import atomic_write
+
+    atomic_write(output, text)
+
+
+def _load(scenario: Path):
+    from .. import api
+    from ..examples import resolve
+
+    path = resolve(scenario)
+    return path, api.run(api.load(path))
+
+
+@app.command()
+def worksheet(
+    scenario: Annotated[Path, typer.Argument(show_default=False, help="The scenario file.")],
+    output_format: Annotated[WorksheetFormat, typer.Option(
+        "--format", help="yaml: a blank answer sheet; markdown or latex: a printable handout."
+    )] = WorksheetFormat.yaml,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Write a blank answer sheet (every quantity, with the formula to use) or a handout."""
+    with error_boundary(debug):
+        from ..grading.solution import Solution
+        from ..grading.worksheet import questions
+
+        path, result = _load(scenario)
+        record = result.record(1)
+        items = questions(Solution(result))
+        if output_format is WorksheetFormat.yaml:
+            from ..render.grading import worksheet_yaml
+
+            text = worksheet_yaml(result, items, path.name)
+        elif output_format is WorksheetFormat.markdown:
+            from ..render.markdown import worksheet_markdown
+
+            text = worksheet_markdown(result, record, items)
+        else:
+            from ..render.latex import worksheet_latex
+
+            text = worksheet_latex(result, record, items)
+        _write(text, output)
+
+
+@app.command("key")
+def key_command(
+    scenario: Annotated[Path, typer.Argument(show_default=False, help="The scenario file.")],
+    output_format: Annotated[KeyFormat, typer.Option(
+        "--format", help="markdown, or latex (a standalone document).")] = KeyFormat.markdown,
+    precision: int = typer.Option(4, "--precision", min=1, max=17,
+                                  help="Significant digits of the numbers shown."),
+    output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Write the worked solution: every step's formula, the numbers substituted, the result."""
+    with error_boundary(debug):
+        _, result = _load(scenario)
+        record = result.record(1)
+        lines = result.lines(record)
+        if output_format is KeyFormat.markdown:
+            from ..render.markdown import key_markdown
+
+            text = key_markdown(result, record, lines, precision)
+        else:
+            from ..render.latex import key_latex
+
+            text = key_latex(result, record, lines, precision)
+        _write(text, output)

@@ -1,0 +1,78 @@
+"""The shipped example scenarios, and how a SCENARIO argument becomes a file.
+
+The YAML files live beside this module so that they are installed with the package; the
+project's top-level ``scenarios`` folder points here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+FOLDER = Path(__file__).resolve().parent
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One shipped scenario: its name (the file name without .yaml), title and lesson."""
+
+    name: str
+    path: Path
+    title: str
+    teaches: str
+
+
+def names() -> list[str]:
+    """The names of the shipped scenarios, sorted."""
+    # a dotted stem (house_price.textbook.yaml) is an answer sheet shipped beside its scenario
+    return sorted(p.stem for p in FOLDER.iterdir()
+                  if p.suffix in SUFFIXES and p.is_file() and "." not in p.stem)
+
+
+def bundled() -> list[Example]:
+    """Every shipped scenario with its title and what it teaches (each file is validated)."""
+    from ..scenario import load_scenario
+
+    out = []
+    for name in names():
+        path = bundled_path(name)
+        scenario = load_scenario(path)
+        out.append(Example(name, path, scenario.title or name, scenario.teaches or ""))
+    return out
+
+
+def bundled_path(name: str) -> Path:
+    """The file of a shipped scenario by name (``two_neuron`` or ``two_neuron.yaml``)."""
+    stem = name[: -len(Path(name).suffix)] if Path(name).suffix in SUFFIXES else name
+    for suffix in SUFFIXES:
+        path = FOLDER / f"{stem}{suffix}"
+        if path.is_file():
+            return path
+    raise KeyError(name)
+
+
+def resolve(argument: str | os.PathLike[str]) -> Path:
+    """A SCENARIO argument as a file: an existing path, else a shipped scenario's name."""
+    path = Path(argument)
+    if path.is_file():
+        return path
+    text = str(argument)
+    if path.exists():
+        raise InputError(f"{text} is a folder, not a scenario file")
+    if os.sep not in text and "/" not in text:
+        try:
+            return bundled_path(text)
+        except KeyError:
+            pass
+    shipped = names()
+    if os.sep in text or "/" in text:
+        raise InputError(f"{text}: no such file")
+    close = difflib.get_close_matches(path.stem, shipped, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise InputError(f"no file '{text}' here, and no shipped example of that name; {hint}"
+                     "`backprop-tutor examples` lists the shipped ones: " + ", ".join(shipped))

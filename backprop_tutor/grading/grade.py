@@ -1,0 +1,266 @@
+"""Grading answer sheets against the worked solution: verdicts, points and feedback, plain data."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import api
+from ..errors import InputError
+from .ecf import CarriedForward, carried_forward, own_value
+from .mistakes import Mistake, find_mistake
+from .sheet import Answer, Sheet
+from .solution import Solution
+from .tolerance import Tolerance, Written, literal, matches, relative_error, rounds_to
+
+CORRECT = "correct"
+CARRIED = "carried forward"
+WRONG = "wrong"
+BLANK = "blank"
+NOT_A_NUMBER = "not a number"
+UNKNOWN = "unknown"
+VERDICTS = (CORRECT, CARRIED, WRONG, BLANK, NOT_A_NUMBER, UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How sheets are marked."""
+
+    tolerance: Tolerance = Tolerance()
+    ecf_credit: float = 0.5  # share of the points for a value carried forward
+    points: float = 1.0  # per quantity
+    all_quantities: bool = False  # mark every quantity of the iteration, answered or not
+
+
+@dataclass(frozen=True)
+class Item:
+    """The marking of one quantity of a sheet."""
+
+    address: str
+    written_as: str
+    key: float | None  # None for an address the scenario does not have
+    given: float | None
+    given_text: str
+    verdict: str
+    points: float
+    max_points: float
+    feedback: str
+    mistake: Mistake | None = None
+    carried: CarriedForward | None = None
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SheetResult:
+    """One graded sheet."""
+
+    path: str
+    student: str
+    variant: str | None
+    scenario: str
+    title: str | None
+    iteration: int
+    items: tuple[Item, ...]
+
+    @property
+    def score(self) -> float:
+        """Points earned."""
+        return sum(i.points for i in self.items)
+
+    @property
+    def max_score(self) -> float:
+        """Points available."""
+        return sum(i.max_points for i in self.items)
+
+    @property
+    def fraction(self) -> float:
+        """The score as a share of the points available (0 when none are)."""
+        return self.score / self.max_score if self.max_score else 0.0
+
+
+@dataclass(frozen=True)
+class QuantitySummary:
+    """How a class did on one quantity."""
+
+    address: str
+    answered: int
+    correct: int
+    carried: int
+    missed: int  # wrong, blank or not a number
+    mistakes: dict[str, int] = field(default_factory=dict)  # description → how many
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    """How a class did: scores and the quantities most missed, most missed first."""
+
+    sheets: int
+    mean_fraction: float
+    quantities: tuple[QuantitySummary, ...]
+
+
+def scenario_for(scenario: str | os.PathLike[str], sheet: Sheet) -> Path:
+    """The scenario file a sheet is graded against: a variants folder is searched by variant."""
+    path = Path(scenario)
+    if path.is_dir():
+        if not sheet.variant:
+            raise InputError(f"{path} is a folder of variants, but the sheet names no variant "
+                             "(add 'variant: ID')", file=sheet.path)
+        found = path / f"{sheet.variant}.yaml"
+        if not found.is_file():
+            known = sorted(p.stem for p in path.glob("*.yaml")
+                           if not p.name.endswith(".sheet.yaml"))
+            close = difflib.get_close_matches(sheet.variant, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise InputError(f"no variant '{sheet.variant}' in {path}{hint}", file=sheet.path,
+                             field="variant")
+        return found
+    from ..examples import resolve
+
+    path = resolve(path)
+    if sheet.variant and path.stem != sheet.variant:
+        raise InputError(f"the sheet answers variant '{sheet.variant}' but {path.name} is not "
+                         "that variant; pass the folder of variants instead", file=sheet.path,
+                         field="variant")
+    return path
+
+
+class Grader:
+    """Grades sheets, loading and solving each scenario and iteration once."""
+
+    def __init__(self, settings: Settings = Settings()) -> None:
+        self.settings = settings
+        self._runs: dict[tuple[str, int], api.Run] = {}
+        self._solutions: dict[tuple[str, int], Solution] = {}
+
+    def solution(self, scenario: str | os.PathLike[str], iteration: int = 1) -> Solution:
+        """The solution of one iteration of a scenario file."""
+        key = (os.fspath(scenario), iteration)
+        if key not in self._solutions:
+            loaded = api.load(scenario)
+            run = api.run(loaded, detail=iteration)
+            if iteration > run.trace.iteration_count:
+                raise InputError(f"the sheet asks for iteration {iteration}, but the scenario "
+                                 f"runs {run.trace.iteration_count}", field="iteration")
+            self._solutions[key] = Solution(run, iteration)
+        return self._solutions[key]
+
+    def grade(self, scenario: str | os.PathLike[str], sheet: Sheet) -> SheetResult:
+        """Grade one sheet against a scenario file (or a folder of variants)."""
+        path = scenario_for(scenario, sheet)
+        solution = self.solution(path, sheet.iteration)
+        return grade_sheet(solution, sheet, self.settings, scenario=os.fspath(path))
+
+
+def grade_sheet(solution: Solution, sheet: Sheet, settings: Settings = Settings(),
+                scenario: str = "") -> SheetResult:
+    """Mark every answer of a sheet, in the order the worked solution computes them."""
+    order = {a: i for i, a in enumerate(solution.key)}
+    known = [a for a in sheet.answers if a.address in order]
+    known.sort(key=lambda a: order[a.address])
+    if settings.all_quantities:
+        answered = {a.address for a in known}
+        known += [Answer(a, a, None, "") for a in solution.steps if a not in answered]
+        known.sort(key=lambda a: order[a.address])
+    own = {a.address: a.value for a in known if a.value is not None}
+    wrong: set[str] = set()
+    items = []
+    for answer in known:
+        item = _mark(solution, answer, own, wrong, settings)
+        if item.verdict != CORRECT:
+            wrong.add(answer.address)
+        items.append(item)
+    for answer in sheet.answers:
+        if answer.address not in order:
+            items.append(_unknown(solution, answer))
+    return SheetResult(sheet.path, sheet.name, sheet.variant, scenario,
+                       solution.run.scenario.title, sheet.iteration, tuple(items))
+
+
+def _unknown(solution: Solution, answer: Answer) -> Item:
+    close = tuple(difflib.get_close_matches(answer.address, list(solution.key), n=3, cutoff=0.5))
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return Item(answer.address, answer.written_as, None, answer.value, answer.text, UNKNOWN, 0.0,
+                0.0, f"this scenario has no quantity '{answer.written_as}'{hint}",
+                suggestions=close)
+
+
+def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[str],
+          settings: Settings) -> Item:
+    key = solution.key[answer.address]
+    full = settings.points
+    tol = settings.tolerance
+
+    def item(verdict: str, points: float, feedback: str, **kw) -> Item:
+        return Item(answer.address, answer.written_as, key, answer.value, answer.text, verdict,
+                    points, full, feedback, **kw)
+
+    if answer.blank:
+        return item(BLANK, 0.0, "left blank")
+    if answer.value is None:
+        return item(NOT_A_NUMBER, 0.0, f"'{answer.text}' is not a number")
+    written = Written(answer.value, answer.text)
+    if matches(key, written, tol):
+        feedback = _accepted(key, written)
+        found = own_value(solution, answer.address, written, own, tol) if feedback else None
+        if found is not None:
+            read = solution.reads(answer.address, found[1]) & own.keys()
+            used = tuple(a for a in solution.key if a in read)
+            if used:
+                feedback = f"follows from your rounded {_listing(used)}"
+        return item(CORRECT, full, feedback)
+    carried = carried_forward(solution, answer.address, written, own, wrong, tol)
+    if carried is not None and not carried.sources:
+        return item(CORRECT, full, "follows from your rounded earlier values", carried=carried)
+    if carried is not None:
+        return item(CARRIED, full * settings.ecf_credit,
+                    f"follows from your {_listing(carried.sources)} (error carried forward)",
+                    carried=carried)
+    mistake = find_mistake(solution, answer.address, written, own, tol)
+    if mistake is not None:
+        own_values = " with your earlier values" if mistake.from_own_values else ""
+        return item(WRONG, 0.0, mistake.description + own_values, mistake=mistake)
+    return item(WRONG, 0.0, _how_far(key, answer.value))
+
+
+def _listing(addresses: tuple[str, ...]) -> str:
+    return ("value " if len(addresses) == 1 else "values ") + ", ".join(addresses)
+
+
+def _accepted(key: float, written: Written) -> str:
+    d = literal(written.text)
+    if d is not None and rounds_to(key, d):
+        return ""
+    return f"{relative_error(key, written.value):.2%} off, within tolerance"
+
+
+def _how_far(key: float, given: float) -> str:
+    error = relative_error(key, given)
+    if key != 0 and given != 0 and (key > 0) != (given > 0):
+        return "wrong sign and size"
+    return f"{error:.0%} off" if error < 10 else "far off"
+
+
+def summarise(results: list[SheetResult]) -> ClassSummary:
+    """The class's results per quantity, the most missed first."""
+    counts: dict[str, Counter] = {}
+    mistakes: dict[str, Counter] = {}
+    order: dict[str, int] = {}
+    for result in results:
+        for item in result.items:
+            if item.verdict == UNKNOWN:
+                continue
+            order.setdefault(item.address, len(order))
+            counts.setdefault(item.address, Counter())[item.verdict] += 1
+            if item.mistake is not None:
+                mistakes.setdefault(item.address, Counter())[item.mistake.description] += 1
+    quantities = [
+        QuantitySummary(a, sum(c.values()) - c[BLANK], c[CORRECT], c[CARRIED],
+                        c[WRONG] + c[BLANK] + c[NOT_A_NUMBER], dict(mistakes.get(a, {})))
+        for a, c in counts.items()]
+    quantities.sort(key=lambda q: (-q.missed, -q.carried, order[q.address]))
+    mean = sum(r.fraction for r in results) / len(results) if results else 0.0
+    return ClassSummary(len(results), mean, tuple(quantities))

@@ -1,0 +1,135 @@
+"""Answer sheets (YAML or JSON): who, which scenario and variant, and the numbers written down.
+
+Addresses are those of the ``values`` map of ``--json``; ``∂E/∂w2`` is read as ``dE/dw2``.
+Each number keeps the text it was written with, for grading by correct rounding.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic.types import AllowInfNan
+
+from ..scenario.messages import located, validation_message
+from ..scenario.yaml_source import Document, parse_yaml, read_yaml
+from .tolerance import literal
+
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+
+_LITERAL = re.compile(r"[-+−]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?")
+
+
+class SheetModel(BaseModel):
+    """An answer sheet as written: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              json_schema_extra={"title": "backprop-tutor answer sheet"})
+
+    scenario: str | None = Field(None, description="The scenario file; the command line wins.")
+    student: str | None = Field(None, description="The student's name or id.")
+    variant: str | None = Field(None, description="The id of the variant the sheet answers.")
+    iteration: Annotated[int, Strict(), Field(ge=1)] = Field(
+        1, description="The iteration the answers are for (1-based).")
+    answers: dict[str, Number | str | None] = Field(
+        description="Address (as in the values map of --json) → the number written; "
+                    "empty for a question left blank.")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One number of a sheet, as written."""
+
+    address: str  # normalised: dE/dw2
+    written_as: str  # as on the sheet: ∂E/∂w2
+    value: float | None  # None: left blank, or not a number
+    text: str  # the literal as written ("" when blank)
+    line: int | None = None
+
+    @property
+    def blank(self) -> bool:
+        """Whether the question was left blank."""
+        return self.value is None and not self.text
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A read answer sheet."""
+
+    path: str
+    student: str | None
+    scenario: str | None
+    variant: str | None
+    iteration: int
+    answers: tuple[Answer, ...]
+
+    @property
+    def name(self) -> str:
+        """The student's name, else the file's name."""
+        return self.student or Path(self.path).stem
+
+
+def normalise_address(address: str) -> str:
+    """``∂E/∂w2`` → ``dE/dw2``; spaces dropped."""
+    return address.replace("∂", "d").replace(" ", "")
+
+
+def read_sheet(path: str | os.PathLike[str]) -> Sheet:
+    """Read and validate an answer sheet file."""
+    doc = read_yaml(path)
+    text = Path(path).read_text(encoding="utf-8")
+    return sheet_from_document(doc, text)
+
+
+def sheet_from_text(text: str, name: str = "<sheet>") -> Sheet:
+    """Read an answer sheet given as YAML or JSON text."""
+    return sheet_from_document(parse_yaml(text, name), text)
+
+
+def sheet_from_document(doc: Document, text: str) -> Sheet:
+    """Validate a parsed sheet and keep every number's written text."""
+    try:
+        model = SheetModel.model_validate(doc.data)
+    except ValidationError as error:
+        raise validation_message(error, doc, SheetModel) from None
+    lines = text.removeprefix("\ufeff").splitlines()
+    answers: list[Answer] = []
+    seen: dict[str, str] = {}
+    for written_as, value in model.answers.items():
+        address = normalise_address(written_as)
+        if address in seen:
+            raise located(doc, ("answers", written_as),
+                          f"'{written_as}' and '{seen[address]}' are the same quantity; "
+                          "give it once", key=True)
+        seen[address] = written_as
+        position = doc.locate(("answers", written_as))
+        line = position[0] if position else None
+        answers.append(_answer(address, written_as, value, position, lines, line))
+    return Sheet(doc.path, model.student, model.scenario, model.variant, model.iteration,
+                 tuple(answers))
+
+
+def _answer(address: str, written_as: str, value: float | str | None,
+            position: tuple[int, int] | None, lines: list[str], line: int | None) -> Answer:
+    if value is None:
+        return Answer(address, written_as, None, "", line)
+    if isinstance(value, str):
+        d = literal(value)
+        return Answer(address, written_as, None if d is None else float(d), value.strip(), line)
+    return Answer(address, written_as, float(value), _source_text(value, position, lines), line)
+
+
+def _source_text(value: float, position: tuple[int, int] | None, lines: list[str]) -> str:
+    """The literal as written in the file, found at the value's position."""
+    if position is not None and 0 < position[0] <= len(lines):
+        rest = lines[position[0] - 1][position[1] - 1:].lstrip("\"'")
+        m = _LITERAL.match(rest)
+        if m:
+            d = literal(m.group())
+            if d is not None and float(d) == value:
+                return m.group().replace("−", "-")
+    return repr(value)

@@ -1,0 +1,59 @@
+"""Per-student versions of an exercise: the same network, other initial values and inputs.
+
+Each value is moved by a random amount (a quarter of its size, at least 0.1) and rounded to two
+decimals, so that every variant is worked with numbers as easy to write as the original's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import yaml
+
+from ..api import Run
+from ..scenario.loader import scenario_from_text
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One version of an exercise: its id and its scenario as YAML text."""
+
+    id: str
+    text: str
+
+
+def _perturb(value: float, rng: np.random.Generator) -> float:
+    spread = max(0.1, 0.25 * abs(value))
+    moved = round(float(value + rng.uniform(-spread, spread)), 2)
+    return moved + 0.0  # no -0.0 in a student's handout
+
+
+def variant_data(run: Run, rng: np.random.Generator, title: str) -> dict[str, Any]:
+    """The scenario of one variant, as plain data."""
+    data = run.scenario.model_dump(mode="json", exclude_none=True)
+    data.pop("init", None)  # every initial value is written out
+    data["title"] = title
+    initial = run.trace.initial
+    for layer, w, b in zip(data["layers"], initial.weights, initial.biases, strict=True):
+        layer["weights"] = [[_perturb(v, rng) for v in row] for row in w.tolist()]
+        layer["biases"] = [_perturb(v, rng) for v in b.tolist()]
+    for sample in data["data"]:
+        sample["inputs"] = [_perturb(v, rng) for v in sample["inputs"]]
+    return data
+
+
+def make_variants(run: Run, count: int, seed: int) -> list[Variant]:
+    """``count`` variants of a run's scenario, the same for the same seed."""
+    rng = np.random.default_rng(seed)
+    base = run.scenario.title or "Exercise"
+    out = []
+    for k in range(1, count + 1):
+        ident = f"{k:02d}-{int(rng.integers(16 ** 4)):04x}"
+        data = variant_data(run, rng, f"{base} (variant {ident})")
+        text = (f"# Variant {ident} (seed {seed}): same network, other initial values and "
+                "inputs.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        scenario_from_text(text, f"{ident}.yaml")  # every variant is a valid scenario
+        out.append(Variant(ident, text))
+    return out

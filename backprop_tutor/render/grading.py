@@ -1,0 +1,99 @@
+"""Graded sheets as rich tables: one per sheet with its total, and the class summary."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..grading.grade import CARRIED, CORRECT, UNKNOWN, ClassSummary, SheetResult
+from .numbers import number
+from .printing import symbol_text
+
+_STYLES = {CORRECT: "green", CARRIED: "yellow", UNKNOWN: "magenta"}
+
+
+def _points(value: float) -> str:
+    return f"{round(value, 6):g}"
+
+
+def sheet_view(result: SheetResult, precision: int = 4) -> RenderableType:
+    """One sheet: every quantity with the key, the answer, the verdict, points and feedback."""
+    heading = Text(result.student, style="bold")
+    context = [result.title or result.scenario, f"iteration {result.iteration}"]
+    if result.variant:
+        context.insert(1, f"variant {result.variant}")
+    heading.append(f"  ({result.path}; {', '.join(context)})", style="dim")
+    table = Table(show_edge=False, box=None, pad_edge=False, header_style="bold")
+    for name, justify in (("quantity", "left"), ("key", "right"), ("given", "right"),
+                          ("verdict", "left"), ("points", "right"), ("feedback", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for item in result.items:
+        key = "" if item.key is None else number(item.key, precision)
+        given = item.given_text.replace("-", "−") if item.given_text else ""
+        verdict = Text(item.verdict, style=_STYLES.get(item.verdict, "red"))
+        table.add_row(symbol_text(item.written_as), key, given, verdict,
+                      f"{_points(item.points)}/{_points(item.max_points)}", item.feedback)
+    total = Text(f"total {_points(result.score)} of {_points(result.max_score)} points "
+                 f"({result.fraction:.0%})", style="bold")
+    return Group(heading, table, total, Text(""))
+
+
+def class_view(summary: ClassSummary, limit: int = 10) -> RenderableType:
+    """The class: mean score and the quantities most students missed."""
+    heading = Text(f"Class summary: {summary.sheets} sheets, mean score "
+                   f"{summary.mean_fraction:.0%}", style="bold")
+    missed = [q for q in summary.quantities if q.missed or q.carried][:limit]
+    if not missed:
+        return Group(heading, Text("every quantity answered correctly by every student"))
+    table = Table(show_edge=False, box=None, pad_edge=False, header_style="bold",
+                  title="most missed", title_justify="left")
+    for name, justify in (("quantity", "left"), ("missed", "right"),
+                          ("carried forward", "right"), ("correct", "right"),
+                          ("most common mistake", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for q in missed:
+        common = max(q.mistakes.items(), key=lambda kv: kv[1]) if q.mistakes else None
+        table.add_row(symbol_text(q.address), str(q.missed), str(q.carried), str(q.correct),
+                      f"{common[0]} ({common[1]})" if common else "")
+    return Group(heading, table)
+
+
+def worksheet_yaml(run, items, scenario: str, variant: str | None = None) -> str:
+    """A blank answer sheet: every quantity in textbook order, its formula as a comment."""
+    from ..grading.worksheet import SECTIONS
+    from .printing import formula_text
+
+    s = run.scenario
+    out = [f"# Answer sheet: {s.title or 'backpropagation'}"]
+    if s.teaches:
+        out.append(f"# Teaches: {s.teaches}")
+    out += ["# Write each number after its colon; leave it empty if you cannot work it out.",
+            "# Rounding is judged at the precision you write: give at least two significant",
+            "# digits, as many as you worked with.",
+            f"scenario: {_yaml_text(scenario)}"]
+    if variant:
+        out.append(f"variant: {_yaml_text(variant)}")
+    out += ["student:", "iteration: 1", "answers:"]
+    width = max((len(_yaml_key(q.address)) for q in items), default=0) + 2
+    section = None
+    for q in items:
+        if q.section != section:
+            section = q.section
+            out.append(f"  # {SECTIONS.get(section, section)}")
+        key = _yaml_key(q.address) + ":"
+        formula = formula_text(q.formula)
+        base = q.address.split("@", 1)[0]
+        out.append(f"  {key:<{width}} # {symbol_text(base)} = {formula}")
+    return "\n".join(out) + "\n"
+
+
+def _yaml_key(address: str) -> str:
+    # '@' cannot start a plain YAML scalar, but may appear inside one; quote to be safe
+    return f'"{address}"' if "@" in address else address
+
+
+def _yaml_text(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)

@@ -1,0 +1,133 @@
+"""What practice mode prints: the given numbers, each prompt, the two hints, the score."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from ..api import Run
+from ..trace import IterationRecord
+from .network import network_view
+from .numbers import number
+from .printing import formula_text, numbers_text, symbol_text
+from .terminal import SECTIONS
+
+
+def intro_view(run: Run, record: IterationRecord, count: int, precision: int) -> Group:
+    """The task and every number the student starts from."""
+    s = run.scenario
+    graph = run.graph
+    parts: list[RenderableType] = [
+        Text(f"Practice: {s.title or 'scenario'}", style="bold reverse"),
+        network_view(graph, run.initial_parameters, precision),
+    ]
+    for i, sample in enumerate(record.samples):
+        given = [f"{x.name} = {number(record.inputs[i, j], precision)}"
+                 for j, x in enumerate(graph.inputs)]
+        given += [f"{t.name} = {number(record.targets[i, k], precision)}"
+                  for k, t in enumerate(graph.targets)]
+        parts.append(Text(f"sample {sample}: " + ", ".join(given)))
+    parts.append(Text(f"loss {s.loss}: {graph.loss.formula};  learning rate "
+                      f"η = {number(s.learning_rate, 6)}"))
+    parts.append(Text(
+        f"Work iteration 1: {count} numbers in textbook order. Type each one and press Enter; "
+        "within 0.5 % or correctly rounded counts. A wrong answer gets a hint and another try. "
+        "q quits.", style="italic"))
+    return Group(*parts)
+
+
+def _name(question) -> str:
+    name = symbol_text(question.line.address)
+    return f"{name} ({question.label})" if question.label else name
+
+
+def prompt_text(question, n: int, total: int) -> Text:
+    """``[3/16] a1 = `` (``z1 (sample 2) = `` in a batch)."""
+    text = Text(f"[{n}/{total}] ", style="dim")
+    text.append(_name(question), style="cyan bold")
+    text.append(" = ")
+    return text
+
+
+def _formula(line) -> str:
+    if line.section == "gradients" and line.paths:
+        return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
+    return formula_text(line.formula)
+
+
+def _batch_level(question) -> bool:
+    line = question.line
+    return not line.per_sample and len(line.values) > 1 and line.section != "updates"
+
+
+def formula_hint(question) -> Text:
+    """The first hint: the formula of the quantity."""
+    formula = _formula(question.line)
+    if _batch_level(question):
+        formula = f"the mean over the samples of {formula}"
+    if question.line.l2_term:
+        formula += " + λ·w"
+    text = Text("  ✗ not quite. ", style="red")
+    text.append(f"{_name(question)} = {formula}; try again.")
+    return text
+
+
+def numbers_hint(question, precision: int) -> Text:
+    """The second hint: the numbers that go into the formula."""
+    line = question.line
+    if _batch_level(question):
+        values = ", ".join(number(v, precision) for v in line.values)
+        numbers = f"the mean of {values}"
+    else:
+        numbers = numbers_text(line.formula, line.substitutions[question.sample], precision)
+    if line.l2_term:
+        numbers += f" + {number(line.l2_term, precision)}"
+    text = Text("  ✗ still not. ", style="red")
+    text.append(f"{_name(question)} = {numbers}; one more try.")
+    return text
+
+
+def answer_text(value: float, precision: int) -> str:
+    """The exact answer, two digits beyond the precision asked for."""
+    return number(value, precision + 2)
+
+
+def ending_view(outcomes, total: int, precision: int, stopped: bool = False,
+                scenario: str = "SCENARIO") -> Group:
+    """The score and the quantities to review, with their formulas."""
+    first = sum(1 for o in outcomes if o.right and o.tries == 1)
+    later = sum(1 for o in outcomes if o.right and o.tries > 1)
+    missed = [o for o in outcomes if not o.right]
+    parts: list[RenderableType] = [Text("")]
+    if stopped:
+        parts.append(Text(f"stopped after {len(outcomes)} of {total}"))
+    parts.append(Text(f"Score: {first + later} of {total} right ({first} at the first try, "
+                      f"{later} after a hint; {len(missed)} missed)", style="bold"))
+    review = [o for o in outcomes if o.tries > 1 or not o.right]
+    if not review:
+        if outcomes:
+            parts.append(Text("Nothing to review: every answer was right at the first try.",
+                              style="green"))
+        return Group(*parts)
+    parts.append(Text("To review:", style="bold"))
+    for section, heading in SECTIONS.items():
+        chosen = [o for o in review if o.question.line.section == section]
+        if not chosen:
+            continue
+        parts.append(Text(f"  {heading}", style="bold"))
+        for o in chosen:
+            status = "missed" if not o.right else f"right at try {o.tries}"
+            parts.append(Text(f"    {_name(o.question)} = {_formula(o.question.line)}  "
+                              f"({status}; it is {answer_text(_key(o.question), precision)})"))
+    gradients = [o.question.line.address for o in review
+                 if o.question.line.section in ("gradients", "updates")]
+    if gradients:
+        first_one = gradients[0].split("/d")[-1].rstrip("+")
+        parts.append(Text(f"See a whole chain worked: backprop-tutor run {scenario} --explain "
+                          f"{first_one}", style="italic"))
+    return Group(*parts)
+
+
+def _key(question) -> float:
+    line = question.line
+    return line.values[question.sample] if line.per_sample else line.result

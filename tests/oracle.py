@@ -1,0 +1,194 @@
+"""An independent oracle: a scenario's whole loss as one closed-form sympy expression.
+
+Built straight from the validated Scenario with its own definitions of every activation and loss
+(it does not use the tool's graph, derivation, maths or engine) and differentiated by sympy with
+respect to every parameter at once: no chain rule, no paths, no δ. Training is replayed with the
+same plan of batches the scenario describes, so every iteration's gradients and updated
+parameters can be compared with the engine's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+
+from backprop_tutor.scenario.schema import CustomActivation, NamedActivation, Scenario
+
+# The custom formulas the tests use, written here as sympy directly (not parsed from text).
+CUSTOM = {
+    "z/(1 + abs(z))": lambda z: z / (1 + sp.Abs(z)),
+    "z*sigmoid(z)": lambda z: z / (1 + sp.exp(-z)),
+    "log(1 + z**2) + 0.5*z": lambda z: sp.log(1 + z**2) + sp.Rational(1, 2) * z,
+}
+
+
+def _sigmoid(z):
+    return 1 / (1 + sp.exp(-z))
+
+
+def _elementwise(name: str, alpha: float | None):
+    if name == "sigmoid":
+        return _sigmoid
+    if name == "tanh":
+        return sp.tanh
+    if name in ("linear", "identity"):
+        return lambda z: z
+    if name == "relu":
+        # the derivative at 0 is 0 (PyTorch's convention): the branch z > 0 is strict
+        return lambda z: sp.Piecewise((z, z > 0), (0, True))
+    if name == "leaky_relu":
+        slope = sp.Float(0.01 if alpha is None else alpha)
+        return lambda z: sp.Piecewise((z, z > 0), (slope * z, True))
+    if name == "softplus":
+        return lambda z: sp.log(1 + sp.exp(z))
+    raise KeyError(name)
+
+
+def layer_function(spec):
+    """The outputs of a layer as a function of the list of its net inputs."""
+    if isinstance(spec, CustomActivation):
+        f = CUSTOM[spec.expression]
+        return lambda zs: [f(z) for z in zs]
+    name, alpha = (spec, None) if isinstance(spec, str) else (spec.name, spec.alpha)
+    assert isinstance(spec, (str, NamedActivation))
+    if name == "softmax":
+        return lambda zs: [sp.exp(z) / sp.Add(*(sp.exp(y) for y in zs)) for z in zs]
+    f = _elementwise(name, alpha)
+    return lambda zs: [f(z) for z in zs]
+
+
+def sample_loss(loss: str, outputs: list, targets: list) -> sp.Expr:
+    """The loss of one sample, exactly as the scenario format defines it."""
+    K = len(outputs)
+    pairs = list(zip(outputs, targets, strict=True))
+    if loss == "half_squared_error":
+        return sp.Rational(1, 2) * sum((t - a) ** 2 for a, t in pairs)
+    if loss == "squared_error":
+        return sum((t - a) ** 2 for a, t in pairs)
+    if loss == "mse":
+        return sp.Rational(1, K) * sum((t - a) ** 2 for a, t in pairs)
+    if loss == "binary_cross_entropy":
+        return -sum(t * sp.log(a) + (1 - t) * sp.log(1 - a) for a, t in pairs)
+    if loss == "cross_entropy":
+        return -sum(t * sp.log(a) for a, t in pairs)
+    raise KeyError(loss)
+
+
+@dataclass
+class Step:
+    """One update as the oracle computes it."""
+
+    samples: tuple[int, ...]  # 1-based
+    loss: float  # data loss of the batch before the update (no L2 term)
+    gradients: list[np.ndarray]  # per layer: [unit, input + 1], the bias last
+    after: list[np.ndarray]
+
+
+class Oracle:
+    """The closed-form loss of a scenario and the training it describes."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.s = scenario
+        self.shapes = []
+        fan_in = scenario.input_count
+        for layer in scenario.layers:
+            self.shapes.append((layer.units, fan_in))
+            fan_in = layer.units
+        # [layer][unit][input or bias]: each unit's weights, then its bias
+        self.symbols = [
+            [[sp.Symbol(f"p_{l}_{j}_{i}", real=True) for i in range(n_in + 1)]
+             for j in range(units)]
+            for l, (units, n_in) in enumerate(self.shapes)
+        ]
+        self.flat = [p for layer in self.symbols for unit in layer for p in unit]
+        self.frozen = self._frozen_mask()
+
+    def _frozen_mask(self) -> list[np.ndarray]:
+        # the default names of the scenario format: the oracle does not ask the tool for them
+        from backprop_tutor.names import network_names
+
+        names = network_names(self.s)
+        frozen = set(self.s.frozen)
+        return [np.array([[w in frozen for w in ws] + [b in frozen]
+                          for ws, b in zip(layer.weights, layer.biases, strict=True)])
+                for layer in names.layers]
+
+    def forward(self, x: list) -> list:
+        """The network's outputs for inputs ``x`` (numbers or symbols), in closed form."""
+        a = list(x)
+        for spec, layer in zip(self.s.layers, self.symbols, strict=True):
+            zs = [sp.Add(*(w * v for w, v in zip(unit[:-1], a, strict=True)), unit[-1])
+                  for unit in layer]
+            a = layer_function(spec.activation)(zs)
+        return a
+
+    @cached_property
+    def _samples(self) -> tuple[np.ndarray, np.ndarray]:
+        x = np.array([d.inputs for d in self.s.data], dtype=float)
+        t = np.array([d.targets for d in self.s.data], dtype=float)
+        return x, t
+
+    @cached_property
+    def _compiled(self):
+        # One expression for the whole network: the loss of a symbolic sample plus the L2 term,
+        # E_s(θ; x, T) + (λ/2)Σw². The loss of a batch is its mean over the batch's samples, so
+        # its gradient is the mean of this expression's gradients, evaluated for every sample.
+        n_in, n_out = self.s.input_count, self.s.layers[-1].units
+        xs = [sp.Symbol(f"x_{i}", real=True) for i in range(n_in)]
+        ts = [sp.Symbol(f"t_{k}", real=True) for k in range(n_out)]
+        data = sample_loss(self.s.loss, self.forward(xs), ts)
+        weights = [p for layer in self.symbols for unit in layer for p in unit[:-1]]
+        total = data + sp.nsimplify(self.s.l2) / 2 * sp.Add(*(w**2 for w in weights))
+        grads = [sp.diff(total, p) for p in self.flat]
+        return sp.lambdify([*self.flat, *xs, *ts], [data, *grads], modules="numpy", cse=True)
+
+    def evaluate(self, params: list[np.ndarray], index: np.ndarray
+                 ) -> tuple[float, list[np.ndarray]]:
+        """Data loss and gradients of the whole loss at ``params`` on the samples ``index``."""
+        x, t = self._samples
+        flat = [float(v) for p in params for v in p.ravel()]
+        out = self._compiled(*flat, *x[index].T, *t[index].T)
+        # a derivative that does not depend on the sample comes back as one number
+        values = [float(np.mean(np.broadcast_to(v, (len(index),)))) for v in out]
+        grads, at = [], 1
+        for units, n_in in self.shapes:
+            size = units * (n_in + 1)
+            grads.append(np.array(values[at:at + size]).reshape(units, n_in + 1))
+            at += size
+        return values[0], grads
+
+    def plan(self) -> list[np.ndarray]:
+        """The 0-based samples of each update of one epoch, as the format defines the modes."""
+        m = len(self.s.data)
+        size = {"batch": m, "stochastic": 1}.get(self.s.mode) or self.s.batch_size or m
+        return [np.arange(i, min(i + size, m)) for i in range(0, m, size)]
+
+    def train(self, initial: list[np.ndarray], epochs: int | None = None
+              ) -> tuple[list[Step], list[np.ndarray], str]:
+        """Replay training from ``initial`` ([unit, input + 1] per layer)."""
+        params = [p.copy() for p in initial]
+        steps: list[Step] = []
+        everything = np.arange(len(self.s.data))
+        reason = "epochs"
+        for epoch in range(1, (epochs or self.s.epochs) + 1):
+            if epoch > 1 and self.s.tolerance is not None:
+                if self.evaluate(params, everything)[0] < self.s.tolerance:
+                    reason = "tolerance"
+                    break
+            for index in self.plan():
+                loss, grads = self.evaluate(params, index)
+                params = [np.where(f, p, p - self.s.learning_rate * g)
+                          for p, g, f in zip(params, grads, self.frozen, strict=True)]
+                steps.append(Step(tuple(int(i) + 1 for i in index), loss, grads, params))
+        if reason == "epochs" and self.s.tolerance is not None:
+            if self.evaluate(params, everything)[0] < self.s.tolerance:
+                reason = "tolerance"
+        return steps, params, reason
+
+
+def packed(weights, biases) -> list[np.ndarray]:
+    """Per layer [unit, input + 1]: the engine's weights and biases side by side."""
+    return [np.column_stack([w, b]) for w, b in zip(weights, biases, strict=True)]

@@ -1,0 +1,59 @@
+"""Snapshot tests: what the terminal shows, at fixed widths and without colour.
+
+The golden files under tests/golden/ are written by the tool itself: to accept a deliberate
+change of the output, run ``UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_render_golden.py`` and
+review the diff of tests/golden/ before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+XOR = str(GOLDEN / "xor_batch.yaml")
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+runner = CliRunner()
+
+CASES = {
+    "run_two_neuron_w100": ["run", "two_neuron", "--width", "100"],
+    "run_house_price_w80": ["run", "house_price", "--width", "80"],
+    "run_house_price_w40": ["run", "house_price", "--width", "40"],
+    "run_two_neuron_epochs3_w100": ["run", "two_neuron", "--epochs", "3", "--iterations", "2",
+                                    "--width", "100"],
+    "run_xor_batch_w80": ["run", XOR, "--width", "80"],
+    "run_xor_batch_w100": ["run", XOR, "--width", "100"],
+    "explain_house_price_w111_w80": ["run", "house_price", "--explain", "w111", "--width", "80"],
+    "explain_xor_batch_w111_w100": ["run", XOR, "--explain", "w111", "--width", "100"],
+    "show_house_price_w100": ["show", "house_price", "--width", "100"],
+    "show_house_price_w40": ["show", "house_price", "--width", "40"],
+    "validate_two_neuron_w100": ["validate", "two_neuron", "--width", "100"],
+}
+
+
+def rendered(args: list[str]) -> str:
+    """The tool's output for ``args`` without colour (the golden files are made by this)."""
+    result = runner.invoke(app, [*args, "--no-color"])
+    assert result.exit_code == 0, result.output
+    # the XOR file's location differs between checkouts; the golden text names it relatively
+    return result.stdout.replace(str(GOLDEN), "tests/golden")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_output_matches_golden(name: str) -> None:
+    text = rendered(CASES[name])
+    path = GOLDEN / f"{name}.txt"
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1 to create it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_no_golden_file_is_orphaned() -> None:
+    names = {p.stem for p in GOLDEN.glob("*.txt")}
+    assert names == set(CASES)
