@@ -71,7 +71,7 @@ class Network:
             return last[2]  # a full batch reuses the pass that gave the epoch's loss
         zs, acts = [], []
         a = x
-        for (f, _), w, b in zip(self.activations, params.weights, params.biases):
+        for (f, _), w, b in zip(self.activations, params.weights, params.biases, strict=True):
             z = a @ w.T + b
             a = f(z)
             zs.append(z)
@@ -98,14 +98,14 @@ class Network:
         dE_da = self.scale * self.loss_derivative(acts[-1], t)
         records: list[LayerRecord] = []
         new_w, new_b = [], []
-        for l in reversed(range(len(zs))):
-            w, b = params.weights[l], params.biases[l]
-            below = acts[l - 1] if l > 0 else x
-            da_dz = self.activations[l][1](zs[l], acts[l])
-            if self.coupled[l] and l == len(zs) - 1 and self.softmax_cross_entropy:
-                delta = acts[l] - t  # the derivation's simplified ∂E/∂z = a − T
-            elif self.coupled[l]:
-                delta = softmax_backward(acts[l], dE_da)
+        for n in reversed(range(len(zs))):
+            w, b = params.weights[n], params.biases[n]
+            below = acts[n - 1] if n > 0 else x
+            da_dz = self.activations[n][1](zs[n], acts[n])
+            if self.coupled[n] and n == len(zs) - 1 and self.softmax_cross_entropy:
+                delta = acts[n] - t  # the derivation's simplified ∂E/∂z = a − T
+            elif self.coupled[n]:
+                delta = softmax_backward(acts[n], dE_da)
             else:
                 delta = dE_da * da_dz
             l2_term = self.l2 * w
@@ -114,9 +114,9 @@ class Network:
             w_after = w - self.rate * grad_w
             b_after = b - self.rate * grad_b
             if self.frozen:
-                w_after = np.where(self.trainable_w[l], w_after, w)
-                b_after = np.where(self.trainable_b[l], b_after, b)
-            records.append(LayerRecord(zs[l], acts[l], da_dz, dE_da, delta, w, b, grad_w,
+                w_after = np.where(self.trainable_w[n], w_after, w)
+                b_after = np.where(self.trainable_b[n], b_after, b)
+            records.append(LayerRecord(zs[n], acts[n], da_dz, dE_da, delta, w, b, grad_w,
                                        grad_b, l2_term, w_after, b_after))
             new_w.append(w_after)
             new_b.append(b_after)

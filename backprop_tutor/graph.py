@@ -10,11 +10,11 @@ from functools import cached_property
 
 import sympy as sp
 
-from .maths.activations import Z as GENERIC_Z
 from .maths.activations import Activation, activation_named
+from .maths.activations import Z as GENERIC_Z
 from .maths.expression import custom_activation
-from .maths.losses import A as LOSS_A
 from .maths.losses import LOSSES, Loss
+from .maths.losses import A as LOSS_A
 from .maths.losses import T as LOSS_T
 from .maths.softmax import cross_entropy_delta, softmax_derivative, softmax_expression
 from .names import NetworkNames, network_names
@@ -44,7 +44,8 @@ class Unit:
     @cached_property
     def net_expression(self) -> sp.Expr:
         """z as written in textbooks: the weighted inputs, then the bias."""
-        terms = [sp.Mul(w, x, evaluate=False) for w, x in zip(self.weights, self.inputs)]
+        terms = [sp.Mul(w, x, evaluate=False)
+                 for w, x in zip(self.weights, self.inputs, strict=True)]
         return sp.Add(*terms, self.bias, evaluate=False)
 
     @cached_property
@@ -147,13 +148,14 @@ def build_graph(scenario: Scenario) -> Graph:
     inputs = tuple(symbol(n) for n in names.inputs)
     previous = inputs
     layers = []
-    for l, (spec, layer_names) in enumerate(zip(scenario.layers, names.layers), start=1):
+    pairs = zip(scenario.layers, names.layers, strict=True)
+    for number, (spec, layer_names) in enumerate(pairs, start=1):
         activation = layer_activation(spec.activation)
         nets = tuple(symbol(n) for n in layer_names.net)
         outs = tuple(symbol(n) for n in layer_names.activations)
         units = tuple(
             Unit(
-                layer=l,
+                layer=number,
                 index=j,
                 net=symbol(layer_names.net[j - 1]),
                 out=symbol(layer_names.activations[j - 1]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .names import NetworkNames
 from .scenario.schema import Init, Scenario
 from .trace import Parameters
 
@@ -41,3 +42,15 @@ def initial_parameters(scenario: Scenario) -> Parameters:
             biases.append(np.zeros(layer.units))
         fan_in = layer.units
     return Parameters(tuple(weights), tuple(biases))
+
+
+def drawn_names(scenario: Scenario, names: NetworkNames) -> tuple[str, ...]:
+    """The parameters the file leaves out and ``init:`` draws, in the order of the network."""
+    out: list[str] = []
+    for layer, layer_names in zip(scenario.layers, names.layers, strict=True):
+        for row, bias in zip(layer_names.weights, layer_names.biases, strict=True):
+            if layer.weights is None:
+                out.extend(row)
+            if layer.biases is None:
+                out.append(bias)
+    return tuple(out)

@@ -35,7 +35,7 @@ class NetworkNames:
         """Every parameter name, layer by layer, each unit's weights then its bias."""
         out: list[str] = []
         for layer in self.layers:
-            for unit, bias in zip(layer.weights, layer.biases):
+            for unit, bias in zip(layer.weights, layer.biases, strict=True):
                 out.extend(unit)
                 out.append(bias)
         return tuple(out)
@@ -71,14 +71,14 @@ def network_names(scenario: Scenario) -> NetworkNames:
 
     layers = []
     fan_in = n_in
-    for l, layer in enumerate(scenario.layers, start=1):
-        def unit_name(letter: str, j: int, l: int = l) -> str:
-            return f"{letter}{l}" if chain else f"{letter}{index(l, j)}"
+    for number, layer in enumerate(scenario.layers, start=1):
+        def unit_name(letter: str, j: int, number: int = number) -> str:
+            return f"{letter}{number}" if chain else f"{letter}{index(number, j)}"
 
         units = range(1, layer.units + 1)
         weights = tuple(
             tuple(
-                f"{sym.weight}{l}" if chain else f"{sym.weight}{index(l, j, i)}"
+                f"{sym.weight}{number}" if chain else f"{sym.weight}{index(number, j, i)}"
                 for i in range(1, fan_in + 1)
             )
             for j in units

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import sympy as sp
 
 from .maths.activations import A as ACT_A
-from .maths.activations import Z as ACT_Z
 from .maths.activations import Activation
+from .maths.activations import Z as ACT_Z
 from .maths.losses import A as LOSS_A
-from .maths.losses import T as LOSS_T
 from .maths.losses import Loss
+from .maths.losses import T as LOSS_T
 
 Array = np.ndarray
 # numpy itself, not the name "numpy": for the name sympy runs ``from numpy import *``, which
@@ -43,7 +43,7 @@ def softmax_backward(a: Array, dE_da: Array) -> Array:
     return a * (dE_da - (dE_da * a).sum(axis=1, keepdims=True))
 
 
-@lru_cache(maxsize=None)
+@cache
 def activation_functions(activation: Activation) -> tuple[Callable, Callable]:
     """(f(z), f′(z, a)) of an activation, as NumPy functions (softmax: f′ is the diagonal)."""
     df = _vectorise(activation.derivative, (ACT_Z, ACT_A))
@@ -53,7 +53,7 @@ def activation_functions(activation: Activation) -> tuple[Callable, Callable]:
     return f, df
 
 
-@lru_cache(maxsize=None)
+@cache
 def loss_functions(loss: Loss) -> tuple[Callable, Callable]:
     """(l(a, T), ∂l/∂a(a, T)) of a loss's per-output term, as NumPy functions."""
     return _vectorise(loss.term, (LOSS_A, LOSS_T)), _vectorise(loss.derivative, (LOSS_A, LOSS_T))

@@ -60,21 +60,21 @@ def iteration_values(graph: Graph, record: IterationRecord, *, per_sample_values
     def per_sample(name: str, column: np.ndarray) -> None:
         if not keep:
             return
-        for suffix, v in zip(suffixes, column):
+        for suffix, v in zip(suffixes, column, strict=True):
             out[name + suffix] = float(v)
 
     for i, x in enumerate(graph.inputs):
         per_sample(x.name, record.inputs[:, i])
     for k, t in enumerate(graph.targets):
         per_sample(t.name, record.targets[:, k])
-    for units, rec in zip(graph.layers, record.layers):
+    for units, rec in zip(graph.layers, record.layers, strict=True):
         for j, u in enumerate(units):
             per_sample(u.net.name, rec.z[:, j])
             per_sample(u.out.name, rec.a[:, j])
     out[E] = record.loss
     if len(suffixes) > 1:
         per_sample(E, record.sample_losses)
-    for units, rec in reversed(list(zip(graph.layers, record.layers))):
+    for units, rec in reversed(list(zip(graph.layers, record.layers, strict=True))):
         for j, u in enumerate(units):
             per_sample(f"d{E}/d{u.out.name}", rec.dE_da[:, j])
             if u.activation.coupled:
@@ -85,18 +85,18 @@ def iteration_values(graph: Graph, record: IterationRecord, *, per_sample_values
             else:
                 per_sample(f"d{u.out.name}/d{u.net.name}", rec.da_dz[:, j])
             per_sample(f"d{E}/d{u.net.name}", rec.dE_dz[:, j])
-            for i, (w, x) in enumerate(zip(u.weights, u.inputs)):
+            for i, (w, x) in enumerate(zip(u.weights, u.inputs, strict=True)):
                 if u.layer > 1:  # ∂z/∂x of the first layer is in no parameter's chain
                     out[f"d{u.net.name}/d{x.name}"] = float(rec.weights[j, i])
                 below = record.layers[u.layer - 2].a if u.layer > 1 else record.inputs
                 per_sample(f"d{u.net.name}/d{w.name}", below[:, i])
             out[f"d{u.net.name}/d{u.bias.name}"] = 1.0
-    for units, rec in reversed(list(zip(graph.layers, record.layers))):
+    for units, rec in reversed(list(zip(graph.layers, record.layers, strict=True))):
         for j, u in enumerate(units):
             for i, w in enumerate(u.weights):
                 out[f"d{E}/d{w.name}"] = float(rec.grad_weights[j, i])
             out[f"d{E}/d{u.bias.name}"] = float(rec.grad_biases[j])
-    for units, rec in reversed(list(zip(graph.layers, record.layers))):
+    for units, rec in reversed(list(zip(graph.layers, record.layers, strict=True))):
         for j, u in enumerate(units):
             for i, w in enumerate(u.weights):
                 out[f"{w.name}+"] = float(rec.weights_after[j, i])
@@ -107,7 +107,7 @@ def iteration_values(graph: Graph, record: IterationRecord, *, per_sample_values
 def parameter_values(graph: Graph, weights, biases) -> dict[str, float]:
     """Parameter name → value, layer by layer."""
     out: dict[str, float] = {}
-    for units, w, b in zip(graph.layers, weights, biases):
+    for units, w, b in zip(graph.layers, weights, biases, strict=True):
         for j, u in enumerate(units):
             for i, name in enumerate(u.weights):
                 out[name.name] = float(w[j, i])

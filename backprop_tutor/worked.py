@@ -36,6 +36,7 @@ class Line:
     l2_term: float = 0.0  # gradients of weights: λ·w
     frozen: bool = False
     extra: dict[str, float] = field(default_factory=dict)
+    note: str = ""  # factors: why the factor has the form it has (softmax with cross-entropy)
 
 
 def _ordered_product(symbols: list[sp.Symbol]) -> sp.Expr:
@@ -57,7 +58,7 @@ class _Scalars:
         for k, t in enumerate(graph.targets):
             table[t.name] = record.targets[:, k]
         E = graph.loss_symbol.name
-        for units, rec in zip(graph.layers, record.layers):
+        for units, rec in zip(graph.layers, record.layers, strict=True):
             for j, u in enumerate(units):
                 table[u.net.name] = rec.z[:, j]
                 table[u.out.name] = rec.a[:, j]
@@ -88,7 +89,7 @@ def worked_lines(derivation: Derivation, record: IterationRecord, *, learning_ra
         lines.append(Line(section, address, formula, values, scalars.substitutions(formula),
                           float(result), **kw))
 
-    for units, rec in zip(graph.layers, record.layers):
+    for units, rec in zip(graph.layers, record.layers, strict=True):
         for j, u in enumerate(units):
             add("forward", u.net.name, u.net_expression, rec.z[:, j])
             add("forward", u.out.name, u.activation_expression, rec.a[:, j])
@@ -101,7 +102,7 @@ def worked_lines(derivation: Derivation, record: IterationRecord, *, learning_ra
         for f in _chain_factors(chain):
             if f.address not in seen:
                 seen.add(f.address)
-                add("factors", f.address, f.expression, factor_values(f, record))
+                add("factors", f.address, f.expression, factor_values(f, record), note=f.note)
 
     for chain in chains:
         lines.append(_gradient_line(chain, record, scalars, l2))

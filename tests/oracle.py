@@ -99,9 +99,9 @@ class Oracle:
             fan_in = layer.units
         # [layer][unit][input or bias]: each unit's weights, then its bias
         self.symbols = [
-            [[sp.Symbol(f"p_{l}_{j}_{i}", real=True) for i in range(n_in + 1)]
+            [[sp.Symbol(f"p_{k}_{j}_{i}", real=True) for i in range(n_in + 1)]
              for j in range(units)]
-            for l, (units, n_in) in enumerate(self.shapes)
+            for k, (units, n_in) in enumerate(self.shapes)
         ]
         self.flat = [p for layer in self.symbols for unit in layer for p in unit]
         self.frozen = self._frozen_mask()
@@ -143,16 +143,17 @@ class Oracle:
         weights = [p for layer in self.symbols for unit in layer for p in unit[:-1]]
         total = data + sp.nsimplify(self.s.l2) / 2 * sp.Add(*(w**2 for w in weights))
         grads = [sp.diff(total, p) for p in self.flat]
-        return sp.lambdify([*self.flat, *xs, *ts], [data, *grads], modules="numpy", cse=True)
+        # scalar Python code, one sample at a time: numpy's select cannot evaluate the nested
+        # conditions sympy writes for the derivative of a piecewise function of a piecewise one
+        return sp.lambdify([*self.flat, *xs, *ts], [data, *grads], modules="math", cse=True)
 
     def evaluate(self, params: list[np.ndarray], index: np.ndarray
                  ) -> tuple[float, list[np.ndarray]]:
         """Data loss and gradients of the whole loss at ``params`` on the samples ``index``."""
         x, t = self._samples
         flat = [float(v) for p in params for v in p.ravel()]
-        out = self._compiled(*flat, *x[index].T, *t[index].T)
-        # a derivative that does not depend on the sample comes back as one number
-        values = [float(np.mean(np.broadcast_to(v, (len(index),)))) for v in out]
+        per_sample = [self._compiled(*flat, *x[s], *t[s]) for s in index]
+        values = [float(np.mean(column)) for column in zip(*per_sample, strict=True)]
         grads, at = [], 1
         for units, n_in in self.shapes:
             size = units * (n_in + 1)

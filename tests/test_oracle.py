@@ -78,13 +78,13 @@ def test_first_gradients_match_central_differences(name: str) -> None:
     x, t = data_arrays(scenario)
     index = np.array(record.samples) - 1
     h = 1e-6
-    for l, layer in enumerate(record.layers):
+    for n, layer in enumerate(record.layers):
         for kind, grads in (("weights", layer.grad_weights), ("biases", layer.grad_biases)):
             for position in np.ndindex(grads.shape):
-                def shifted(by: float, l=l, kind=kind, position=position) -> float:
+                def shifted(by: float, n=n, kind=kind, position=position) -> float:
                     weights = [w.copy() for w in run.trace.initial.weights]
                     biases = [b.copy() for b in run.trace.initial.biases]
-                    (weights if kind == "weights" else biases)[l][position] += by
+                    (weights if kind == "weights" else biases)[n][position] += by
                     params = Parameters(tuple(weights), tuple(biases))
                     return loss_with_l2(net, params, x[index], t[index], scenario.l2)
 

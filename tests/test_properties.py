@@ -120,7 +120,7 @@ def _evaluate(formula: sp.Expr, numbers: dict[str, float]) -> float:
     return float(formula.xreplace(mapping))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.data_too_large])
 @given(scenarios())
 def test_random_networks_agree_with_the_closed_form(doc: dict) -> None:
@@ -189,13 +189,13 @@ def _check_finite_differences(run, record) -> None:
     if kinked and min(float(np.abs(r.z).min()) for r in record.layers) < 1e-3:
         return  # a central difference across a kink measures neither side's slope
     h = 1e-6
-    for l, layer in enumerate(record.layers):
+    for n, layer in enumerate(record.layers):
         for kind, grads in (("w", layer.grad_weights), ("b", layer.grad_biases)):
             for position in np.ndindex(grads.shape):
-                def loss(by: float, l=l, kind=kind, position=position) -> float:
+                def loss(by: float, n=n, kind=kind, position=position) -> float:
                     w = [a.copy() for a in run.trace.initial.weights]
                     b = [a.copy() for a in run.trace.initial.biases]
-                    (w if kind == "w" else b)[l][position] += by
+                    (w if kind == "w" else b)[n][position] += by
                     params = Parameters(tuple(w), tuple(b))
                     penalty = scenario.l2 / 2 * sum(float((a**2).sum()) for a in w)
                     return net.total_loss(params, x[index], t[index]) + penalty

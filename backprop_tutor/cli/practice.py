@@ -75,6 +75,7 @@ def practice(
                              field="--only")
         from .. import api
         from ..examples import resolve
+        from ..grading.tolerance import is_correct, literal
         from ..render.console import make_console
         from ..render.practice import (
             answer_text,
@@ -84,7 +85,6 @@ def practice(
             numbers_hint,
             prompt_text,
         )
-        from ..grading.tolerance import is_correct, literal
 
         result = api.run(api.load(resolve(scenario)), epochs=1, detail=1)
         record = result.record(1)

@@ -116,12 +116,13 @@ def run(
 
         loaded = api.load(resolve(scenario))
         stepping = step and sys.stdin.isatty() and not json_out and explain is None
-        detail = STEP_LIMIT if stepping else iterations
-        if not stepping:
-            from ..limits import check_shown, parameter_count
+        from ..limits import MAX_SHOWN_VALUES, check_shown, parameter_count
 
-            check_shown(iterations, parameter_count(
-                [loaded.input_count, *(layer.units for layer in loaded.layers)]))
+        parameters = parameter_count([loaded.input_count, *(u.units for u in loaded.layers)])
+        # stepping keeps what memory allows: fewer iterations of a larger network
+        detail = min(STEP_LIMIT, max(1, MAX_SHOWN_VALUES // parameters)) if stepping else iterations
+        if not stepping:
+            check_shown(iterations, parameters)
         from .progress import training_progress
 
         with training_progress(no_color=no_color) as progress:

@@ -102,8 +102,9 @@ def _build(node: ast.AST, text: str) -> sp.Expr:
         return _BINARY[type(node.op)](left, right)
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            name = node.func.id if isinstance(node.func, ast.Name) else "this call"
-            raise _fail(text, f"the function '{name}'")
+            if not isinstance(node.func, ast.Name):
+                raise _fail(text, "a call of anything but a function's name")
+            raise _fail(text, f"the function '{node.func.id}'")
         if node.keywords:
             raise _fail(text, "keyword arguments")
         function, arity = FUNCTIONS[node.func.id]

@@ -89,6 +89,8 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
     most = 1 if single else min(MAX_SAMPLE_COLUMNS, len(record.samples))
     parts.append(Fit(*(_factor_table(factors, record, precision, k) for k in range(most, 0, -1)),
                      _factor_lines(factors, record, precision)))
+    for note in dict.fromkeys(line.note for line in factors if line.note):
+        parts.append(Text(note, style="italic"))
     if single:
         product = numbers_text(gradient.formula, gradient.substitutions[0], precision)
         parts.append(Text(f"{grad_name} = {product} = {number(gradient.values[0], precision)}"))

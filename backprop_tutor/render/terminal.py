@@ -56,7 +56,26 @@ def header(run: Run, precision: int = 4) -> RenderableType:
     parts.append(table)
     if weight_count(run.graph) <= MAX_PICTURED_WEIGHTS:
         parts.append(network_view(run.graph, run.initial_parameters, precision))
+    if s.init is not None:
+        parts.append(drawn_values(run))
     return Group(*parts)
+
+
+def drawn_values(run: Run) -> RenderableType:
+    """The initial values ``init:`` drew, in full, so that a student can copy them."""
+    from ..initial import drawn_names
+
+    init = run.scenario.init
+    drawn = drawn_names(run.scenario, run.graph.names)
+    how = (f"uniform in [{number(init.low, 6)}, {number(init.high, 6)}]"
+           if init.method == "uniform" else init.method)
+    table = _new_table("Drawn initial values")
+    table.add_column("parameter", style="cyan", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    for name in drawn:
+        table.add_row(name, number(run.initial_parameters[name], 12))
+    return Group(table, Text(f"init: seed {init.seed}, {how}, rounded to 4 decimals",
+                             style="dim"))
 
 
 def _formula(line: Line) -> str:
