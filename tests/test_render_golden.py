@@ -33,6 +33,13 @@ CASES = {
     "show_house_price_w100": ["show", "house_price", "--width", "100"],
     "show_house_price_w40": ["show", "house_price", "--width", "40"],
     "validate_two_neuron_w100": ["validate", "two_neuron", "--width", "100"],
+    "run_relu_regression_l2_w100": ["run", "relu_regression", "--width", "100"],
+    "explain_relu_regression_w211_w100": ["run", "relu_regression", "--explain", "w211",
+                                          "--width", "100"],
+    "explain_softmax_w111_w100": ["run", "softmax_classifier", "--explain", "w111",
+                                  "--width", "100"],
+    "run_frozen_biases_w100": ["run", "frozen_biases", "--width", "100"],
+    "run_random_init_w100": ["run", "random_init", "--width", "100"],
 }
 
 

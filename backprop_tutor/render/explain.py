@@ -11,7 +11,7 @@ from ..api import Run
 from ..trace import IterationRecord
 from ..worked import Line
 from .console import Fit, needs_width
-from .numbers import number
+from .numbers import number, signed_sum
 from .printing import formula_text, numbers_text, symbol_text
 
 MAX_SAMPLE_COLUMNS = 6
@@ -99,8 +99,7 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
                                  strict=True):
             product = numbers_text(gradient.formula, subs, precision)
             parts.append(Text(f"sample {s}: {product} = {number(v, precision)}"))
-        values = " + ".join(number(v, precision) for v in gradient.values)
-        mean = "(" + values + f") / {len(gradient.values)}"
+        mean = f"({signed_sum(list(gradient.values), precision)}) / {len(gradient.values)}"
         parts.append(Text(f"{grad_name} = mean over the samples = {mean}"))
     if gradient.l2_term:
         parts.append(Text(f"+ L2 term λ·{parameter} = {number(gradient.l2_term, precision)}"))

@@ -20,3 +20,12 @@ def number(value: float, precision: int = 4, *, unicode: bool = True) -> str:
             mantissa, exponent = text.split("e")
             text = f"{mantissa}e{int(exponent)}"
     return text.replace("-", "−") if unicode else text
+
+
+def signed_sum(values: list[float], precision: int = 4) -> str:
+    """Numbers written as a sum with true signs: ``0.1 − 0.2 + 0.3``."""
+    text = ""
+    for i, v in enumerate(values):
+        written = number(abs(v), precision) if i else number(v, precision)
+        text += written if not i else (" − " if v < 0 else " + ") + written
+    return text

@@ -78,13 +78,31 @@ def drawn_values(run: Run) -> RenderableType:
                              style="dim"))
 
 
-def _formula(line: Line) -> str:
+def _chain(line: Line) -> str:
     if line.section == "gradients" and line.paths:
         # spaced so that a long chain wraps between its factors, never inside one
         return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
-    text = formula_text(line.formula)
+    return formula_text(line.formula)
+
+
+def _l2(line: Line) -> str:
+    """The weight-decay term of a weight's gradient: ``λ·w211``."""
+    return "λ·" + line.address.split("/d", 1)[1]
+
+
+def _formula(line: Line, *, batch: bool = False) -> str:
+    chain = _chain(line)
+    if batch and not line.per_sample:
+        chain = f"mean over samples of ({chain})" if line.l2_term else \
+            f"mean over samples of {chain}"
+    return f"{chain} + {_l2(line)}" if line.l2_term else chain
+
+
+def _numbers(line: Line, precision: int) -> str:
+    text = numbers_text(line.formula, line.substitutions[0], precision)
     if line.l2_term:
-        text += " + λ·w"
+        sign = " − " if line.l2_term < 0 else " + "
+        text += sign + number(abs(line.l2_term), precision)
     return text
 
 
@@ -106,8 +124,7 @@ def _single_table(title: str, lines: list[Line], precision: int) -> Table:
     needs_width(table, 2, MIN_CELL_WIDTH)
     table.add_column("value", justify="right", no_wrap=True, style="bold")
     for line in lines:
-        table.add_row(symbol_text(line.address), _formula(line),
-                      numbers_text(line.formula, line.substitutions[0], precision),
+        table.add_row(symbol_text(line.address), _formula(line), _numbers(line, precision),
                       _value(line, precision))
     return table
 
@@ -123,11 +140,9 @@ def _batch_table(title: str, lines: list[Line], record: IterationRecord, precisi
         table.add_column(f"sample {s}", justify="right", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True, style="bold")
     for line in lines:
-        formula = _formula(line)
+        formula = _formula(line, batch=True)
         cells = [number(v, precision) for v in line.values[:shown]]
         value = "" if line.per_sample else _value(line, precision)
-        if not line.per_sample:
-            formula = f"mean over samples of {formula}"
         table.add_row(symbol_text(line.address), formula, *cells, value)
     if shown < len(samples):
         rest = samples[shown:]
@@ -143,9 +158,9 @@ def _section_lines(title: str, lines: list[Line], record: IterationRecord,
     parts: list[RenderableType] = [Text(title, style="bold")]
     for line in lines:
         text = Text(symbol_text(line.address), style="cyan")
-        steps = [_formula(line)]
+        steps = [_formula(line, batch=not single)]
         if single or line.section == "updates":
-            steps.append(numbers_text(line.formula, line.substitutions[0], precision))
+            steps.append(_numbers(line, precision))
         value = _value(line, precision) if single or not line.per_sample else None
         previous = None
         for step in steps:  # a step equal to the value or to the step before says nothing
