@@ -1,0 +1,1 @@
+"""Grading hand calculations: answer sheets, tolerance, carried-forward errors, named mistakes."""
