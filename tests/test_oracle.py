@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from finite_differences import central_differences
 from oracle import Oracle, packed
 
 from backprop_tutor import api
 from backprop_tutor.engine import Network, data_arrays
-from backprop_tutor.trace import Parameters
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "backprop_tutor" / "examples"
 SHIPPED = ["xor", "tanh_network", "relu_regression", "softmax_classifier",
@@ -64,32 +64,11 @@ def test_shipped_scenario_matches_the_closed_form(name: str) -> None:
     check_against_oracle(scenario, epochs=None if name == "xor" else min(scenario.epochs, 10))
 
 
-def loss_with_l2(net: Network, params: Parameters, x, t, l2: float) -> float:
-    return net.total_loss(params, x, t) + l2 / 2 * sum(float((w**2).sum())
-                                                       for w in params.weights)
-
-
 @pytest.mark.parametrize("name", SHIPPED)
 def test_first_gradients_match_central_differences(name: str) -> None:
-    scenario = api.load(SCENARIOS / f"{name}.yaml")
-    run = api.run(scenario)
-    record = run.trace.iterations[0]
-    net = Network(run.graph, scenario)
-    x, t = data_arrays(scenario)
-    index = np.array(record.samples) - 1
-    h = 1e-6
-    for n, layer in enumerate(record.layers):
-        for kind, grads in (("weights", layer.grad_weights), ("biases", layer.grad_biases)):
-            for position in np.ndindex(grads.shape):
-                def shifted(by: float, n=n, kind=kind, position=position) -> float:
-                    weights = [w.copy() for w in run.trace.initial.weights]
-                    biases = [b.copy() for b in run.trace.initial.biases]
-                    (weights if kind == "weights" else biases)[n][position] += by
-                    params = Parameters(tuple(weights), tuple(biases))
-                    return loss_with_l2(net, params, x[index], t[index], scenario.l2)
-
-                numeric = (shifted(h) - shifted(-h)) / (2 * h)
-                assert numeric == pytest.approx(grads[position], rel=1e-6, abs=1e-6)
+    run = api.run(api.load(SCENARIOS / f"{name}.yaml"))
+    for engine, numeric in central_differences(run, run.trace.iterations[0]):
+        assert numeric == pytest.approx(engine, rel=1e-6, abs=1e-6)
 
 
 def test_xor_trains_until_the_tolerance() -> None:

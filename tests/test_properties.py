@@ -11,15 +11,14 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 import yaml
+from finite_differences import central_differences
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import CUSTOM, Oracle, packed
 
 from backprop_tutor import api
-from backprop_tutor.engine import Network, data_arrays
 from backprop_tutor.names import network_names
 from backprop_tutor.scenario.loader import scenario_from_text
-from backprop_tutor.trace import Parameters
 from backprop_tutor.values import factor_values
 
 MAX_PARAMETERS = 30
@@ -180,25 +179,10 @@ def _check_worked_solution(run, record) -> None:
 
 def _check_finite_differences(run, record) -> None:
     scenario = run.scenario
-    net = Network(run.graph, scenario)
-    x, t = data_arrays(scenario)
-    index = np.array(record.samples) - 1
     kinked = any((layer.activation if isinstance(layer.activation, str)
                   else getattr(layer.activation, "name", "")) in KINKED
                  for layer in scenario.layers)
     if kinked and min(float(np.abs(r.z).min()) for r in record.layers) < 1e-3:
         return  # a central difference across a kink measures neither side's slope
-    h = 1e-6
-    for n, layer in enumerate(record.layers):
-        for kind, grads in (("w", layer.grad_weights), ("b", layer.grad_biases)):
-            for position in np.ndindex(grads.shape):
-                def loss(by: float, n=n, kind=kind, position=position) -> float:
-                    w = [a.copy() for a in run.trace.initial.weights]
-                    b = [a.copy() for a in run.trace.initial.biases]
-                    (w if kind == "w" else b)[n][position] += by
-                    params = Parameters(tuple(w), tuple(b))
-                    penalty = scenario.l2 / 2 * sum(float((a**2).sum()) for a in w)
-                    return net.total_loss(params, x[index], t[index]) + penalty
-
-                numeric = (loss(h) - loss(-h)) / (2 * h)
-                assert abs(numeric - grads[position]) <= 1e-6 + 1e-5 * abs(grads[position])
+    for engine, numeric in central_differences(run, record):
+        assert abs(numeric - engine) <= 1e-6 + 1e-5 * abs(engine)

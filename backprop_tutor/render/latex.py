@@ -114,26 +114,39 @@ def _line_rows(line: Line, precision: int) -> list[str]:
     return [row + rf" = {number_latex(line.result, precision)}"]
 
 
+def _sections(rows: list[tuple[str, str]], separator: str) -> list[str]:
+    """Rows of (section, LaTeX row) as one align* environment per section, in order."""
+    out: list[str] = []
+    section = None
+    for row_section, row in rows:
+        if row_section != section:
+            if section is not None:
+                out.append(r"\end{align*}")
+            section = row_section
+            out += [rf"\section*{{{escape(SECTIONS.get(section, section))}}}",
+                    r"\begin{align*}"]
+        else:
+            out[-1] += separator
+        out.append(row)
+    if section is not None:
+        out.append(r"\end{align*}")
+    return out
+
+
 def key_latex(run: Run, record: IterationRecord, lines: list[Line], precision: int = 4) -> str:
     """The worked solution as a standalone LaTeX document."""
     title = f"Worked solution: {run.scenario.title or 'backpropagation'}"
-    out = _preamble(title) + exercise_latex(run, record)
-    section = None
-    for line in lines:
-        if line.section != section:
-            if section is not None:
-                out.append(r"\end{align*}")
-            section = line.section
-            out += [rf"\section*{{{escape(SECTIONS.get(section, section))}}}", r"\begin{align*}"]
-            first = True
-        if not first:
-            out[-1] += r" \\"
-        out.append(" \\\\\n".join(_line_rows(line, precision)))
-        first = False
-    if section is not None:
-        out.append(r"\end{align*}")
+    rows = [(line.section, " \\\\\n".join(_line_rows(line, precision))) for line in lines]
+    out = _preamble(title) + exercise_latex(run, record) + _sections(rows, r" \\")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
+
+
+def _blank_row(q: Question) -> str:
+    address, _, sample = q.address.partition("@")
+    mark = rf"^{{({sample})}}" if sample else ""
+    return (rf"{latex_symbol(address)}{mark} &= {latex_text(q.formula)} = "
+            r"\rule{3cm}{0.4pt}")
 
 
 def worksheet_latex(run: Run, record: IterationRecord, items: list[Question]) -> str:
@@ -141,21 +154,6 @@ def worksheet_latex(run: Run, record: IterationRecord, items: list[Question]) ->
     title = f"Worksheet: {run.scenario.title or 'backpropagation'}"
     out = _preamble(title) + exercise_latex(run, record)
     out.append(r"Name: \rule{8cm}{0.4pt}\par")
-    section = None
-    for q in items:
-        if q.section != section:
-            if section is not None:
-                out.append(r"\end{align*}")
-            section = q.section
-            out += [rf"\section*{{{escape(SECTIONS.get(section, section))}}}", r"\begin{align*}"]
-            first = True
-        if not first:
-            out[-1] += r" \\[1ex]"
-        out.append(rf"{latex_symbol(q.address.split('@')[0])}"
-                   + (rf"^{{({q.address.split('@')[1]})}}" if "@" in q.address else "")
-                   + rf" &= {latex_text(q.formula)} = \rule{{3cm}}{{0.4pt}}")
-        first = False
-    if section is not None:
-        out.append(r"\end{align*}")
+    out += _sections([(q.section, _blank_row(q)) for q in items], r" \\[1ex]")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

@@ -1,0 +1,42 @@
+"""Central finite differences of the loss of one iteration's batch, for every parameter.
+
+The loss is the engine's forward pass plus the L2 penalty; the derivative is measured from the
+outside, so it checks the backward pass without sharing any of its code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from backprop_tutor.engine import Network, data_arrays
+from backprop_tutor.trace import Parameters
+
+STEP = 1e-6
+
+
+def central_differences(run, record) -> Iterator[tuple[float, float]]:
+    """(the engine's gradient, the central difference) for every weight and bias."""
+    scenario = run.scenario
+    net = Network(run.graph, scenario)
+    x, t = data_arrays(scenario)
+    index = np.array(record.samples) - 1
+    for n, layer in enumerate(record.layers):
+        for kind, grads in (("w", layer.grad_weights), ("b", layer.grad_biases)):
+            for position in np.ndindex(grads.shape):
+                def loss(by: float, n=n, kind=kind, position=position) -> float:
+                    w = [a.copy() for a in record_parameters(record).weights]
+                    b = [a.copy() for a in record_parameters(record).biases]
+                    (w if kind == "w" else b)[n][position] += by
+                    penalty = scenario.l2 / 2 * sum(float((a**2).sum()) for a in w)
+                    return net.total_loss(Parameters(tuple(w), tuple(b)), x[index],
+                                          t[index]) + penalty
+
+                yield float(grads[position]), (loss(STEP) - loss(-STEP)) / (2 * STEP)
+
+
+def record_parameters(record) -> Parameters:
+    """The parameters an iteration started from."""
+    return Parameters(tuple(r.weights for r in record.layers),
+                      tuple(r.biases for r in record.layers))
