@@ -239,5 +239,8 @@ class Derivation:
                 for source, factor in self.activation_step(unit)
             ), evaluate=False)
         else:
-            expr = sp.Mul(unit.activation_derivative, upstream(unit), evaluate=False)
+            # f′(z) first, its own factors unnested: a(1 − a)·∂E/∂a, not (a(1 − a))·∂E/∂a
+            f_prime = unit.activation_derivative
+            head = f_prime.args if isinstance(f_prime, sp.Mul) else (f_prime,)
+            expr = sp.Mul(*head, upstream(unit), evaluate=False)
         return Factor(E, unit.net, expr, "delta", (unit.layer, unit.index))

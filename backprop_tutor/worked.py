@@ -121,6 +121,8 @@ def _chain_factors(chain: Chain) -> list[Factor]:
     last = len(d.graph.layers)
     for layer in reversed(d.graph.layers[chain.unit.layer - 1:]):
         for unit in layer:
+            if unit.layer == chain.unit.layer and unit is not chain.unit:
+                continue  # in its own layer, only the parameter's unit is on the way
             if not d.is_simplified(unit):
                 if unit.layer == last:
                     out.append(d.loss_factor(unit.index))
