@@ -17,6 +17,7 @@ from backprop_tutor.cli import app
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 XOR = str(GOLDEN / "xor_batch.yaml")
+DEEP = str(GOLDEN / "deep_delta.yaml")  # 2-3-3-3: nine paths to a first-layer weight
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 runner = CliRunner()
 
@@ -40,6 +41,7 @@ CASES = {
                                   "--width", "100"],
     "run_frozen_biases_w100": ["run", "frozen_biases", "--width", "100"],
     "run_random_init_w100": ["run", "random_init", "--width", "100"],
+    "explain_deep_delta_w112_w100": ["run", DEEP, "--explain", "w112", "--width", "100"],
 }
 
 
