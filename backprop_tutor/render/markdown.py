@@ -58,6 +58,16 @@ def exercise_markdown(run: Run, record: IterationRecord, precision: int = 6) -> 
     return out + [""]
 
 
+def _rows(line: Line, record: IterationRecord) -> list[tuple[str, dict | None, float]]:
+    """(address, numbers substituted, value) of each row a line makes: one per sample of a
+    batch for a per-sample quantity, else one (a batch mean shows no single substitution)."""
+    if line.per_sample and len(line.values) > 1:
+        return [(f"{line.address}@{s}", subs, value) for s, subs, value
+                in zip(record.samples, line.substitutions, line.values, strict=True)]
+    subs = line.substitutions[0] if len(line.substitutions) == 1 else None
+    return [(line.address, subs, line.result)]
+
+
 def key_markdown(run: Run, record: IterationRecord, lines: list[Line], precision: int = 4) -> str:
     """The worked solution: every step with its formula, the numbers substituted and the result."""
     out = [f"# Worked solution: {run.scenario.title or 'backpropagation'}", ""]
@@ -69,11 +79,7 @@ def key_markdown(run: Run, record: IterationRecord, lines: list[Line], precision
             out += ["", f"## {SECTIONS.get(section, section)}", "",
                     "| quantity | formula | numbers | value |", "| --- | --- | --- | ---: |"]
         formula = _math(latex_text(line.formula))
-        samples = (list(enumerate(zip(line.substitutions, line.values, strict=True), start=1))
-                   if line.per_sample else [(0, (line.substitutions[0], line.result))]
-                   if len(line.substitutions) == 1 else [(0, (None, line.result))])
-        for s, (subs, value) in samples:
-            address = line.address + (f"@{s}" if s and len(line.values) > 1 else "")
+        for address, subs, value in _rows(line, record):
             if subs is None:
                 numbers = "mean over the batch"
             elif line.formula.is_Symbol or line.formula.is_number or line.frozen:
