@@ -49,10 +49,14 @@ class Network:
         self.activations = [activation_functions(layer[0].activation) for layer in graph.layers]
         self.coupled = [layer[0].activation.coupled for layer in graph.layers]
         self._last_forward: tuple | None = None
+        self._last_losses: tuple | None = None
         self.softmax_cross_entropy = graph.softmax_cross_entropy
         self.loss, self.loss_derivative = loss_functions(graph.loss)
         self.scale = float(graph.loss.scale(len(graph.outputs)))
         self.l2 = scenario.l2
+        # without weight decay the L2 term is zero every update: one read-only array per layer
+        self._no_l2 = tuple(_read_only(np.zeros((len(layer), len(layer[0].weights))))
+                            for layer in graph.layers) if not self.l2 else None
         self.rate = scenario.learning_rate
         frozen = set(scenario.frozen)
         self.frozen = bool(frozen)
@@ -83,10 +87,18 @@ class Network:
         """E_s of every sample."""
         return self.scale * self.loss(output, targets).sum(axis=1)
 
+    def _losses(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        _, acts = self.forward(params, x)
+        last = self._last_losses
+        if last is not None and last[0] is acts and last[1] is t:
+            return last[2]  # the update of a full batch reuses the epoch loss's E_s
+        losses = self.sample_losses(acts[-1], t)
+        self._last_losses = (acts, t, losses)
+        return losses
+
     def total_loss(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> float:
         """E over the given samples."""
-        _, acts = self.forward(params, x)
-        losses = self.sample_losses(acts[-1], t)
+        losses = self._losses(params, x, t)
         return float(losses.sum() / losses.size)  # mean() without its Python overhead
 
     def step(self, params: Parameters, x: np.ndarray, t: np.ndarray
@@ -94,7 +106,7 @@ class Network:
         """One update on a batch: the records of every layer, E_s, and the new parameters."""
         zs, acts = self.forward(params, x)
         m = x.shape[0]
-        losses = self.sample_losses(acts[-1], t)
+        losses = self._losses(params, x, t)
         dE_da = self.scale * self.loss_derivative(acts[-1], t)
         records: list[LayerRecord] = []
         new_w, new_b = [], []
@@ -108,8 +120,12 @@ class Network:
                 delta = softmax_backward(acts[n], dE_da)
             else:
                 delta = dE_da * da_dz
-            l2_term = self.l2 * w
-            grad_w = delta.T @ below / m + l2_term
+            grad_w = delta.T @ below / m
+            if self._no_l2 is None:
+                l2_term = self.l2 * w
+                grad_w += l2_term
+            else:
+                l2_term = self._no_l2[n]
             grad_b = delta.sum(axis=0) / m  # what mean() computes, without its Python overhead
             w_after = w - self.rate * grad_w
             b_after = b - self.rate * grad_b
@@ -120,10 +136,16 @@ class Network:
                                        grad_b, l2_term, w_after, b_after))
             new_w.append(w_after)
             new_b.append(b_after)
-            dE_da = delta @ w  # ∂E_s/∂a of the layer below, through every unit of this one
+            if n:  # ∂E_s/∂a of the layer below, through every unit of this one
+                dE_da = delta @ w
         records.reverse()
         new_params = Parameters(tuple(reversed(new_w)), tuple(reversed(new_b)))
         return records, losses, new_params
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def _finite(params: Parameters) -> bool:
@@ -149,7 +171,11 @@ def _train(graph: Graph, scenario: Scenario, options: RunOptions) -> Trace:
     net = Network(graph, scenario)
     x, t = data_arrays(scenario)
     epochs = options.epochs or scenario.epochs
-    plan = batches(scenario)
+    # each batch's 1-based sample numbers and arrays, made once; the whole data set keeps its
+    # own arrays, so that forward() can reuse the pass that gave the epoch's loss
+    plan = [(tuple((index + 1).tolist()), *((x, t) if len(index) == len(x)
+                                            else (x[index], t[index])))
+            for index in batches(scenario)]
     initial = params = initial_parameters(scenario)
     kept: list[IterationRecord] = []
     last: IterationRecord | None = None
@@ -193,15 +219,14 @@ def _train(graph: Graph, scenario: Scenario, options: RunOptions) -> Trace:
 
 
 def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,
-           plan: list[np.ndarray], epoch: int, done: int) -> Iterator[IterationRecord]:
-    for n, index in enumerate(plan, start=done + 1):
-        # the whole data set keeps its own arrays, so that forward() can reuse the loss's pass
-        xb, tb = (x, t) if len(index) == len(x) else (x[index], t[index])
+           plan: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], epoch: int, done: int
+           ) -> Iterator[IterationRecord]:
+    for n, (samples, xb, tb) in enumerate(plan, start=done + 1):
         layers, losses, params = net.step(params, xb, tb)
         yield IterationRecord(
             iteration=n,
             epoch=epoch,
-            samples=tuple((index + 1).tolist()),
+            samples=samples,
             inputs=xb,
             targets=tb,
             layers=tuple(layers),

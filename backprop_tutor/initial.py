@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .names import NetworkNames
@@ -9,15 +11,15 @@ from .scenario.schema import Init, Scenario
 from .trace import Parameters
 
 
-def _draw(rng: np.random.Generator, init: Init, shape: tuple[int, ...], fan_in: int,
-          fan_out: int) -> np.ndarray:
+def _draw(rng: Callable[[], np.random.Generator], init: Init, shape: tuple[int, ...],
+          fan_in: int, fan_out: int) -> np.ndarray:
     if init.method == "xavier":
         bound = np.sqrt(6.0 / (fan_in + fan_out))
-        values = rng.uniform(-bound, bound, shape)
+        values = rng().uniform(-bound, bound, shape)
     elif init.method == "he":
-        values = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
+        values = rng().normal(0.0, np.sqrt(2.0 / fan_in), shape)
     else:
-        values = rng.uniform(init.low, init.high, shape)
+        values = rng().uniform(init.low, init.high, shape)
     # rounded so that a student can copy them by hand
     return np.round(values, 4)
 
@@ -25,7 +27,14 @@ def _draw(rng: np.random.Generator, init: Init, shape: tuple[int, ...], fan_in: 
 def initial_parameters(scenario: Scenario) -> Parameters:
     """Weights and biases before training; missing ones drawn with the scenario's seed."""
     init = scenario.init or Init()
-    rng = np.random.default_rng(init.seed)
+    drawn: list[np.random.Generator] = []
+
+    def rng() -> np.random.Generator:
+        # numpy.random is imported on first use: a file that gives every number never needs it
+        if not drawn:
+            drawn.append(np.random.default_rng(init.seed))
+        return drawn[0]
+
     weights, biases = [], []
     fan_in = scenario.input_count
     for layer in scenario.layers:

@@ -56,51 +56,69 @@ def iteration_values(graph: Graph, record: IterationRecord, *, per_sample_values
     suffixes = sample_suffixes(record)
     E = graph.loss_symbol.name
     keep = per_sample_values or len(suffixes) == 1
+    # arrays become Python floats in bulk (tolist), then are indexed: the same numbers as
+    # float() of each element, without a call per element
 
-    def per_sample(name: str, column: np.ndarray) -> None:
+    def per_sample(name: str, column: list[float]) -> None:
         if not keep:
             return
         for suffix, v in zip(suffixes, column, strict=True):
-            out[name + suffix] = float(v)
+            out[name + suffix] = v
 
+    def columns(array: np.ndarray) -> list[list[float]]:
+        return array.T.tolist() if keep else []
+
+    def column(cols: list[list[float]], j: int) -> list[float]:
+        return cols[j] if keep else []
+
+    inputs = columns(record.inputs)
     for i, x in enumerate(graph.inputs):
-        per_sample(x.name, record.inputs[:, i])
+        per_sample(x.name, column(inputs, i))
+    targets = columns(record.targets)
     for k, t in enumerate(graph.targets):
-        per_sample(t.name, record.targets[:, k])
+        per_sample(t.name, column(targets, k))
     for units, rec in zip(graph.layers, record.layers, strict=True):
+        z, a = columns(rec.z), columns(rec.a)
         for j, u in enumerate(units):
-            per_sample(u.net.name, rec.z[:, j])
-            per_sample(u.out.name, rec.a[:, j])
+            per_sample(u.net.name, column(z, j))
+            per_sample(u.out.name, column(a, j))
     out[E] = record.loss
     if len(suffixes) > 1:
-        per_sample(E, record.sample_losses)
-    for units, rec in reversed(list(zip(graph.layers, record.layers, strict=True))):
+        per_sample(E, record.sample_losses.tolist())
+    layers = list(zip(graph.layers, record.layers, strict=True))
+    for units, rec in reversed(layers):
+        dE_da, da_dz, dE_dz = columns(rec.dE_da), columns(rec.da_dz), columns(rec.dE_dz)
+        weights = rec.weights.tolist()
+        below = columns(record.layers[units[0].layer - 2].a if units[0].layer > 1
+                        else record.inputs)
         for j, u in enumerate(units):
-            per_sample(f"d{E}/d{u.out.name}", rec.dE_da[:, j])
+            per_sample(f"d{E}/d{u.out.name}", column(dE_da, j))
             if u.activation.coupled:
                 # softmax: every a_i of the layer depends on z_j
                 for i, peer in enumerate(units):
                     per_sample(f"d{peer.out.name}/d{u.net.name}",
-                               rec.a[:, i] * ((i == j) - rec.a[:, j]))
+                               (rec.a[:, i] * ((i == j) - rec.a[:, j])).tolist())
             else:
-                per_sample(f"d{u.out.name}/d{u.net.name}", rec.da_dz[:, j])
-            per_sample(f"d{E}/d{u.net.name}", rec.dE_dz[:, j])
+                per_sample(f"d{u.out.name}/d{u.net.name}", column(da_dz, j))
+            per_sample(f"d{E}/d{u.net.name}", column(dE_dz, j))
+            row = weights[j]
             for i, (w, x) in enumerate(zip(u.weights, u.inputs, strict=True)):
                 if u.layer > 1:  # ∂z/∂x of the first layer is in no parameter's chain
-                    out[f"d{u.net.name}/d{x.name}"] = float(rec.weights[j, i])
-                below = record.layers[u.layer - 2].a if u.layer > 1 else record.inputs
-                per_sample(f"d{u.net.name}/d{w.name}", below[:, i])
+                    out[f"d{u.net.name}/d{x.name}"] = row[i]
+                per_sample(f"d{u.net.name}/d{w.name}", column(below, i))
             out[f"d{u.net.name}/d{u.bias.name}"] = 1.0
-    for units, rec in reversed(list(zip(graph.layers, record.layers, strict=True))):
+    for units, rec in reversed(layers):
+        grad_w, grad_b = rec.grad_weights.tolist(), rec.grad_biases.tolist()
         for j, u in enumerate(units):
             for i, w in enumerate(u.weights):
-                out[f"d{E}/d{w.name}"] = float(rec.grad_weights[j, i])
-            out[f"d{E}/d{u.bias.name}"] = float(rec.grad_biases[j])
-    for units, rec in reversed(list(zip(graph.layers, record.layers, strict=True))):
+                out[f"d{E}/d{w.name}"] = grad_w[j][i]
+            out[f"d{E}/d{u.bias.name}"] = grad_b[j]
+    for units, rec in reversed(layers):
+        after_w, after_b = rec.weights_after.tolist(), rec.biases_after.tolist()
         for j, u in enumerate(units):
             for i, w in enumerate(u.weights):
-                out[f"{w.name}+"] = float(rec.weights_after[j, i])
-            out[f"{u.bias.name}+"] = float(rec.biases_after[j])
+                out[f"{w.name}+"] = after_w[j][i]
+            out[f"{u.bias.name}+"] = after_b[j]
     return out
 
 
@@ -108,8 +126,9 @@ def parameter_values(graph: Graph, weights, biases) -> dict[str, float]:
     """Parameter name → value, layer by layer."""
     out: dict[str, float] = {}
     for units, w, b in zip(graph.layers, weights, biases, strict=True):
+        rows, column = np.asarray(w).tolist(), np.asarray(b).tolist()
         for j, u in enumerate(units):
-            for i, name in enumerate(u.weights):
-                out[name.name] = float(w[j, i])
-            out[u.bias.name] = float(b[j])
+            for name, value in zip(u.weights, rows[j], strict=True):
+                out[name.name] = value
+            out[u.bias.name] = column[j]
     return out

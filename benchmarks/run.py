@@ -326,7 +326,7 @@ def print_machine(tool: list[str], runs: int) -> None:
     print(f"- tool: `{shlex.join(tool)}`")
     print(f"- reference: `python {REFERENCE.relative_to(ROOT)}`")
     threads = [f"{name}={os.environ[name]}" for name in THREAD_VARIABLES if name in os.environ]
-    print(f"- BLAS threads: {', '.join(threads) if threads else 'NumPy default'}")
+    print(f"- BLAS threads (tool and reference): {', '.join(threads)}")
     print(f"- runs per case: {runs} of each command, alternating, stdout to /dev/null\n")
 
 
@@ -465,6 +465,11 @@ def main(argv: list[str] | None = None) -> int:
         if not cases:
             parser.error(f"no case matches --only {args.only}; cases: {', '.join(ALL_CASES)}")
 
+    # The tool runs NumPy's BLAS on one thread unless told otherwise; the reference gets the
+    # same setting, so that both sides do the same arithmetic the same way. A setting in the
+    # environment applies to both.
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
     # Scenario files are written by a separate process so that this one stays small.
     subprocess.run(
         [sys.executable, str(MAKE_SCENARIOS), str(OUT)], check=True, stdout=subprocess.DEVNULL

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -12,13 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_tutor import api
+from backprop_tutor.cli import BLAS_THREAD_VARIABLES, single_threaded_blas
 from backprop_tutor.cli.progress import EpochBar, training_progress
 from backprop_tutor.maths.checks import same_function
 from backprop_tutor.render.json_out import (
+    LARGE_DOCUMENT_NUMBERS,
     MAX_ADDRESSED_SAMPLES,
     _in_order,
     _Printed,
     dumps,
+    is_large,
     run_document,
     write_json,
 )
@@ -98,6 +102,64 @@ def test_dumps_puts_flat_lists_on_one_line_and_keys_on_their_own():
     text = dumps({"a": [1.0, 2.5], "b": {"x": 1, "y": "∂"}, "c": [[1, 2], ["p"]]})
     assert text == ('{\n  "a": [1.0, 2.5],\n  "b": {\n    "x": 1,\n    "y": "∂"\n  },\n'
                     '  "c": [[1, 2], ["p"]]\n}')
+
+
+def _strict(text: str):
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not strict JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_large_documents_are_counted_by_their_numbers():
+    at_limit = {"a": [0.5] * (LARGE_DOCUMENT_NUMBERS - 2), "b": {"c": [1, 2]}, "d": "x"}
+    assert not is_large(at_limit)
+    assert not is_large({**at_limit, "e": True, "f": None, "g": "text"})  # not numbers
+    assert is_large({**at_limit, "e": [[3.0]]})
+    batch = {"iterations": [{"sample_indices": list(range(1, MAX_ADDRESSED_SAMPLES + 1))}]}
+    assert not is_large(batch)
+    batch["iterations"].append({"sample_indices": list(range(MAX_ADDRESSED_SAMPLES + 1))})
+    assert is_large(batch)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), _json_values, max_size=4),
+       st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=3))
+def test_a_large_document_is_compact_strict_json_of_the_same_data(small, extra):
+    document = {**small, "iterations": [{"samples": [{"nodes": {"z1": v}} for v in extra],
+                                         "bulk": [0.25] * LARGE_DOCUMENT_NUMBERS}]}
+    text = dumps(document)
+    assert "\n" not in text  # a line break inside a string is escaped
+    assert _strict(text) == _finite_only(document)
+    stream = io.StringIO()
+    write_json(document, stream)
+    assert stream.getvalue() == text + "\n"
+
+
+def test_a_large_run_is_written_compact_and_a_small_one_indented():
+    big = run_of(network_text([3, 4, 2], "sigmoid", samples=MAX_ADDRESSED_SAMPLES + 1))
+    small = run_of(network_text([2, 3, 1], "sigmoid", samples=4))
+    for run, lines in ((big, 1), (small, None)):
+        document = run_document(run)
+        stream = io.StringIO()
+        write_json(document, stream)
+        text = stream.getvalue()
+        if lines is None:
+            assert text.count("\n") > 20  # every key on its own line
+        else:
+            assert text.count("\n") == lines
+        parsed = _strict(text)
+        assert parsed == json.loads(json.dumps(_finite_only(document)))
+        assert parsed["final"]["parameters"] == run.final_parameters
+
+
+def test_blas_threads_default_to_one_but_a_users_setting_wins(monkeypatch):
+    for name in BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    single_threaded_blas()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "3"
 
 
 # ---- the printed δ -------------------------------------------------------------------

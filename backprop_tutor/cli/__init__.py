@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from .. import __version__
@@ -41,10 +43,23 @@ from . import validate as _validate  # noqa: E402,F401
 from . import variants as _variants  # noqa: E402,F401
 from . import worksheet as _worksheet  # noqa: E402,F401
 
+# The tutor's matrices are small: a BLAS thread pool costs more to start and to synchronise
+# than it saves, and on a busy machine its spinning threads can slow training tenfold.
+# Read by NumPy's BLAS when it is loaded, so set before NumPy is imported; a user's own
+# setting wins.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def single_threaded_blas() -> None:
+    """Make NumPy's BLAS use one thread unless the environment says otherwise."""
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
 
 def main() -> None:
     """Entry point of the console script."""
     from .boundary import handle_termination
 
+    single_threaded_blas()
     handle_termination()
     app()

@@ -3,6 +3,7 @@
 Strict JSON: a non-finite number is written as null (the run's stop_reason says why).
 Large batches keep the document bounded: their per-sample numbers are in ``samples`` only,
 not as ``@s`` addresses in ``values`` nor as per-sample ``values`` of each chain factor.
+Small documents are indented for reading; large ones are written compact (``is_large``).
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import json
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import numpy as np
 import sympy as sp
+from pydantic_core import PydanticSerializationError, to_json
 from sympy.printing.str import StrPrinter
 
 from ..api import Run
-from ..derivation import Chain, Factor
+from ..derivation import Factor
 from ..trace import IterationRecord
 from ..values import factor_values, iteration_values, parameter_values
 from .printing import latex_symbol, latex_text
@@ -83,6 +86,14 @@ class _Printed:
     def __init__(self) -> None:
         self._by_address: dict[str, tuple[str, str]] = {}
         self._by_shape: dict[tuple, tuple[str, str] | None] = {}
+        # the same few names (a unit's inputs, the δ of the layer above) recur in many factors
+        self._latex_names: dict[str, str] = {}
+
+    def _latex_symbol(self, name: str) -> str:
+        found = self._latex_names.get(name)
+        if found is None:
+            found = self._latex_names[name] = latex_symbol(name)
+        return found
 
     def __call__(self, factor: Factor) -> tuple[str, str]:
         found = self._by_address.get(factor.address)
@@ -94,7 +105,7 @@ class _Printed:
     def _print(self, factor: Factor) -> tuple[str, str]:
         expr = factor.expression
         if isinstance(expr, sp.Symbol):  # most factors are a bare weight or input
-            return expr.name, latex_symbol(expr.name)
+            return expr.name, self._latex_symbol(expr.name)
         if factor.role != "delta":
             return str(expr), latex_text(expr)
         order: dict[sp.Symbol, int] = {}
@@ -105,7 +116,7 @@ class _Printed:
         template = self._by_shape[shape]
         if template is None:
             return _in_order(expr), latex_text(expr)
-        return _fill(template[0], names), _fill(template[1], [latex_symbol(n) for n in names])
+        return _fill(template[0], names), _fill(template[1], [self._latex_symbol(n) for n in names])
 
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
@@ -151,64 +162,90 @@ def _template(expr: sp.Expr, symbols: list[sp.Symbol]) -> tuple[str, str] | None
     return text, latex
 
 
+@dataclass(frozen=True)
+class _ChainLayout:
+    name: str
+    form: str
+    paths: list[list[str]]
+    factors: list[Factor]
+    l2_index: tuple[int, int, int] | None  # record layer, unit, input of its λ·w term
+    frozen: bool
+
+
 class _Layout:
     """What every iteration's ``gradients`` share: each chain's form, paths and factors,
-    taken from the derivation once per run; and each factor's printed expression."""
+    taken from the derivation once per run; and each factor's printed entry."""
 
     def __init__(self, run: Run) -> None:
-        self.printed = _Printed()
-        self.chains: list[tuple[Chain, str, list[list[str]], list[Factor]]] = []
+        printed = _Printed()
+        self.chains: list[_ChainLayout] = []
+        # a factor is shared by many chains: its printed entry is made once per run
+        self.entries: dict[str, dict[str, Any]] = {}
+        frozen = set(run.scenario.frozen)
         for chain in run.derivation.chains():
             paths = list(chain.paths()) if chain.expanded else [chain.compact()]
             factors: dict[str, Factor] = {}
+            addresses = []
             for path in paths:
+                row = []
                 for f in path:
-                    factors.setdefault(f.address, f)
-            self.chains.append((chain, "paths" if chain.expanded else "delta",
-                                [[f.address for f in path] for path in paths],
-                                list(factors.values())))
+                    address = f.address
+                    row.append(address)
+                    if address not in factors:
+                        factors[address] = f
+                        if address not in self.entries:
+                            self.entries[address] = _entry(f, address, printed)
+                addresses.append(row)
+            name = chain.parameter.name
+            kind, layer, unit, i = run.graph.parameter_index[name]
+            l2 = (layer - 1, unit - 1, i - 1) if run.scenario.l2 and kind == "weight" else None
+            self.chains.append(_ChainLayout(name, "paths" if chain.expanded else "delta",
+                                            addresses, list(factors.values()), l2,
+                                            name in frozen))
+
+
+def _entry(f: Factor, address: str, printed: _Printed) -> dict[str, Any]:
+    expression, latex = printed(f)
+    entry = {"symbol": address, "expression": expression, "latex": latex}
+    if f.note:
+        entry["note"] = f.note
+    return entry
 
 
 def _gradients(run: Run, record: IterationRecord, layout: _Layout) -> dict[str, Any]:
-    printed = layout.printed
     out: dict[str, Any] = {}
     single = len(record.samples) == 1
     per_sample = len(record.samples) <= MAX_ADDRESSED_SAMPLES
     values = _batch_gradients(run, record)
-    # a factor is shared by many chains; its entry is built once and referenced by each
-    entries: dict[str, dict[str, Any]] = {}
+    # without per-sample numbers a factor's entry is the same in every iteration
+    entries = {} if per_sample else layout.entries
 
     def entry(f: Factor) -> dict[str, Any]:
-        found = entries.get(f.address)
+        address = f.address
+        found = entries.get(address)
         if found is None:
-            expression, latex = printed(f)
-            found = {"symbol": f.address, "expression": expression, "latex": latex}
-            if f.note:
-                found["note"] = f.note
-            if per_sample:
-                numbers = factor_values(f, record).tolist()
-                found["values"] = numbers
-                if single:
-                    found["value"] = numbers[0]
-            entries[f.address] = found
+            numbers = factor_values(f, record).tolist()
+            found = {**layout.entries[address], "values": numbers}
+            if single:
+                found["value"] = numbers[0]
+            entries[address] = found
         return found
 
-    for chain, form, paths, factors in layout.chains:
-        out[chain.parameter.name] = {
-            "value": values[chain.parameter.name],
-            "form": form,
-            "paths": paths,
-            "factors": [entry(f) for f in factors],
+    for chain in layout.chains:
+        gradient = {
+            "value": values[chain.name],
+            "form": chain.form,
+            "paths": chain.paths,
+            "factors": [entry(f) for f in chain.factors],
         }
-        gradient = out[chain.parameter.name]
-        kind, layer, unit, i = run.graph.parameter_index[chain.parameter.name]
-        if run.scenario.l2 and kind == "weight":
+        if chain.l2_index is not None:
             # weight decay's own term of the gradient: λ·w, added to the sum over the paths
-            gradient["l2"] = {"symbol": "λ·" + chain.parameter.name, "lambda": run.scenario.l2,
-                              "value": float(record.layers[layer - 1].l2_weights[unit - 1,
-                                                                                 i - 1])}
-        if chain.parameter.name in run.scenario.frozen:
+            layer, unit, i = chain.l2_index
+            gradient["l2"] = {"symbol": "λ·" + chain.name, "lambda": run.scenario.l2,
+                              "value": float(record.layers[layer].l2_weights[unit, i])}
+        if chain.frozen:
             gradient["frozen"] = True
+        out[chain.name] = gradient
     return out
 
 
@@ -257,14 +294,16 @@ def run_document(run: Run) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    """The document as strict JSON text, indented down to its flat parts.
+    """The document as strict JSON text: indented down to its flat parts, or compact if large.
 
-    Every key of a mapping is on its own line; a list of numbers or strings (or of such lists)
-    is on one line. Those flat parts, nearly all of a large document, go through the json
-    module's C encoder in one call each.
+    Indented, every key of a mapping is on its own line and a list of numbers or strings (or of
+    such lists) is on one line; those flat parts, nearly all of a document, go through the json
+    module's C encoder in one call each. A large document (``is_large``: a batch of more than 32
+    samples, or more than ``LARGE_DOCUMENT_NUMBERS`` numbers) is written without line breaks
+    or spaces: nobody reads it by eye, and it is written several times faster.
     """
     chunks: list[str] = []
-    _write(document, "", chunks.append)
+    _writer(document)(document, "", chunks.append)
     return "".join(chunks)
 
 
@@ -284,9 +323,45 @@ def write_json(document: dict[str, Any], stream: TextIO) -> None:
             pending.clear()
             size = 0
 
-    _write(document, "", emit)
+    _writer(document)(document, "", emit)
     pending.append("\n")
     stream.write("".join(pending))
+
+
+# Documents holding more numbers than this are written compact. A batch of 32 samples of a
+# network with a hundred parameters stays well below it; one iteration of a thousand samples,
+# or of thousands of parameters, is above it.
+LARGE_DOCUMENT_NUMBERS = 100_000
+
+
+def is_large(document: Any) -> bool:
+    """Whether the document is written compact: it has an iteration of more than
+    ``MAX_ADDRESSED_SAMPLES`` samples, or it holds more than ``LARGE_DOCUMENT_NUMBERS`` numbers."""
+    iterations = document.get("iterations") if isinstance(document, dict) else None
+    if isinstance(iterations, list) and any(
+            isinstance(it, dict) and isinstance(it.get("sample_indices"), list)
+            and len(it["sample_indices"]) > MAX_ADDRESSED_SAMPLES for it in iterations):
+        return True
+    # counted depth first, stopping as soon as the limit is passed: at most that many steps
+    left = LARGE_DOCUMENT_NUMBERS
+    stack = [document]
+    while stack:
+        obj = stack.pop()
+        items = obj.values() if isinstance(obj, dict) else obj
+        for value in items:
+            if isinstance(value, (dict, list, tuple)):
+                stack.append(value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                left -= 1
+                if left < 0:
+                    return True
+    return False
+
+
+def _writer(document: Any) -> Callable[[Any, str, Callable[[str], Any]], None]:
+    if isinstance(document, (dict, list, tuple)) and is_large(document):
+        return _write_compact
+    return _write
 
 
 _INDENT = "  "
@@ -295,17 +370,17 @@ _SCALARS = (str, int, float, bool, type(None))
 _encoders: dict[str, json.JSONEncoder] = {}
 
 
-def _encoder(item_separator: str) -> json.JSONEncoder:
-    found = _encoders.get(item_separator)
+def _encoder(item_separator: str, key_separator: str = ": ") -> json.JSONEncoder:
+    found = _encoders.get(item_separator + key_separator)
     if found is None:
         found = json.JSONEncoder(ensure_ascii=False, allow_nan=False,
-                                 separators=(item_separator, ": "))
-        _encoders[item_separator] = found
+                                 separators=(item_separator, key_separator))
+        _encoders[item_separator + key_separator] = found
     return found
 
 
-def _encode(obj: Any, item_separator: str = ", ") -> str:
-    encoder = _encoder(item_separator)
+def _encode(obj: Any, item_separator: str = ", ", key_separator: str = ": ") -> str:
+    encoder = _encoder(item_separator, key_separator)
     try:
         return encoder.encode(obj)
     except ValueError:  # a non-finite number: strict JSON has only null for it
@@ -355,3 +430,37 @@ def _write(obj: Any, indent: str, emit: Callable[[str], Any]) -> None:
             emit("\n" + indent + "]")
     else:
         emit(_encode(obj))
+
+
+# Containers this deep or deeper are encoded in one call each (an iteration's ``samples``, its
+# ``gradients``): large enough for the encoder to do nearly all the work, small enough that
+# the text of a whole run is never in memory at once.
+_COMPACT_SPLIT_DEPTH = 3
+
+
+def _compact(obj: Any) -> str:
+    # pydantic's serialiser (Rust) writes floats several times faster than the json module's
+    # C encoder, in their shortest round-trip form, and a non-finite number as null
+    try:
+        return to_json(obj, inf_nan_mode="null").decode()
+    except (PydanticSerializationError, TypeError, ValueError):
+        return _encode(obj, ",", ":")
+
+
+def _write_compact(obj: Any, indent: str, emit: Callable[[str], Any], depth: int = 0) -> None:
+    if depth >= _COMPACT_SPLIT_DEPTH or not isinstance(obj, (dict, list, tuple)) or not obj:
+        emit(_compact(obj))
+    elif isinstance(obj, dict):
+        separator = "{"
+        for key, value in obj.items():
+            emit(separator + _encode(str(key)) + ":")
+            _write_compact(value, indent, emit, depth + 1)
+            separator = ","
+        emit("}")
+    else:
+        separator = "["
+        for value in obj:
+            emit(separator)
+            _write_compact(value, indent, emit, depth + 1)
+            separator = ","
+        emit("]")
