@@ -8,6 +8,7 @@ import typer
 
 from . import app
 from .boundary import error_boundary
+from .options import Debug, NoColor, Width
 
 
 def complete_scenario(incomplete: str) -> list[str]:
@@ -81,9 +82,9 @@ SCENARIO_HELP = "A scenario file (YAML), or the name of a shipped example (see `
 
 @app.command()
 def examples(
-    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
-    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    no_color: NoColor = False,
+    width: Width = None,
+    debug: Debug = False,
 ) -> None:
     """List the shipped scenarios: name, title and what each teaches."""
     with error_boundary(debug):

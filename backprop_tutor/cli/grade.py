@@ -13,6 +13,7 @@ import typer
 from ..errors import InputError
 from . import app
 from .boundary import error_boundary
+from .options import Debug, NoColor, Width
 
 
 class GradeFormat(str, Enum):
@@ -44,9 +45,9 @@ def grade(
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
     precision: int = typer.Option(4, "--precision", min=1, max=17,
                                   help="Significant digits of the key in the table."),
-    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
-    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    no_color: NoColor = False,
+    width: Width = None,
+    debug: Debug = False,
 ) -> None:
     """Grade answer sheets: verdicts, named mistakes, error carried forward and points."""
     with error_boundary(debug):

@@ -10,6 +10,7 @@ import typer
 from ..errors import InputError
 from . import app
 from .boundary import error_boundary
+from .options import Debug
 
 LOSSES = "half_squared_error, squared_error, mse, binary_cross_entropy, cross_entropy"
 
@@ -122,7 +123,7 @@ def new(
     learning_rate: float = typer.Option(0.5, "--learning-rate", help="The learning rate η."),
     epochs: int = typer.Option(1, "--epochs", min=1, help="Epochs to train."),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    debug: Debug = False,
 ) -> None:
     """Write a commented scenario to start from: random small weights, data, settings."""
     with error_boundary(debug):

@@ -10,6 +10,7 @@ from ..errors import InputError
 from . import app
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
+from .options import Debug, NoColor, Width
 
 PARTS = {
     "forward": ("forward", "loss"),
@@ -64,9 +65,9 @@ def practice(
                              help="Only one part: forward, backward or updates."),
     precision: int = typer.Option(4, "--precision", min=1, max=17,
                                   help="Significant digits of the numbers in hints."),
-    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
-    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    no_color: NoColor = False,
+    width: Width = None,
+    debug: Debug = False,
 ) -> None:
     """Work iteration 1 by hand: type each quantity; a wrong one gets a hint and another try."""
     with error_boundary(debug):

@@ -11,6 +11,7 @@ from ..errors import InputError
 from . import app
 from .boundary import error_boundary, note
 from .examples import SCENARIO_HELP, complete_parameter, complete_scenario
+from .options import Debug, NoColor, Width
 
 # --step keeps this many iterations in full; a learner pressing Enter is never near it
 STEP_LIMIT = 10_000
@@ -105,9 +106,9 @@ def run(
     dot: str = typer.Option(None, "--dot", metavar="FILE",
                              help="Write the computational graph of iteration 1, each node "
                                   "with its value and gradient, in Graphviz DOT."),
-    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
-    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    no_color: NoColor = False,
+    width: Width = None,
+    debug: Debug = False,
 ) -> None:
     """Train a scenario: every step of iteration 1, then the training summary."""
     with error_boundary(debug):

@@ -9,6 +9,7 @@ import typer
 from . import app
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
+from .options import Debug, NoColor, Width
 
 
 @app.command()
@@ -19,9 +20,9 @@ def show(
                               "a shipped example: show NAME --yaml > my.yaml)."),
     precision: int = typer.Option(4, "--precision", min=1, max=17,
                                   help="Significant digits shown."),
-    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
-    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    no_color: NoColor = False,
+    width: Width = None,
+    debug: Debug = False,
 ) -> None:
     """Show a scenario and draw its network with the initial weights, without training."""
     with error_boundary(debug):

@@ -9,15 +9,16 @@ import typer
 from . import app
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
+from .options import Debug, NoColor, Width
 
 
 @app.command()
 def validate(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),
-    no_color: bool = typer.Option(False, "--no-color", help="Plain text, no colours."),
-    width: int = typer.Option(None, "--width", min=40, help="Terminal width to render for."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    no_color: NoColor = False,
+    width: Width = None,
+    debug: Debug = False,
 ) -> None:
     """Check a scenario (format, shapes, names) and print a summary of its network."""
     with error_boundary(debug):

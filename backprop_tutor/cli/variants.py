@@ -9,6 +9,7 @@ import typer
 
 from . import app
 from .boundary import error_boundary
+from .options import Debug
 
 
 @app.command()
@@ -19,7 +20,7 @@ def variants(
         help="The folder to write the variants to (created if needed).")],
     count: int = typer.Option(30, "--count", min=1, max=999, help="How many variants."),
     seed: int = typer.Option(2026, "--seed", help="The same seed gives the same variants."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    debug: Debug = False,
 ) -> None:
     """Write ID.yaml (the scenario) and ID.sheet.yaml (its blank answer sheet) per variant.
 

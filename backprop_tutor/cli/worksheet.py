@@ -12,6 +12,7 @@ import typer
 
 from . import app
 from .boundary import error_boundary
+from .options import Debug
 
 
 class WorksheetFormat(str, Enum):
@@ -53,7 +54,7 @@ def worksheet(
         "--format", help="yaml: a blank answer sheet; markdown or latex: a printable handout."
     )] = WorksheetFormat.yaml,
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    debug: Debug = False,
 ) -> None:
     """Write a blank answer sheet (every quantity, with the formula to use) or a handout."""
     with error_boundary(debug):
@@ -86,7 +87,7 @@ def key_command(
     precision: int = typer.Option(4, "--precision", min=1, max=17,
                                   help="Significant digits of the numbers shown."),
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    debug: Debug = False,
 ) -> None:
     """Write the worked solution: every step's formula, the numbers substituted, the result."""
     with error_boundary(debug):

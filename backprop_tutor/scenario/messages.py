@@ -76,11 +76,6 @@ def _split(loc: tuple, data: Any, kind: str) -> tuple[Loc, Loc | None, str | Non
     return tuple(out), site, branch
 
 
-def data_loc(loc: tuple, data: Any, kind: str = "") -> Loc:
-    """A pydantic location without its union-branch labels: only keys and indices in the data."""
-    return _split(loc, data, kind)[0]
-
-
 def _mismatch(kind: str) -> bool:
     return kind.endswith(("_type", "_parsing")) or kind == "int_from_float"
 
@@ -133,12 +128,6 @@ def located(doc: Document, loc: Loc, message: str, *, key: bool = False) -> Inpu
     line, column = position if position else (None, None)
     return InputError(message, file=doc.path, line=line, column=column,
                       field=field_path(loc) or None)
-
-
-def _at(data: Any, loc: Loc) -> Any:
-    for part in loc:
-        data = data[part]
-    return data
 
 
 def _relevant(errors: list[dict], data: Any) -> list[tuple[dict, Loc]]:
