@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from backprop_tutor.grading.tolerance import (
     Tolerance,
     Written,
+    is_correct,
     literal,
     matches,
     significant_digits,
@@ -79,3 +80,10 @@ def test_the_negated_key_never_passes(key):
     if "e" in text:
         return
     assert not matches(key, Written(float(text), text), TOL)
+
+
+def test_more_digits_than_the_decimal_context_holds():
+    # found by fuzzing: 33 written digits used to overflow the 28-digit default context
+    written = "0.999999999999999999999999999999484"
+    assert is_correct(written, 1.0)
+    assert not is_correct("0.500000000000000000000000000000001", 0.4843)

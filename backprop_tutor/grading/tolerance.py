@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 # Fewer significant digits than this prove nothing about the calculation ("0.5", "1").
 MIN_SIGNIFICANT = 2
@@ -60,8 +60,14 @@ def rounds_to(key: float, written: Decimal) -> bool:
         return False
     quantum = Decimal(1).scaleb(written.as_tuple().exponent)
     exact = Decimal(key)  # the float's exact value: no second rounding through repr
-    return any(exact.quantize(quantum, rounding=mode) == written
-               for mode in (ROUND_HALF_UP, ROUND_HALF_EVEN))
+    # a student may write more digits than the default 28-digit context holds
+    with localcontext() as context:
+        context.prec = max(context.prec, len(written.as_tuple().digits) + 400)
+        try:
+            return any(exact.quantize(quantum, rounding=mode) == written
+                       for mode in (ROUND_HALF_UP, ROUND_HALF_EVEN))
+        except InvalidOperation:  # hundreds of places: no rounding of a float can match it
+            return False
 
 
 def within(key: float, given: float, tol: Tolerance) -> bool:
