@@ -12,15 +12,19 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from .derivation import Derivation
 from .engine import RunOptions, iterate
-from .graph import Graph, build_graph
 from .limits import check_run
+from .plan import Plan, plan_of
 from .scenario import Scenario, load_scenario
 from .trace import IterationRecord, Trace
 from .values import iteration_values, parameter_values
-from .worked import Line, worked_lines
+
+if TYPE_CHECKING:  # sympy is imported only when a symbolic view is asked for
+    from .derivation import Derivation
+    from .graph import Graph
+    from .worked import Line
 
 
 def load(path: str | os.PathLike[str]) -> Scenario:
@@ -32,13 +36,27 @@ def load(path: str | os.PathLike[str]) -> Scenario:
 
 @dataclass(frozen=True)
 class Run:
-    """A scenario, its symbolic graph and derivation, and the numeric trace of training it."""
+    """A scenario, its plan, the numeric trace of training it, and (built when first asked
+    for) its symbolic graph and derivation."""
 
     scenario: Scenario
-    graph: Graph
-    derivation: Derivation
+    plan: Plan
     trace: Trace
     _lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The symbolic network: every node a sympy expression."""
+        from .graph import build_graph
+
+        return build_graph(self.scenario)
+
+    @cached_property
+    def derivation(self) -> Derivation:
+        """The chain-rule factors of the graph."""
+        from .derivation import Derivation
+
+        return Derivation(self.graph)
 
     def record(self, iteration: int = 1) -> IterationRecord:
         """The record of an iteration kept in full (1-based)."""
@@ -52,6 +70,8 @@ class Run:
         """The worked solution of an iteration (of one parameter with ``only``)."""
         key = (record.iteration, only)
         if key not in self._lines:
+            from .worked import worked_lines
+
             self._lines[key] = worked_lines(
                 self.derivation, record, learning_rate=self.scenario.learning_rate,
                 l2=self.scenario.l2, frozen=frozenset(self.scenario.frozen), only=only)
@@ -59,13 +79,13 @@ class Run:
 
     def values(self, iteration: int = 1) -> dict[str, float]:
         """The values map of an iteration: address → number."""
-        return iteration_values(self.graph, self.record(iteration))
+        return iteration_values(self.plan, self.record(iteration))
 
     def explain(self, parameter: str, iteration: int = 1) -> Explanation:
         """The full derivative chain of one parameter (displays as rich output in Jupyter)."""
-        if parameter not in self.graph.parameter_index:
+        if parameter not in self.plan.parameter_index:
             raise KeyError(f"no parameter is called '{parameter}'; valid names: "
-                           + ", ".join(p.name for p in self.graph.parameters))
+                           + ", ".join(self.plan.parameter_index))
         return Explanation(self, parameter, self.record(iteration))
 
     def __rich__(self):
@@ -82,12 +102,12 @@ class Run:
     @cached_property
     def final_parameters(self) -> dict[str, float]:
         """Parameter name → value after the last update."""
-        return parameter_values(self.graph, self.trace.final.weights, self.trace.final.biases)
+        return parameter_values(self.plan, self.trace.final.weights, self.trace.final.biases)
 
     @cached_property
     def initial_parameters(self) -> dict[str, float]:
         """Parameter name → value before training."""
-        return parameter_values(self.graph, self.trace.initial.weights, self.trace.initial.biases)
+        return parameter_values(self.plan, self.trace.initial.weights, self.trace.initial.biases)
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,6 @@ def run(scenario: Scenario, *, epochs: int | None = None, detail: int = 1,
     ``progress``, if given, is called after every epoch with (epoch, epochs, loss).
     """
     check_run(scenario, epochs)
-    graph = build_graph(scenario)
-    trace = iterate(graph, scenario, RunOptions(epochs=epochs, detail=detail, progress=progress))
-    return Run(scenario, graph, Derivation(graph), trace)
+    plan = plan_of(scenario)
+    trace = iterate(plan, scenario, RunOptions(epochs=epochs, detail=detail, progress=progress))
+    return Run(scenario, plan, trace)

@@ -32,7 +32,7 @@ def divergence_message(run: Run) -> str | None:
 
 def _log_of_zero(run: Run) -> str | None:
     """Which output of which sample made a cross-entropy take log(0), if one did."""
-    loss = run.graph.loss.name
+    loss = run.plan.loss_name
     if loss not in _CROSS_ENTROPIES:
         return None
     record = run.trace.iterations[-1]
@@ -40,15 +40,15 @@ def _log_of_zero(run: Run) -> str | None:
     z = record.layers[-1].z
     targets = record.targets
     for s, sample in enumerate(record.samples):
-        for k, unit in enumerate(run.graph.outputs):
+        for k, unit in enumerate(run.plan.outputs):
             value, target = a[s, k], targets[s, k]
             if value == 0.0 and (target != 0.0 or loss == "binary_cross_entropy"):
-                term = f"log({unit.out.name})"
+                term = f"log({unit.out})"
             elif value == 1.0 and loss == "binary_cross_entropy":
-                term = f"log(1 − {unit.out.name})"
+                term = f"log(1 − {unit.out})"
             else:
                 continue
-            return (f"{loss} takes {term} and the output {unit.out.name} of sample {sample} "
+            return (f"{loss} takes {term} and the output {unit.out} of sample {sample} "
                     f"is exactly {value:g} (z = {z[s, k]:.6g}: in floating point the output "
                     f"rounds to {value:g}), so the loss takes log(0)")
     return None

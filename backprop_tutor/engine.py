@@ -1,9 +1,9 @@
-"""Graph + scenario → numeric trace: vectorised forward and backward passes, no sympy in the loop.
+"""Plan + scenario → numeric trace: vectorised forward and backward passes, no sympy in the loop.
 
 The local derivatives are the ones the derivation shows, compiled once per activation and loss
-kind (numeric.py); the loop only multiplies arrays along the same chain: δ = ∂E/∂a ⊙ f′(z),
-∂E/∂a(below) = δ·W, ∂E/∂W = δᵀ·a(below) / m. A softmax layer replaces the elementwise product
-by its Jacobian-vector product, or by a − T when the loss is cross-entropy.
+kind (numeric.py, kernels.py); the loop only multiplies arrays along the same chain:
+δ = ∂E/∂a ⊙ f′(z), ∂E/∂a(below) = δ·W, ∂E/∂W = δᵀ·a(below) / m. A softmax layer replaces the
+elementwise product by its Jacobian-vector product, or by a − T when the loss is cross-entropy.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import Graph
 from .initial import initial_parameters
-from .numeric import activation_functions, loss_functions, softmax_backward
+from .kernels import compile_kernel, softmax, softmax_backward
+from .plan import Plan
 from .scenario.schema import Scenario
 from .trace import IterationRecord, LayerRecord, Parameters, Trace
 
@@ -45,27 +45,30 @@ def batches(scenario: Scenario) -> list[np.ndarray]:
 class Network:
     """The numeric side of a graph: compiled local derivatives and the passes that use them."""
 
-    def __init__(self, graph: Graph, scenario: Scenario) -> None:
-        self.activations = [activation_functions(layer[0].activation) for layer in graph.layers]
-        self.coupled = [layer[0].activation.coupled for layer in graph.layers]
+    def __init__(self, plan: Plan, scenario: Scenario) -> None:
+        self.activations = [
+            (softmax if layer.function is None else compile_kernel(layer.function),
+             compile_kernel(layer.derivative))
+            for layer in plan.layers]
+        self.coupled = [layer.coupled for layer in plan.layers]
         self._last_forward: tuple | None = None
         self._last_losses: tuple | None = None
-        self.softmax_cross_entropy = graph.softmax_cross_entropy
-        self.loss, self.loss_derivative = loss_functions(graph.loss)
-        self.scale = float(graph.loss.scale(len(graph.outputs)))
+        self.softmax_cross_entropy = plan.softmax_cross_entropy
+        self.loss, self.loss_derivative = (compile_kernel(k) for k in plan.loss)
+        self.scale = plan.loss_scale
         self.l2 = scenario.l2
         # without weight decay the L2 term is zero every update: one read-only array per layer
-        self._no_l2 = tuple(_read_only(np.zeros((len(layer), len(layer[0].weights))))
-                            for layer in graph.layers) if not self.l2 else None
+        self._no_l2 = tuple(_read_only(np.zeros((len(layer.units), len(layer.units[0].weights))))
+                            for layer in plan.layers) if not self.l2 else None
         self.rate = scenario.learning_rate
         frozen = set(scenario.frozen)
         self.frozen = bool(frozen)
         self.trainable_w = tuple(
-            np.array([[w.name not in frozen for w in u.weights] for u in layer])
-            for layer in graph.layers
+            np.array([[w not in frozen for w in u.weights] for u in layer.units])
+            for layer in plan.layers
         )
         self.trainable_b = tuple(
-            np.array([u.bias.name not in frozen for u in layer]) for layer in graph.layers
+            np.array([u.bias not in frozen for u in layer.units]) for layer in plan.layers
         )
 
     def forward(self, params: Parameters, x: np.ndarray) -> tuple[list, list]:
@@ -161,14 +164,14 @@ def data_arrays(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return x, t
 
 
-def iterate(graph: Graph, scenario: Scenario, options: RunOptions = RunOptions()) -> Trace:
+def iterate(plan: Plan, scenario: Scenario, options: RunOptions = RunOptions()) -> Trace:
     """Train as the scenario says and return the trace."""
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        return _train(graph, scenario, options)
+        return _train(plan, scenario, options)
 
 
-def _train(graph: Graph, scenario: Scenario, options: RunOptions) -> Trace:
-    net = Network(graph, scenario)
+def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
+    net = Network(plan, scenario)
     x, t = data_arrays(scenario)
     epochs = options.epochs or scenario.epochs
     # each batch's 1-based sample numbers and arrays, made once; the whole data set keeps its

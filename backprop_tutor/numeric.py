@@ -1,67 +1,66 @@
-"""Derived sympy expressions → vectorised NumPy functions, compiled once per kind."""
+"""Derived sympy expressions → NumPy kernels (printed once per kind) and their functions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
 
-import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
+from .graph import layer_activation
+from .kernels import Kernel, compile_kernel, softmax, softmax_backward
 from .maths.activations import A as ACT_A
 from .maths.activations import Activation
 from .maths.activations import Z as ACT_Z
+from .maths.losses import LOSSES, Loss
 from .maths.losses import A as LOSS_A
-from .maths.losses import Loss
 from .maths.losses import T as LOSS_T
+from .plan import Kernels
+from .scenario.schema import Scenario
 
-Array = np.ndarray
-# numpy itself, not the name "numpy": for the name sympy runs ``from numpy import *``, which
-# imports every numpy submodule (f2py, testing, ...) and slows every start by a tenth of a second
-_MODULES = [{"Max": np.maximum, "Min": np.minimum}, np]
-
-
-def _vectorise(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Callable[..., Array]:
-    fn = sp.lambdify(args, expr, modules=_MODULES)
-    probe = [np.full((2, 3), 0.25 + 0.125 * k) for k in range(len(args))]
-    try:
-        with np.errstate(all="ignore"):
-            out = fn(*probe)
-    except Exception:  # noqa: BLE001  any failure here only means: keep the wrapper
-        out = None
-    if isinstance(out, np.ndarray) and out.dtype == np.float64 and out.shape == (2, 3):
-        return fn  # already a float array of the arguments' shape: no wrapper in the hot loop
-
-    def call(*values: Array) -> Array:
-        # a constant derivative (the linear unit's 1) comes back as a scalar
-        out = np.asarray(fn(*values), dtype=float)
-        return out if out.shape == values[0].shape else np.broadcast_to(out, values[0].shape).copy()
-
-    return call
+__all__ = ["activation_functions", "activation_kernels", "kernel_of", "loss_functions",
+           "loss_kernels", "scenario_kernels", "softmax", "softmax_backward"]
 
 
-def softmax(z: Array) -> Array:
-    """a = exp(z)/Σ exp(z) of each row [sample, unit] (shifted by the row's max: same a)."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def softmax_backward(a: Array, dE_da: Array) -> Array:
-    """δ_j = Σ_i ∂E/∂a_i · a_i(δ_ij − a_j) of each row: the Jacobian-vector product."""
-    return a * (dE_da - (dE_da * a).sum(axis=1, keepdims=True))
+def kernel_of(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Kernel:
+    """An expression as NumPy text, printed as ``sympy.lambdify`` prints it for NumPy."""
+    printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                            "allow_unknown_functions": True})
+    return Kernel(tuple(a.name for a in args), printer.doprint(expr))
 
 
 @cache
+def activation_kernels(activation: Activation) -> tuple[Kernel | None, Kernel]:
+    """(f(z), f′(z, a)) of an activation as kernels; softmax has no elementwise f."""
+    df = kernel_of(activation.derivative, (ACT_Z, ACT_A))
+    if activation.coupled:
+        return None, df
+    return kernel_of(activation.expression, (ACT_Z,)), df
+
+
+@cache
+def loss_kernels(loss: Loss) -> tuple[Kernel, Kernel]:
+    """(l(a, T), ∂l/∂a(a, T)) of a loss's per-output term as kernels."""
+    return kernel_of(loss.term, (LOSS_A, LOSS_T)), kernel_of(loss.derivative, (LOSS_A, LOSS_T))
+
+
 def activation_functions(activation: Activation) -> tuple[Callable, Callable]:
     """(f(z), f′(z, a)) of an activation, as NumPy functions (softmax: f′ is the diagonal)."""
-    df = _vectorise(activation.derivative, (ACT_Z, ACT_A))
-    if activation.coupled:
-        return softmax, df
-    f = _vectorise(activation.expression, (ACT_Z,))
-    return f, df
+    f, df = activation_kernels(activation)
+    return (softmax if f is None else compile_kernel(f)), compile_kernel(df)
 
 
-@cache
 def loss_functions(loss: Loss) -> tuple[Callable, Callable]:
     """(l(a, T), ∂l/∂a(a, T)) of a loss's per-output term, as NumPy functions."""
-    return _vectorise(loss.term, (LOSS_A, LOSS_T)), _vectorise(loss.derivative, (LOSS_A, LOSS_T))
+    term, derivative = loss_kernels(loss)
+    return compile_kernel(term), compile_kernel(derivative)
+
+
+def scenario_kernels(scenario: Scenario) -> Kernels:
+    """Every kernel a scenario's training needs, derived by sympy."""
+    layers = tuple(activation_kernels(layer_activation(layer.activation))
+                   for layer in scenario.layers)
+    loss = LOSSES[scenario.loss]
+    scale = float(loss.scale(scenario.layers[-1].units))
+    return Kernels(layers, loss_kernels(loss), scale)

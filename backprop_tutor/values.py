@@ -1,4 +1,4 @@
-"""Trace + graph → named values: the ``values`` map that scripts and graders address.
+"""Trace + plan → named values: the ``values`` map that scripts and graders address.
 
 Addresses: node values (``z1``, ``a1``; ``z1@2`` for sample 2 of a batch), the loss (``E``),
 chain factors (``dE/da2``, ``da2/dz2``, ``dz2/da1``, ``dz2/dw2``; a softmax layer's
@@ -8,31 +8,44 @@ hidden units, gradients (``dE/dw2``) and updated parameters (``w2+``).
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
-from .derivation import Factor
-from .graph import Graph
+from .plan import Plan
 from .trace import IterationRecord
 
 
-def factor_values(factor: Factor, record: IterationRecord) -> np.ndarray:
+class Located(Protocol):
+    """A chain factor's kind and where its value sits in a record (derivation.Factor)."""
+
+    role: str
+    where: tuple[int, ...]
+
+
+def factor_values(factor: Located, record: IterationRecord) -> np.ndarray:
     """The value of a factor for every sample of the record's batch."""
+    return located_values(factor.role, factor.where, record)
+
+
+def located_values(role: str, where: tuple[int, ...], record: IterationRecord) -> np.ndarray:
+    """The value of the factor of this role and place for every sample of the batch."""
     m = len(record.samples)
-    layer, unit, *rest = factor.where
+    layer, unit, *rest = where
     rec = record.layers[layer - 1]
-    if factor.role == "loss":
+    if role == "loss":
         return rec.dE_da[:, unit - 1]
-    if factor.role == "delta":
+    if role == "delta":
         return rec.dE_dz[:, unit - 1]
-    if factor.role == "activation":
+    if role == "activation":
         return rec.da_dz[:, unit - 1]
-    if factor.role == "softmax":
+    if role == "softmax":
         a = rec.a
         j = rest[0] - 1
         return a[:, unit - 1] * ((unit - 1 == j) - a[:, j])
-    if factor.role == "net":
+    if role == "net":
         return np.full(m, rec.weights[unit - 1, rest[0] - 1])
-    if factor.role == "weight":
+    if role == "weight":
         below = record.layers[layer - 2].a if layer > 1 else record.inputs
         return below[:, rest[0] - 1]
     return np.ones(m)
@@ -45,7 +58,7 @@ def sample_suffixes(record: IterationRecord) -> list[str]:
     return [f"@{s}" for s in record.samples]
 
 
-def iteration_values(graph: Graph, record: IterationRecord, *, per_sample_values: bool = True
+def iteration_values(plan: Plan, record: IterationRecord, *, per_sample_values: bool = True
                      ) -> dict[str, float]:
     """Every quantity of one iteration, by address, in the order a textbook works them.
 
@@ -54,7 +67,7 @@ def iteration_values(graph: Graph, record: IterationRecord, *, per_sample_values
     """
     out: dict[str, float] = {}
     suffixes = sample_suffixes(record)
-    E = graph.loss_symbol.name
+    E = plan.loss_symbol
     keep = per_sample_values or len(suffixes) == 1
     # arrays become Python floats in bulk (tolist), then are indexed: the same numbers as
     # float() of each element, without a call per element
@@ -72,63 +85,64 @@ def iteration_values(graph: Graph, record: IterationRecord, *, per_sample_values
         return cols[j] if keep else []
 
     inputs = columns(record.inputs)
-    for i, x in enumerate(graph.inputs):
-        per_sample(x.name, column(inputs, i))
+    for i, x in enumerate(plan.inputs):
+        per_sample(x, column(inputs, i))
     targets = columns(record.targets)
-    for k, t in enumerate(graph.targets):
-        per_sample(t.name, column(targets, k))
-    for units, rec in zip(graph.layers, record.layers, strict=True):
+    for k, t in enumerate(plan.targets):
+        per_sample(t, column(targets, k))
+    for layer, rec in zip(plan.layers, record.layers, strict=True):
         z, a = columns(rec.z), columns(rec.a)
-        for j, u in enumerate(units):
-            per_sample(u.net.name, column(z, j))
-            per_sample(u.out.name, column(a, j))
+        for j, u in enumerate(layer.units):
+            per_sample(u.net, column(z, j))
+            per_sample(u.out, column(a, j))
     out[E] = record.loss
     if len(suffixes) > 1:
         per_sample(E, record.sample_losses.tolist())
-    layers = list(zip(graph.layers, record.layers, strict=True))
-    for units, rec in reversed(layers):
+    layers = list(zip(plan.layers, record.layers, strict=True))
+    for layer, rec in reversed(layers):
+        units = layer.units
         dE_da, da_dz, dE_dz = columns(rec.dE_da), columns(rec.da_dz), columns(rec.dE_dz)
         weights = rec.weights.tolist()
         below = columns(record.layers[units[0].layer - 2].a if units[0].layer > 1
                         else record.inputs)
         for j, u in enumerate(units):
-            per_sample(f"d{E}/d{u.out.name}", column(dE_da, j))
-            if u.activation.coupled:
+            per_sample(f"d{E}/d{u.out}", column(dE_da, j))
+            if layer.coupled:
                 # softmax: every a_i of the layer depends on z_j
                 for i, peer in enumerate(units):
-                    per_sample(f"d{peer.out.name}/d{u.net.name}",
+                    per_sample(f"d{peer.out}/d{u.net}",
                                (rec.a[:, i] * ((i == j) - rec.a[:, j])).tolist())
             else:
-                per_sample(f"d{u.out.name}/d{u.net.name}", column(da_dz, j))
-            per_sample(f"d{E}/d{u.net.name}", column(dE_dz, j))
+                per_sample(f"d{u.out}/d{u.net}", column(da_dz, j))
+            per_sample(f"d{E}/d{u.net}", column(dE_dz, j))
             row = weights[j]
             for i, (w, x) in enumerate(zip(u.weights, u.inputs, strict=True)):
                 if u.layer > 1:  # ∂z/∂x of the first layer is in no parameter's chain
-                    out[f"d{u.net.name}/d{x.name}"] = row[i]
-                per_sample(f"d{u.net.name}/d{w.name}", column(below, i))
-            out[f"d{u.net.name}/d{u.bias.name}"] = 1.0
-    for units, rec in reversed(layers):
+                    out[f"d{u.net}/d{x}"] = row[i]
+                per_sample(f"d{u.net}/d{w}", column(below, i))
+            out[f"d{u.net}/d{u.bias}"] = 1.0
+    for layer, rec in reversed(layers):
         grad_w, grad_b = rec.grad_weights.tolist(), rec.grad_biases.tolist()
-        for j, u in enumerate(units):
+        for j, u in enumerate(layer.units):
             for i, w in enumerate(u.weights):
-                out[f"d{E}/d{w.name}"] = grad_w[j][i]
-            out[f"d{E}/d{u.bias.name}"] = grad_b[j]
-    for units, rec in reversed(layers):
+                out[f"d{E}/d{w}"] = grad_w[j][i]
+            out[f"d{E}/d{u.bias}"] = grad_b[j]
+    for layer, rec in reversed(layers):
         after_w, after_b = rec.weights_after.tolist(), rec.biases_after.tolist()
-        for j, u in enumerate(units):
+        for j, u in enumerate(layer.units):
             for i, w in enumerate(u.weights):
-                out[f"{w.name}+"] = after_w[j][i]
-            out[f"{u.bias.name}+"] = after_b[j]
+                out[f"{w}+"] = after_w[j][i]
+            out[f"{u.bias}+"] = after_b[j]
     return out
 
 
-def parameter_values(graph: Graph, weights, biases) -> dict[str, float]:
+def parameter_values(plan: Plan, weights, biases) -> dict[str, float]:
     """Parameter name → value, layer by layer."""
     out: dict[str, float] = {}
-    for units, w, b in zip(graph.layers, weights, biases, strict=True):
+    for layer, w, b in zip(plan.layers, weights, biases, strict=True):
         rows, column = np.asarray(w).tolist(), np.asarray(b).tolist()
-        for j, u in enumerate(units):
+        for j, u in enumerate(layer.units):
             for name, value in zip(u.weights, rows[j], strict=True):
-                out[name.name] = value
-            out[u.bias.name] = column[j]
+                out[name] = value
+            out[u.bias] = column[j]
     return out

@@ -19,7 +19,7 @@ STEP = 1e-6
 def central_differences(run, record) -> Iterator[tuple[float, float]]:
     """(the engine's gradient, the central difference) for every weight and bias."""
     scenario = run.scenario
-    net = Network(run.graph, scenario)
+    net = Network(run.plan, scenario)
     x, t = data_arrays(scenario)
     index = np.array(record.samples) - 1
     for n, layer in enumerate(record.layers):

@@ -79,6 +79,6 @@ def test_xor_trains_until_the_tolerance() -> None:
     # the loss before the last epoch run was still at or above the tolerance
     assert run.trace.history[-1] >= run.scenario.tolerance
     # and the network has learnt XOR
-    _, acts = Network(run.graph, run.scenario).forward(run.trace.final, data_arrays(
+    _, acts = Network(run.plan, run.scenario).forward(run.trace.final, data_arrays(
         run.scenario)[0])
     assert np.array_equal(acts[-1][:, 0] > 0.5, [False, True, True, False])

@@ -16,11 +16,10 @@ from backprop_tutor import api
 from backprop_tutor.cli import BLAS_THREAD_VARIABLES, single_threaded_blas
 from backprop_tutor.cli.progress import EpochBar, training_progress
 from backprop_tutor.maths.checks import same_function
+from backprop_tutor.render.json_layout import _in_order, _Printed
 from backprop_tutor.render.json_out import (
     LARGE_DOCUMENT_NUMBERS,
     MAX_ADDRESSED_SAMPLES,
-    _in_order,
-    _Printed,
     dumps,
     is_large,
     run_document,

@@ -47,7 +47,7 @@ def test_each_iteration_is_one_update_on_its_samples(mode, size, expected) -> No
                                                                     expected * 2]
     # each update starts from the parameters the previous one produced, and its loss is its
     # own batch's loss before the update
-    net = Network(run.graph, run.scenario)
+    net = Network(run.plan, run.scenario)
     x, t = data_arrays(run.scenario)
     for before, after in zip(records, records[1:], strict=False):
         for layer_before, layer_after in zip(before.layers, after.layers, strict=True):
@@ -61,7 +61,7 @@ def test_each_iteration_is_one_update_on_its_samples(mode, size, expected) -> No
 
 def test_history_is_the_loss_over_all_samples_before_each_epoch() -> None:
     run = api.run(scenario(mode="stochastic", epochs=3), detail=100)
-    net = Network(run.graph, run.scenario)
+    net = Network(run.plan, run.scenario)
     x, t = data_arrays(run.scenario)
     assert len(run.trace.history) == 3
     assert run.trace.history[0] == pytest.approx(net.total_loss(run.trace.initial, x, t))

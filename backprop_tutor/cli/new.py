@@ -27,7 +27,7 @@ def _layers(text: str) -> list[int]:
 
 
 def _activations(text: str, layers: int) -> list[str]:
-    from ..maths.activations import NAMES
+    from ..maths.catalog import NAMES
 
     names = [part.strip() for part in text.split(",")]
     if len(names) == 1:

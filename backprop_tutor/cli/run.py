@@ -129,7 +129,7 @@ def run(
         with training_progress(no_color=no_color) as progress:
             result = api.run(loaded, epochs=epochs, detail=detail, progress=progress)
         if explain is not None:
-            _check_parameter(explain, [p.name for p in result.graph.parameters])
+            _check_parameter(explain, list(result.plan.parameter_index))
         from ..diagnostics import divergence_message
 
         note(divergence_message(result))

@@ -29,6 +29,7 @@ def show(
         from ..examples import resolve
         from ..graph import build_graph
         from ..initial import initial_parameters
+        from ..plan import plan_of
         from ..scenario import load_scenario
         from ..values import parameter_values
 
@@ -44,7 +45,7 @@ def show(
 
         graph = build_graph(loaded)
         start = initial_parameters(loaded)
-        parameters = parameter_values(graph, start.weights, start.biases)
+        parameters = parameter_values(plan_of(loaded), start.weights, start.biases)
         console = make_console(no_color=no_color, width=width)
         console.print(scenario_table(loaded, graph, precision))
         console.print()

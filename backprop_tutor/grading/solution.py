@@ -119,9 +119,9 @@ class Solution:
         self.run = run
         self.graph = run.graph
         self.lines: dict[str, Line] = {line.address: line for line in run.lines(record)}
-        self.key: dict[str, float] = iteration_values(run.graph, record)
+        self.key: dict[str, float] = iteration_values(run.plan, record)
         self.parameters = parameter_values(
-            run.graph, tuple(r.weights for r in record.layers),
+            run.plan, tuple(r.weights for r in record.layers),
             tuple(r.biases for r in record.layers))
         self.suffixes = tuple(sorted({a.split("@", 1)[1] for a in self.key if "@" in a},
                                      key=int))

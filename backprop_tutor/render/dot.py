@@ -34,7 +34,7 @@ def dot_text(run: Run, record: IterationRecord, precision: int = 4, sample: int 
     graph = run.graph
     values = run.values(record.iteration)
     suffix = sample_suffixes(record)[sample - 1]
-    params = parameter_values(graph, [layer.weights for layer in record.layers],
+    params = parameter_values(run.plan, [layer.weights for layer in record.layers],
                               [layer.biases for layer in record.layers])
     E = graph.loss_symbol.name
     out = [

@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 import numpy as np
-import sympy as sp
 from pydantic_core import PydanticSerializationError, to_json
-from sympy.printing.str import StrPrinter
 
 from ..api import Run
-from ..derivation import Factor
+from ..cache import cached
 from ..trace import IterationRecord
-from ..values import factor_values, iteration_values, parameter_values
-from .printing import latex_symbol, latex_text
+from ..values import iteration_values, located_values, parameter_values
 
 SCHEMA_VERSION = 1
 # Larger batches keep their per-sample numbers in ``samples`` only.
@@ -48,7 +44,7 @@ def _clean(obj: Any) -> Any:
 def normalised_scenario(run: Run) -> dict[str, Any]:
     """The scenario with every default filled in and the initial parameters it trained from."""
     data = run.scenario.model_dump(mode="json", exclude_none=True)
-    data["inputs"] = list(run.graph.names.inputs)
+    data["inputs"] = list(run.plan.inputs)
     initial = run.trace.initial
     for layer, w, b in zip(data["layers"], initial.weights, initial.biases, strict=True):
         layer["weights"] = w.tolist()
@@ -57,8 +53,8 @@ def normalised_scenario(run: Run) -> dict[str, Any]:
 
 
 def _samples(run: Run, record: IterationRecord) -> list[dict[str, Any]]:
-    names = [name for units in run.graph.layers for u in units
-             for name in (u.net.name, u.out.name)]
+    names = [name for layer in run.plan.layers for u in layer.units
+             for name in (u.net, u.out)]
     # one row per sample: z and a of every unit, interleaved as ``names`` lists them
     rows = np.hstack([np.stack([rec.z, rec.a], axis=2).reshape(len(record.samples), -1)
                       for rec in record.layers]).tolist()
@@ -74,142 +70,56 @@ def _samples(run: Run, record: IterationRecord) -> list[dict[str, Any]]:
     } for s, index in enumerate(record.samples)]
 
 
-class _Printed:
-    """Each factor's expression printed once per run: as text and as LaTeX.
-
-    The δ of every unit of a layer has the same tree with other symbols, and a wide layer's δ
-    is a long sum: it is printed once per tree shape, with numbered placeholders for the
-    symbols, and each unit's names are put in. The δ sums keep the order they were built in
-    (k = 1, 2, ..., not sorted by name), which is the order of the backpropagation recursion.
-    """
-
-    def __init__(self) -> None:
-        self._by_address: dict[str, tuple[str, str]] = {}
-        self._by_shape: dict[tuple, tuple[str, str] | None] = {}
-        # the same few names (a unit's inputs, the δ of the layer above) recur in many factors
-        self._latex_names: dict[str, str] = {}
-
-    def _latex_symbol(self, name: str) -> str:
-        found = self._latex_names.get(name)
-        if found is None:
-            found = self._latex_names[name] = latex_symbol(name)
-        return found
-
-    def __call__(self, factor: Factor) -> tuple[str, str]:
-        found = self._by_address.get(factor.address)
-        if found is None:
-            found = self._print(factor)
-            self._by_address[factor.address] = found
-        return found
-
-    def _print(self, factor: Factor) -> tuple[str, str]:
-        expr = factor.expression
-        if isinstance(expr, sp.Symbol):  # most factors are a bare weight or input
-            return expr.name, self._latex_symbol(expr.name)
-        if factor.role != "delta":
-            return str(expr), latex_text(expr)
-        order: dict[sp.Symbol, int] = {}
-        shape = _shape(expr, order)
-        names = [s.name for s in order]
-        if shape not in self._by_shape:
-            self._by_shape[shape] = _template(expr, list(order))
-        template = self._by_shape[shape]
-        if template is None:
-            return _in_order(expr), latex_text(expr)
-        return _fill(template[0], names), _fill(template[1], [self._latex_symbol(n) for n in names])
-
-
-_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
-
-
-class _OrderedText(StrPrinter):
-    """sympy's str form, terms in the order they were built; symbols as given."""
-
-    def __init__(self, names: dict[sp.Symbol, str] | None = None) -> None:
-        super().__init__({"order": "none"})
-        self.names = names or {}
-
-    def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return self.names.get(expr, expr.name)
-
-
-def _in_order(expr: sp.Expr) -> str:
-    return _OrderedText().doprint(expr)
-
-
-def _shape(expr: sp.Basic, order: dict[sp.Symbol, int]) -> tuple:
-    # the tree with each symbol replaced by the position of its first appearance
-    if isinstance(expr, sp.Symbol):
-        return ("symbol", order.setdefault(expr, len(order)))
-    if not expr.args:
-        return (type(expr), expr)
-    return (type(expr), *(_shape(arg, order) for arg in expr.args))
-
-
-def _fill(template: str, names: list[str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: names[int(m.group(1))], template)
-
-
-def _template(expr: sp.Expr, symbols: list[sp.Symbol]) -> tuple[str, str] | None:
-    tokens = {s: f"\ue000{k}\ue001" for k, s in enumerate(symbols)}
-    text = _OrderedText(tokens).doprint(expr)
-    latex = sp.latex(expr, order="none", symbol_names=tokens)
-    names = [s.name for s in symbols]
-    # a printer that looked at the names themselves would make the template wrong
-    if (_fill(text, names) != _in_order(expr)
-            or _fill(latex, [latex_symbol(n) for n in names]) != latex_text(expr)):
-        return None
-    return text, latex
-
-
 @dataclass(frozen=True)
 class _ChainLayout:
     name: str
     form: str
     paths: list[list[str]]
-    factors: list[Factor]
+    factors: list[str]  # addresses of its distinct factors
     l2_index: tuple[int, int, int] | None  # record layer, unit, input of its λ·w term
     frozen: bool
 
 
 class _Layout:
-    """What every iteration's ``gradients`` share: each chain's form, paths and factors,
-    taken from the derivation once per run; and each factor's printed entry."""
+    """What every iteration's ``gradients`` share: each chain's form, paths and factors, and
+    each factor's printed entry and place in a record (json_layout.py, or the cache)."""
 
     def __init__(self, run: Run) -> None:
-        printed = _Printed()
-        self.chains: list[_ChainLayout] = []
-        # a factor is shared by many chains: its printed entry is made once per run
-        self.entries: dict[str, dict[str, Any]] = {}
+        data = cached("json-layout", run.scenario, lambda: _layout_data(run), _checked_layout)
+        self.entries: dict[str, dict[str, Any]] = data["entries"]
+        self.places: dict[str, tuple[str, tuple[int, ...]]] = {
+            address: (role, tuple(where)) for address, (role, where) in data["places"].items()}
         frozen = set(run.scenario.frozen)
-        for chain in run.derivation.chains():
-            paths = list(chain.paths()) if chain.expanded else [chain.compact()]
-            factors: dict[str, Factor] = {}
-            addresses = []
-            for path in paths:
-                row = []
-                for f in path:
-                    address = f.address
-                    row.append(address)
-                    if address not in factors:
-                        factors[address] = f
-                        if address not in self.entries:
-                            self.entries[address] = _entry(f, address, printed)
-                addresses.append(row)
-            name = chain.parameter.name
-            kind, layer, unit, i = run.graph.parameter_index[name]
+        index = run.plan.parameter_index
+        self.chains: list[_ChainLayout] = []
+        for name, form, paths, factors in data["chains"]:
+            kind, layer, unit, i = index[name]
             l2 = (layer - 1, unit - 1, i - 1) if run.scenario.l2 and kind == "weight" else None
-            self.chains.append(_ChainLayout(name, "paths" if chain.expanded else "delta",
-                                            addresses, list(factors.values()), l2,
-                                            name in frozen))
+            self.chains.append(_ChainLayout(name, form, paths, factors, l2, name in frozen))
 
 
-def _entry(f: Factor, address: str, printed: _Printed) -> dict[str, Any]:
-    expression, latex = printed(f)
-    entry = {"symbol": address, "expression": expression, "latex": latex}
-    if f.note:
-        entry["note"] = f.note
-    return entry
+def _layout_data(run: Run) -> dict[str, Any]:
+    from .json_layout import layout_data  # sympy: only when no cache entry has the layout
+
+    return layout_data(run)
+
+
+def _checked_layout(data: Any) -> dict[str, Any]:
+    # a stored layout is used only if it has the shape layout_data gives
+    entries, places = data["entries"], data["places"]
+    for name, form, paths, factors in data["chains"]:
+        if not (isinstance(name, str) and form in ("paths", "delta")):
+            raise ValueError("not a chain")
+        for address in (*factors, *(a for path in paths for a in path)):
+            if address not in entries or address not in places:
+                raise KeyError(address)
+    for role, where in places.values():
+        if not (isinstance(role, str) and all(isinstance(w, int) for w in where)):
+            raise ValueError("not a place")
+    for entry in entries.values():
+        if not all(isinstance(entry[k], str) for k in ("symbol", "expression", "latex")):
+            raise ValueError("not an entry")
+    return data
 
 
 def _gradients(run: Run, record: IterationRecord, layout: _Layout) -> dict[str, Any]:
@@ -220,11 +130,10 @@ def _gradients(run: Run, record: IterationRecord, layout: _Layout) -> dict[str, 
     # without per-sample numbers a factor's entry is the same in every iteration
     entries = {} if per_sample else layout.entries
 
-    def entry(f: Factor) -> dict[str, Any]:
-        address = f.address
+    def entry(address: str) -> dict[str, Any]:
         found = entries.get(address)
         if found is None:
-            numbers = factor_values(f, record).tolist()
+            numbers = located_values(*layout.places[address], record).tolist()
             found = {**layout.entries[address], "values": numbers}
             if single:
                 found["value"] = numbers[0]
@@ -252,15 +161,15 @@ def _gradients(run: Run, record: IterationRecord, layout: _Layout) -> dict[str, 
 def _batch_gradients(run: Run, record: IterationRecord) -> dict[str, float]:
     weights = tuple(layer.grad_weights for layer in record.layers)
     biases = tuple(layer.grad_biases for layer in record.layers)
-    return parameter_values(run.graph, weights, biases)
+    return parameter_values(run.plan, weights, biases)
 
 
 def iteration_document(run: Run, record: IterationRecord,
                        layout: _Layout | None = None) -> dict[str, Any]:
     """One iteration as the JSON contract describes it."""
-    values = iteration_values(run.graph, record,
+    values = iteration_values(run.plan, record,
                               per_sample_values=len(record.samples) <= MAX_ADDRESSED_SAMPLES)
-    after = parameter_values(run.graph, tuple(r.weights_after for r in record.layers),
+    after = parameter_values(run.plan, tuple(r.weights_after for r in record.layers),
                              tuple(r.biases_after for r in record.layers))
     return {
         "iteration": record.iteration,

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from .. import limits
 from ..errors import InputError
-from ..maths.activations import NAMES as ACTIVATION_NAMES
+from ..maths.catalog import NAMES as ACTIVATION_NAMES
 from .course_checks import (
     check_custom_activation,
     check_loss,

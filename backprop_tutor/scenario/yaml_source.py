@@ -11,7 +11,18 @@ from typing import Any, NoReturn
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent, StreamEndEvent
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from backprop_tutor.errors import InputError
@@ -81,18 +92,31 @@ class Document:
     data: Any
     _values: dict[Loc, Position] = field(default_factory=dict, repr=False, compare=False)
     _keys: dict[Loc, Position] = field(default_factory=dict, repr=False, compare=False)
+    # The checked text while the positions are still to be found (see _lean_data).
+    _text: str | None = field(default=None, repr=False, compare=False)
+
+    def _positions(self) -> tuple[dict[Loc, Position], dict[Loc, Position]]:
+        # Positions are only needed for error messages, so a document read by the fast path
+        # finds them on first use, by reading its text again on the strict path.
+        if self._text is not None:
+            strict = _strict_document(self._text, self.path)
+            object.__setattr__(self, "_values", strict._values)
+            object.__setattr__(self, "_keys", strict._keys)
+            object.__setattr__(self, "_text", None)
+        return self._values, self._keys
 
     def locate(self, loc: Loc) -> Position | None:
         """1-based (line, column) of the value at loc, else of its nearest existing ancestor."""
+        values = self._positions()[0]
         loc = tuple(loc)
         for end in range(len(loc), -1, -1):
-            if loc[:end] in self._values:
-                return self._values[loc[:end]]
+            if loc[:end] in values:
+                return values[loc[:end]]
         return None
 
     def key_location(self, loc: Loc) -> Position | None:
         """1-based (line, column) of the mapping key that loc ends with, if there is one."""
-        return self._keys.get(tuple(loc))
+        return self._positions()[1].get(tuple(loc))
 
 
 class _Strict(Composer):
@@ -287,8 +311,8 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, name: str) -> InputErr
     return InputError(message, file=name, line=mark.line + 1, column=mark.column + 1)
 
 
-def parse_yaml(text: str, name: str) -> Document:
-    """Parse YAML text whose top level is a mapping; every error is an InputError."""
+def _checked_text(text: str, name: str) -> str:
+    """The text without a byte order mark, once its size and characters are fine."""
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise InputError(f"the file is larger than 1 MiB ({MAX_FILE_BYTES} bytes)", file=name)
     text = text.removeprefix("\ufeff")
@@ -303,6 +327,84 @@ def parse_yaml(text: str, name: str) -> Document:
             line=line,
             column=column,
         )
+    return text
+
+
+# Characters that tags ('!'), anchors ('&'), aliases ('*'), merge keys ('<<') and tabs need.
+_STRICT_ONLY = ("!", "&", "*", "\t", "<<")
+
+
+def _lean_data(text: str) -> dict[str, Any] | None:
+    """The data of checked text, without positions; None if the strict path must read it."""
+    # Why this is safe: with none of _STRICT_ONLY anywhere in the text (comments and quoted
+    # strings included) there can be no tag, anchor, alias, merge key or tab, so the checks
+    # left are the ones below (one document, a mapping at the top, string keys once each,
+    # MAX_DEPTH, MAX_VALUES, numbers Python can convert), on the strict path's own events,
+    # resolver and constructors. Any failed check, exception or unexpected event gives up
+    # and the strict path reads the text again, so every error still comes from there and
+    # this only has to be right for input the strict path accepts. It walks events, not
+    # nodes: libyaml's compiled composer recurses in C and crashes on very deep nesting.
+    if any(chars in text for chars in _STRICT_ONLY):
+        return None
+    loader = _Loader(text, "")
+    get_event, resolve, limit = loader.get_event, loader.resolve, MAX_VALUES
+    try:
+        if not (type(get_event()) is StreamStartEvent and type(get_event()) is DocumentStartEvent):
+            return None
+        event = get_event()
+        if type(event) is not MappingStartEvent or (event.tag, event.anchor) != (None, None):
+            return None
+        root: dict[str, Any] = {}
+        container: Any = root  # the innermost open collection
+        key: str | None = None  # in a mapping, the key whose value comes next
+        outer: list[tuple[Any, str | None]] = []  # the collections around it, with their keys
+        count = 1  # values so far, keys included, as the strict path counts them
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is MappingEndEvent or kind is SequenceEndEvent:
+                if not outer:
+                    break  # the top-level mapping is complete
+                item = container
+                container, key = outer.pop()
+            elif kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
+                count += 1
+                if event.tag is not None or event.anchor is not None or count > limit:
+                    return None
+                wants_key = key is None and type(container) is dict
+                if kind is not ScalarEvent:
+                    if wants_key or len(outer) + 1 >= MAX_DEPTH:
+                        return None
+                    outer.append((container, key))
+                    container, key = ({} if kind is MappingStartEvent else []), None
+                    continue
+                value = event.value
+                tag = resolve(ScalarNode, value, event.implicit)
+                if wants_key:
+                    if tag != _STR or value in container:
+                        return None
+                    key = value
+                    continue
+                construct = _SCALARS.get(tag)
+                item = value if construct is None else construct(loader, ScalarNode(tag, value))
+            else:
+                return None
+            if key is None:
+                container.append(item)
+            else:
+                container[key] = item
+                key = None
+        if not (type(get_event()) is DocumentEndEvent and type(get_event()) is StreamEndEvent):
+            return None
+        return root
+    except Exception:  # the strict path reports it
+        return None
+    finally:
+        loader.dispose()
+
+
+def _strict_document(text: str, name: str) -> Document:
+    """Compose checked text, checking every event, and record every position."""
     loader = _Loader(text, name)
     try:
         root = loader.compose_root()
@@ -322,6 +424,15 @@ def parse_yaml(text: str, name: str) -> Document:
     finally:
         loader.dispose()
     return Document(name, data, loader.values, loader.keys)
+
+
+def parse_yaml(text: str, name: str) -> Document:
+    """Parse YAML text whose top level is a mapping; every error is an InputError."""
+    text = _checked_text(text, name)
+    data = _lean_data(text)
+    if data is None:
+        return _strict_document(text, name)
+    return Document(name, data, _text=text)
 
 
 def read_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> Document:

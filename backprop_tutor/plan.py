@@ -1,0 +1,150 @@
+"""The network as plain data: every scalar's name and each layer's compiled kernels.
+
+This is what the engine, the values map and the JSON document need from the symbolic side,
+without sympy: the names come from the scenario (names.py), the kernels from the derivation
+(numeric.py), or from the cache of an earlier run with the same network (cache.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from .kernels import Kernel, compile_kernel
+from .names import network_names
+from .scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Kernels:
+    """What sympy contributes to the numbers: each layer's f and f′, the loss term and ∂l/∂a."""
+
+    layers: tuple[tuple[Kernel | None, Kernel], ...]  # (f, f′); f is None for softmax
+    loss: tuple[Kernel, Kernel]
+    loss_scale: float  # E_s = scale · Σ_k l(a_k, T_k)
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON-able data (``from_data`` reads it back)."""
+        def one(kernel: Kernel | None) -> list[Any] | None:
+            return None if kernel is None else [list(kernel.args), kernel.source]
+
+        return {"layers": [[one(f), one(df)] for f, df in self.layers],
+                "loss": [one(k) for k in self.loss], "loss_scale": self.loss_scale}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Kernels:
+        """The kernels ``to_data`` wrote; a KeyError/TypeError/ValueError if it is not that."""
+        def one(item: Any) -> Kernel | None:
+            if item is None:
+                return None
+            args, source = item
+            if not (isinstance(source, str) and all(isinstance(a, str) for a in args)):
+                raise TypeError("a kernel is [args, source]")
+            return Kernel(tuple(args), source)
+
+        layers = tuple((one(f), one(df)) for f, df in data["layers"])
+        term, derivative = (one(k) for k in data["loss"])
+        scale = data["loss_scale"]
+        if any(df is None for _, df in layers) or term is None or derivative is None \
+                or not isinstance(scale, float):
+            raise ValueError("incomplete kernels")
+        return cls(layers, (term, derivative), scale)
+
+
+@dataclass(frozen=True)
+class PlanUnit:
+    """One unit's names: z = Σ w·input + b, a = f(z)."""
+
+    layer: int  # 1-based
+    index: int  # 1-based
+    net: str
+    out: str
+    bias: str
+    weights: tuple[str, ...]
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanLayer:
+    """A layer's units and the kernels of its activation."""
+
+    units: tuple[PlanUnit, ...]
+    function: Kernel | None  # None: softmax, whose a couples the layer's units
+    derivative: Kernel
+
+    @property
+    def coupled(self) -> bool:
+        """Whether every a of the layer depends on every z (softmax)."""
+        return self.function is None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Names and kernels of a scenario's network."""
+
+    inputs: tuple[str, ...]
+    targets: tuple[str, ...]
+    loss_symbol: str
+    loss_name: str
+    layers: tuple[PlanLayer, ...]
+    loss: tuple[Kernel, Kernel]
+    loss_scale: float
+
+    @property
+    def outputs(self) -> tuple[PlanUnit, ...]:
+        """The output layer's units."""
+        return self.layers[-1].units
+
+    @property
+    def softmax_cross_entropy(self) -> bool:
+        """Whether ∂E/∂z of the outputs is a − T (softmax output, cross-entropy loss)."""
+        return self.layers[-1].coupled and self.loss_name == "cross_entropy"
+
+    @cached_property
+    def parameter_index(self) -> dict[str, tuple[str, int, int, int | None]]:
+        """name → (kind, layer, unit, input), all 1-based; kind is 'weight' or 'bias'."""
+        index: dict[str, tuple[str, int, int, int | None]] = {}
+        for layer in self.layers:
+            for unit in layer.units:
+                for i, w in enumerate(unit.weights, start=1):
+                    index[w] = ("weight", unit.layer, unit.index, i)
+                index[unit.bias] = ("bias", unit.layer, unit.index, None)
+        return index
+
+
+def build_plan(scenario: Scenario, kernels: Kernels) -> Plan:
+    """The plan of a validated scenario, with the kernels derived for it."""
+    names = network_names(scenario)
+    previous = names.inputs
+    layers = []
+    for number, (layer_names, (f, df)) in enumerate(
+            zip(names.layers, kernels.layers, strict=True), start=1):
+        units = tuple(
+            PlanUnit(number, j, net, out, bias, weights, previous)
+            for j, (net, out, bias, weights) in enumerate(
+                zip(layer_names.net, layer_names.activations, layer_names.biases,
+                    layer_names.weights, strict=True), start=1))
+        layers.append(PlanLayer(units, f, df))
+        previous = layer_names.activations
+    return Plan(names.inputs, names.targets, names.loss, scenario.loss, tuple(layers),
+                kernels.loss, kernels.loss_scale)
+
+
+def plan_of(scenario: Scenario) -> Plan:
+    """The scenario's plan, its kernels read from the cache or derived by sympy now."""
+    from .cache import cached
+
+    def derive() -> dict[str, Any]:
+        from .numeric import scenario_kernels  # sympy: only when no cache entry has them
+
+        return scenario_kernels(scenario).to_data()
+
+    def read(data: Any) -> Kernels:
+        kernels = Kernels.from_data(data)
+        for kernel in (*(k for pair in kernels.layers for k in pair), *kernels.loss):
+            if kernel is not None:
+                compile_kernel(kernel)  # a kernel that does not compile is not used
+        return kernels
+
+    return build_plan(scenario, cached("kernels", scenario, derive, read))
