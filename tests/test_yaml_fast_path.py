@@ -325,3 +325,14 @@ DATA = st.dictionaries(
 def test_dumped_data_agrees(data, flow, unicode):
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=unicode, sort_keys=False)
     assert_agree(text)
+
+
+def test_plain_decimals_are_the_floats_the_resolver_gives():
+    forms = ["0.5", "-0.5", "-0.0", "10.25", "1.5e-3", "1.5E+3", "0.5e10", "123456789.987654321",
+             "0.1000000000000000055511151231257827", "1.", "01.5", ".5", "+0.5", "1_0.5", "1.5e3"]
+    text = "v: [" + ", ".join(forms) + "]\n" + "".join(
+        f"k{n}: {form}\n" for n, form in enumerate(forms)) + "q: ['0.5', \"0.5\"]\n"
+    assert takes_fast_path(text)
+    doc = assert_agree(text)
+    assert all(type(v) is float for v in doc.data["v"])
+    assert doc.data["q"] == ["0.5", "0.5"]

@@ -106,18 +106,25 @@ def _layout_data(run: Run) -> dict[str, Any]:
 
 def _checked_layout(data: Any) -> dict[str, Any]:
     # a stored layout is used only if it has the shape layout_data gives
-    entries, places = data["entries"], data["places"]
-    for name, form, paths, factors in data["chains"]:
+    entries, places, chains = data["entries"], data["places"], data["chains"]
+    if not (isinstance(entries, dict) and isinstance(places, dict)
+            and entries.keys() == places.keys() and isinstance(chains, list)):
+        raise ValueError("not a layout")
+    referenced: set[str] = set()
+    for name, form, paths, factors in chains:
         if not (isinstance(name, str) and form in ("paths", "delta")):
             raise ValueError("not a chain")
-        for address in (*factors, *(a for path in paths for a in path)):
-            if address not in entries or address not in places:
-                raise KeyError(address)
+        referenced.update(factors)
+        for path in paths:
+            referenced.update(path)
+    if not referenced <= entries.keys():
+        raise KeyError("a chain names a factor the layout does not have")
     for role, where in places.values():
-        if not (isinstance(role, str) and all(isinstance(w, int) for w in where)):
+        if not (isinstance(role, str) and all(type(w) is int for w in where)):
             raise ValueError("not a place")
     for entry in entries.values():
-        if not all(isinstance(entry[k], str) for k in ("symbol", "expression", "latex")):
+        if not (type(entry["symbol"]) is str and type(entry["expression"]) is str
+                and type(entry["latex"]) is str):
             raise ValueError("not an entry")
     return data
 

@@ -334,6 +334,12 @@ def _checked_text(text: str, name: str) -> str:
 _STRICT_ONLY = ("!", "&", "*", "\t", "<<")
 
 
+# A plain decimal with a dot and digits on both sides (-0.25, 1.5e-3): _FLOAT_RE resolves it
+# to a float and construct_yaml_float gives float(text). Most values of a scenario (weights,
+# inputs, targets) look like this, so the fast path converts them directly.
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+
+
 def _lean_data(text: str) -> dict[str, Any] | None:
     """The data of checked text, without positions; None if the strict path must read it."""
     # Why this is safe: with none of _STRICT_ONLY anywhere in the text (comments and quoted
@@ -379,6 +385,14 @@ def _lean_data(text: str) -> dict[str, Any] | None:
                     container, key = ({} if kind is MappingStartEvent else []), None
                     continue
                 value = event.value
+                if not wants_key and event.implicit[0] and _DECIMAL.fullmatch(value):
+                    item = float(value)  # what the float resolver and constructor give
+                    if key is None:
+                        container.append(item)
+                    else:
+                        container[key] = item
+                        key = None
+                    continue
                 tag = resolve(ScalarNode, value, event.implicit)
                 if wants_key:
                     if tag != _STR or value in container:
