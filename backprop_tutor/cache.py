@@ -31,8 +31,9 @@ FORMAT = 1
 MAX_ENTRIES = 256  # the oldest entries beyond this many are removed when one is written
 _PACKAGE = Path(__file__).resolve().parent
 # what a scenario may hold that changes numbers only, never a derivation or a printed form
+# (``frozen`` changes how an update is written: w1+ = w1)
 _NUMBERS_ONLY = {"title", "teaches", "data", "learning_rate", "epochs", "mode", "batch_size",
-                 "tolerance", "init", "l2", "frozen"}
+                 "tolerance", "init", "l2"}
 
 
 def folder() -> Path | None:

@@ -59,8 +59,8 @@ def loss_functions(loss: Loss) -> tuple[Callable, Callable]:
 
 def scenario_kernels(scenario: Scenario) -> Kernels:
     """Every kernel a scenario's training needs, derived by sympy."""
-    layers = tuple(activation_kernels(layer_activation(layer.activation))
-                   for layer in scenario.layers)
+    activations = [layer_activation(layer.activation) for layer in scenario.layers]
     loss = LOSSES[scenario.loss]
     scale = float(loss.scale(scenario.layers[-1].units))
-    return Kernels(layers, loss_kernels(loss), scale)
+    return Kernels(tuple(activation_kernels(a) for a in activations), loss_kernels(loss), scale,
+                   tuple((a.name, a.display or a.name) for a in activations), loss.formula)

@@ -12,17 +12,20 @@ from functools import cached_property
 from typing import Any
 
 from .kernels import Kernel, compile_kernel
-from .names import network_names
+from .names import NetworkNames, network_names
 from .scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
 class Kernels:
-    """What sympy contributes to the numbers: each layer's f and f′, the loss term and ∂l/∂a."""
+    """What the maths contributes: each layer's f and f′ (and the activation's name and label),
+    the loss term, ∂l/∂a and the loss's formula."""
 
     layers: tuple[tuple[Kernel | None, Kernel], ...]  # (f, f′); f is None for softmax
     loss: tuple[Kernel, Kernel]
     loss_scale: float  # E_s = scale · Σ_k l(a_k, T_k)
+    activations: tuple[tuple[str, str], ...]  # each layer's (name, label): ("sigmoid", "σ")
+    loss_formula: str  # "E = ½ Σ (T − a)²"
 
     def to_data(self) -> dict[str, Any]:
         """Plain JSON-able data (``from_data`` reads it back)."""
@@ -30,7 +33,9 @@ class Kernels:
             return None if kernel is None else [list(kernel.args), kernel.source]
 
         return {"layers": [[one(f), one(df)] for f, df in self.layers],
-                "loss": [one(k) for k in self.loss], "loss_scale": self.loss_scale}
+                "loss": [one(k) for k in self.loss], "loss_scale": self.loss_scale,
+                "activations": [list(pair) for pair in self.activations],
+                "loss_formula": self.loss_formula}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Kernels:
@@ -45,11 +50,14 @@ class Kernels:
 
         layers = tuple((one(f), one(df)) for f, df in data["layers"])
         term, derivative = (one(k) for k in data["loss"])
-        scale = data["loss_scale"]
+        scale, formula = data["loss_scale"], data["loss_formula"]
+        activations = tuple((name, label) for name, label in data["activations"])
         if any(df is None for _, df in layers) or term is None or derivative is None \
-                or not isinstance(scale, float):
+                or not isinstance(scale, float) or not isinstance(formula, str) \
+                or len(activations) != len(layers) \
+                or not all(isinstance(t, str) for pair in activations for t in pair):
             raise ValueError("incomplete kernels")
-        return cls(layers, (term, derivative), scale)
+        return cls(layers, (term, derivative), scale, activations, formula)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class PlanLayer:
     units: tuple[PlanUnit, ...]
     function: Kernel | None  # None: softmax, whose a couples the layer's units
     derivative: Kernel
+    activation: str  # its name: sigmoid, leaky_relu, custom
+    label: str  # how it is written in a picture: σ, tanh, z/(1 + |z|)
 
     @property
     def coupled(self) -> bool:
@@ -83,6 +93,7 @@ class PlanLayer:
 class Plan:
     """Names and kernels of a scenario's network."""
 
+    names: NetworkNames
     inputs: tuple[str, ...]
     targets: tuple[str, ...]
     loss_symbol: str
@@ -90,6 +101,7 @@ class Plan:
     layers: tuple[PlanLayer, ...]
     loss: tuple[Kernel, Kernel]
     loss_scale: float
+    loss_formula: str
 
     @property
     def outputs(self) -> tuple[PlanUnit, ...]:
@@ -100,6 +112,11 @@ class Plan:
     def softmax_cross_entropy(self) -> bool:
         """Whether ∂E/∂z of the outputs is a − T (softmax output, cross-entropy loss)."""
         return self.layers[-1].coupled and self.loss_name == "cross_entropy"
+
+    @property
+    def weight_count(self) -> int:
+        """How many weights the network has."""
+        return sum(len(unit.weights) for layer in self.layers for unit in layer.units)
 
     @cached_property
     def parameter_index(self) -> dict[str, tuple[str, int, int, int | None]]:
@@ -118,17 +135,17 @@ def build_plan(scenario: Scenario, kernels: Kernels) -> Plan:
     names = network_names(scenario)
     previous = names.inputs
     layers = []
-    for number, (layer_names, (f, df)) in enumerate(
-            zip(names.layers, kernels.layers, strict=True), start=1):
+    for number, (layer_names, (f, df), (activation, label)) in enumerate(
+            zip(names.layers, kernels.layers, kernels.activations, strict=True), start=1):
         units = tuple(
             PlanUnit(number, j, net, out, bias, weights, previous)
             for j, (net, out, bias, weights) in enumerate(
                 zip(layer_names.net, layer_names.activations, layer_names.biases,
                     layer_names.weights, strict=True), start=1))
-        layers.append(PlanLayer(units, f, df))
+        layers.append(PlanLayer(units, f, df, activation, label))
         previous = layer_names.activations
-    return Plan(names.inputs, names.targets, names.loss, scenario.loss, tuple(layers),
-                kernels.loss, kernels.loss_scale)
+    return Plan(names, names.inputs, names.targets, names.loss, scenario.loss, tuple(layers),
+                kernels.loss, kernels.loss_scale, kernels.loss_formula)
 
 
 def plan_of(scenario: Scenario) -> Plan:

@@ -42,11 +42,13 @@ def test_json_is_the_same_derived_cached_and_uncached(path, tmp_path):
     assert _tool(args, None) == cold
 
 
-def test_the_terminal_view_is_the_same_cached_and_uncached(tmp_path):
-    path = str(SCENARIOS / "house_price.yaml")
-    cold = _tool(["run", path, "--no-color", "--width", "100"], tmp_path)
-    assert _tool(["run", path, "--no-color", "--width", "100"], tmp_path) == cold
-    assert _tool(["run", path, "--no-color", "--width", "100"], None) == cold
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_the_terminal_view_is_the_same_cached_and_uncached(path, tmp_path):
+    args = ["run", str(path), "--no-color", "--width", "100", "--iterations", "2"]
+    cold = _tool(args, tmp_path)
+    assert "terminal" in _entries(tmp_path)
+    assert _tool(args, tmp_path) == cold
+    assert _tool(args, None) == cold
 
 
 def _imports_sympy(args: list[str], cache_dir: Path) -> bool:
@@ -63,10 +65,30 @@ def _imports_sympy(args: list[str], cache_dir: Path) -> bool:
     return done.stdout.strip().splitlines()[-1] == "True"
 
 
-def test_a_cached_json_run_does_not_import_sympy(tmp_path):
-    args = ["run", str(SCENARIOS / "xor.yaml"), "--json"]
+@pytest.mark.parametrize("view", [["--json"], []], ids=["json", "terminal"])
+def test_a_cached_run_does_not_import_sympy(view, tmp_path):
+    args = ["run", str(SCENARIOS / "xor.yaml"), *view]
     assert _imports_sympy(args, tmp_path)  # the first run derives
     assert not _imports_sympy(args, tmp_path)
+
+
+def test_explaining_a_parameter_derives_it(tmp_path):
+    args = ["run", str(SCENARIOS / "xor.yaml"), "--explain", "w111"]
+    assert _imports_sympy(args, tmp_path)
+    assert _imports_sympy(args, tmp_path)  # --explain shows the derivation itself
+
+
+def test_a_tampered_terminal_entry_shows_the_same_lines(tmp_path):
+    args = ["run", str(SCENARIOS / "house_price.yaml"), "--no-color", "--width", "100"]
+    cold = _tool(args, tmp_path)
+    path = _entries(tmp_path)["terminal"]
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    entry["data"][0][2] = ["z", 9, 9]  # a unit the network does not have
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    assert _tool(args, tmp_path) == cold
+    entry["data"][0][0] = "elsewhere"  # not a section: the entry is derived again
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    assert _tool(args, tmp_path) == cold
 
 
 def _text(learning_rate: float = 0.5, activation: str = "sigmoid", weight: float = 0.1,

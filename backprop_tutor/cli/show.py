@@ -27,7 +27,6 @@ def show(
     """Show a scenario and draw its network with the initial weights, without training."""
     with error_boundary(debug):
         from ..examples import resolve
-        from ..graph import build_graph
         from ..initial import initial_parameters
         from ..plan import plan_of
         from ..scenario import load_scenario
@@ -43,11 +42,11 @@ def show(
         from ..render.console import make_console
         from ..render.network import network_view, scenario_table
 
-        graph = build_graph(loaded)
+        plan = plan_of(loaded)
         start = initial_parameters(loaded)
-        parameters = parameter_values(plan_of(loaded), start.weights, start.biases)
+        parameters = parameter_values(plan, start.weights, start.biases)
         console = make_console(no_color=no_color, width=width)
-        console.print(scenario_table(loaded, graph, precision))
+        console.print(scenario_table(loaded, plan, precision))
         console.print()
         console.print(Text("Network with its initial weights", style="bold"))
-        console.print(network_view(graph, parameters, precision))
+        console.print(network_view(plan, parameters, precision))

@@ -24,11 +24,12 @@ def validate(
     with error_boundary(debug):
         from ..examples import resolve
         from ..graph import build_graph
+        from ..plan import plan_of
         from ..scenario import load_scenario
 
         path = resolve(scenario)
         loaded = load_scenario(path)
-        graph = build_graph(loaded)  # the symbolic graph is part of the check; nothing is run
+        build_graph(loaded)  # the symbolic graph is part of the check; nothing is run
 
         from ..render.console import make_console
         from ..render.network import scenario_table
@@ -38,4 +39,4 @@ def validate(
 
         shipped = " (a shipped example)" if not Path(scenario).is_file() else ""
         console.print(Text.assemble(("✓ ", "green"), f"{scenario}{shipped} is a valid scenario"))
-        console.print(scenario_table(loaded, graph))
+        console.print(scenario_table(loaded, plan_of(loaded)))

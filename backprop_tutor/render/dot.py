@@ -6,7 +6,6 @@ from __future__ import annotations
 from ..api import Run
 from ..trace import IterationRecord
 from ..values import parameter_values, sample_suffixes
-from .network import activation_label
 from .numbers import number
 
 
@@ -79,7 +78,7 @@ def dot_text(run: Run, record: IterationRecord, precision: int = 4, sample: int 
                        values.get(f"d{E}/d{unit.net.name}{suffix}"))
             edge(plus, f"v_{unit.net.name}")
             activation = f"op_{unit.out.name}_activation"
-            op_node(activation, activation_label(unit))
+            op_node(activation, run.plan.layers[unit.layer - 1].label)
             edge(f"v_{unit.net.name}", activation)
             value_node(unit.out.name, values.get(unit.out.name + suffix),
                        values.get(f"d{E}/d{unit.out.name}{suffix}"))

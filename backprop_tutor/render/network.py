@@ -8,7 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..graph import Graph, Unit
+from ..plan import Plan, PlanLayer, PlanUnit
 from .console import Fit
 from .numbers import number
 
@@ -16,28 +16,17 @@ from .numbers import number
 MAX_PICTURED_WEIGHTS = 24
 
 
-def activation_label(unit: Unit) -> str:
-    """How a unit's activation is written in the picture: σ, tanh, linear."""
-    act = unit.activation
-    return act.display or act.name
-
-
-def shape_text(graph: Graph) -> str:
+def shape_text(plan: Plan) -> str:
     """The network in one line: ``2 inputs → 2 σ → 1 linear``."""
-    count = len(graph.inputs)
+    count = len(plan.inputs)
     parts = [f"{count} input{'s' if count != 1 else ''}"]
-    parts += [f"{len(layer)} {layer[0].activation.name}" for layer in graph.layers]
+    parts += [f"{len(layer.units)} {layer.activation}" for layer in plan.layers]
     return " → ".join(parts)
 
 
-def weight_count(graph: Graph) -> int:
-    """How many weights the network has."""
-    return sum(len(unit.weights) for layer in graph.layers for unit in layer)
-
-
-def _edges(unit: Unit, parameters: dict[str, float], precision: int) -> Text:
-    sources = [x.name for x in unit.inputs]
-    weights = [number(parameters[w.name], precision) for w in unit.weights]
+def _edges(unit: PlanUnit, parameters: dict[str, float], precision: int) -> Text:
+    sources = list(unit.inputs)
+    weights = [number(parameters[w], precision) for w in unit.weights]
     source_width = max(len(s) for s in sources)
     weight_width = max(len(w) for w in weights) + 2
     lines = [f"{s.ljust(source_width)} ─{(' ' + w + ' ').center(weight_width, '─')}─▶"
@@ -57,64 +46,65 @@ def _starts(lines: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def _node(unit: Unit, parameters: dict[str, float], precision: int) -> Panel:
-    body = Text(activation_label(unit), style="bold", justify="center")
-    body.append(f"\nb {number(parameters[unit.bias.name], precision)}", style="default")
-    return Panel(body, title=Text(unit.out.name, style="cyan"), box=box.ROUNDED, expand=False,
+def _node(layer: PlanLayer, unit: PlanUnit, parameters: dict[str, float],
+          precision: int) -> Panel:
+    body = Text(layer.label, style="bold", justify="center")
+    body.append(f"\nb {number(parameters[unit.bias], precision)}", style="default")
+    return Panel(body, title=Text(unit.out, style="cyan"), box=box.ROUNDED, expand=False,
                  padding=(0, 1))
 
 
-def picture(graph: Graph, parameters: dict[str, float], precision: int = 4) -> Table:
+def picture(plan: Plan, parameters: dict[str, float], precision: int = 4) -> Table:
     """Layers side by side: each unit's incoming edges with their weights, then the unit."""
     grid = Table.grid(padding=(0, 1))
     titles: list[RenderableType] = []
-    for index in range(1, len(graph.layers) + 1):
+    for index in range(1, len(plan.layers) + 1):
         grid.add_column(no_wrap=True, vertical="middle", justify="right")
         grid.add_column(no_wrap=True, vertical="middle")
         titles += [Text(""), Text(f"layer {index}", style="bold")]
     grid.add_column(no_wrap=True, vertical="middle")
-    titles.append(Text(graph.loss_symbol.name, style="bold"))
+    titles.append(Text(plan.loss_symbol, style="bold"))
     grid.add_row(*titles)
-    rows = max(len(layer) for layer in graph.layers)
+    rows = max(len(layer.units) for layer in plan.layers)
     for j in range(rows):
         cells: list[RenderableType] = []
-        for layer in graph.layers:
-            if j < len(layer):
-                cells += [_edges(layer[j], parameters, precision),
-                          _node(layer[j], parameters, precision)]
+        for layer in plan.layers:
+            if j < len(layer.units):
+                cells += [_edges(layer.units[j], parameters, precision),
+                          _node(layer, layer.units[j], parameters, precision)]
             else:
                 cells += [Text(""), Text("")]
-        outputs = graph.layers[-1]
-        cells.append(Text(f"─▶ vs {graph.targets[j].name}") if j < len(outputs) else Text(""))
+        outputs = plan.outputs
+        cells.append(Text(f"─▶ vs {plan.targets[j]}") if j < len(outputs) else Text(""))
         grid.add_row(*cells)
     return grid
 
 
-def listing(graph: Graph, parameters: dict[str, float], precision: int = 4) -> Group:
+def listing(plan: Plan, parameters: dict[str, float], precision: int = 4) -> Group:
     """The same network as lines, one unit each, for terminals too narrow for the picture."""
     parts: list[RenderableType] = []
-    for index, layer in enumerate(graph.layers, start=1):
-        parts.append(Text(f"layer {index}: {len(layer)} {layer[0].activation.name}", style="bold"))
-        for unit in layer:
-            terms = " + ".join(f"{number(parameters[w.name], precision)}·{x.name}"
+    for index, layer in enumerate(plan.layers, start=1):
+        parts.append(Text(f"layer {index}: {len(layer.units)} {layer.activation}", style="bold"))
+        label = layer.label
+        for unit in layer.units:
+            terms = " + ".join(f"{number(parameters[w], precision)}·{x}"
                                for w, x in zip(unit.weights, unit.inputs, strict=True))
-            bias = number(parameters[unit.bias.name], precision)
-            label = activation_label(unit)
+            bias = number(parameters[unit.bias], precision)
             inner = f"{terms} + {bias}"
-            parts.append(Text(f"  {unit.out.name} = {label}({inner})" if label != "linear"
-                              else f"  {unit.out.name} = {inner}"))
-    targets = ", ".join(t.name for t in graph.targets)
-    parts.append(Text(f"loss {graph.loss_symbol.name} compares the outputs with {targets}"))
+            parts.append(Text(f"  {unit.out} = {label}({inner})" if label != "linear"
+                              else f"  {unit.out} = {inner}"))
+    targets = ", ".join(plan.targets)
+    parts.append(Text(f"loss {plan.loss_symbol} compares the outputs with {targets}"))
     return Group(*parts)
 
 
-def network_view(graph: Graph, parameters: dict[str, float], precision: int = 4
+def network_view(plan: Plan, parameters: dict[str, float], precision: int = 4
                  ) -> RenderableType:
     """The picture where the width allows it, else the listing."""
-    return Fit(picture(graph, parameters, precision), listing(graph, parameters, precision))
+    return Fit(picture(plan, parameters, precision), listing(plan, parameters, precision))
 
 
-def scenario_table(scenario, graph: Graph, precision: int = 4) -> Table:
+def scenario_table(scenario, plan: Plan, precision: int = 4) -> Table:
     """A scenario at a glance: network, parameters, loss, data and training settings."""
     s = scenario
     table = Table.grid(padding=(0, 2))
@@ -123,14 +113,14 @@ def scenario_table(scenario, graph: Graph, precision: int = 4) -> Table:
     table.add_row("title", s.title or "(none)")
     if s.teaches:
         table.add_row("teaches", s.teaches)
-    table.add_row("network", shape_text(graph))
-    names = [p.name for p in graph.parameters]
+    table.add_row("network", shape_text(plan))
+    names = list(plan.parameter_index)
     table.add_row("parameters", f"{len(names)}: " + ", ".join(names))
-    table.add_row("loss", f"{s.loss}: {graph.loss.formula}")
+    table.add_row("loss", f"{s.loss}: {plan.loss_formula}")
     table.add_row("learning rate", f"η = {number(s.learning_rate, 6)}")
     plural = "s" if len(s.data) != 1 else ""
     table.add_row("data", f"{len(s.data)} sample{plural}; targets "
-                  + ", ".join(t.name for t in graph.targets))
+                  + ", ".join(plan.targets))
     training = f"{s.epochs} epoch{'s' if s.epochs != 1 else ''}, {s.mode} updates"
     if s.mode == "minibatch":
         training += f" of {s.batch_size}"

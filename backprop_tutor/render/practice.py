@@ -19,7 +19,7 @@ def intro_view(run: Run, record: IterationRecord, count: int, precision: int) ->
     graph = run.graph
     parts: list[RenderableType] = [
         Text(f"Practice: {s.title or 'scenario'}", style="bold reverse"),
-        network_view(graph, run.initial_parameters, precision),
+        network_view(run.plan, run.initial_parameters, precision),
     ]
     for i, sample in enumerate(record.samples):
         given = [f"{x.name} = {number(record.inputs[i, j], precision)}"
@@ -27,7 +27,7 @@ def intro_view(run: Run, record: IterationRecord, count: int, precision: int) ->
         given += [f"{t.name} = {number(record.targets[i, k], precision)}"
                   for k, t in enumerate(graph.targets)]
         parts.append(Text(f"sample {sample}: " + ", ".join(given)))
-    parts.append(Text(f"loss {s.loss}: {graph.loss.formula};  learning rate "
+    parts.append(Text(f"loss {s.loss}: {run.plan.loss_formula};  learning rate "
                       f"η = {number(s.learning_rate, 6)}"))
     parts.append(Text(
         f"Work iteration 1: {count} numbers in textbook order. Type each one and press Enter; "

@@ -11,17 +11,9 @@ import re
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from ..lines import Printed
+from .notation import latex_symbol, symbol_number, symbol_text, tidy
 from .numbers import number
-
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def symbol_text(name: str) -> str:
-    """A symbol's name as shown: ``dE/da2`` becomes ``∂E/∂a2``, ``w2+`` stays."""
-    if "/" in name and name.startswith("d"):
-        top, bottom = name.split("/", 1)
-        return f"∂{top[1:]}/∂{bottom[1:]}"
-    return name
 
 
 def _is_sigmoid(expr: sp.Expr) -> sp.Expr | None:
@@ -45,9 +37,7 @@ class TextPrinter(StrPrinter):
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         if self.numbers is not None and expr.name in self.numbers:
-            text = number(self.numbers[expr.name], self.precision)
-            # keep the sign with its number: 0.2 × (−0.32)
-            return f"({text})" if text.startswith("−") else text
+            return symbol_number(self.numbers[expr.name], self.precision)
         return symbol_text(expr.name)
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
@@ -89,44 +79,51 @@ class TextPrinter(StrPrinter):
         return number(float(expr), self.precision)
 
 
-def _tidy(text: str, multiply: str) -> str:
-    text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
-    text = text.replace("**", "^").replace("*", multiply)
-    text = text.replace(" - ", " − ")
-    text = re.sub(r"(^|[(\s])-", r"\1−", text)
-    # a parenthesised negative number needs no parentheses where a group starts
-    text = re.sub(r"(^|\()\((−[0-9.e−]+)\)", r"\1\2", text)
-    return text
+_TOKEN = "\ue000{}\ue001"
+
+
+class _TemplatePrinter(TextPrinter):
+    """The numbers form with a token where each number goes: a symbol's (by name) or a float
+    constant's (``=`` and its repr), so that it can be filled at any precision later."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+        self.tokens: dict[str, int] = {}
+
+    def _token(self, key: str) -> str:
+        return _TOKEN.format(self.tokens.setdefault(key, len(self.tokens)))
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        if expr.name in self.names:
+            return self._token(expr.name)
+        return symbol_text(expr.name)
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return self._token("=" + repr(float(expr)))
+
+
+def printed_form(expr: sp.Expr, names: tuple[str, ...]) -> Printed:
+    """An expression printed once: ``formula_text``, and a template ``filled_numbers`` turns
+    into exactly what ``numbers_text`` prints for the same numbers."""
+    printer = _TemplatePrinter(set(names))
+    template = printer.doprint(expr)
+    return Printed(formula_text(expr), template, tuple(printer.tokens))
 
 
 def formula_text(expr: sp.Expr) -> str:
     """An expression in symbols, as a textbook writes it: a2(1 − a2), w1·x1 + b1."""
-    text = _tidy(TextPrinter().doprint(expr), "·")
+    text = tidy(TextPrinter().doprint(expr), "·")
     # implicit multiplication before a parenthesis: a2(1 − a2)
     return re.sub(r"(?<=[\w²³])·\(", "(", text)
 
 
 def numbers_text(expr: sp.Expr, numbers: dict[str, float], precision: int = 4) -> str:
     """The same expression with every symbol replaced by its number: 0.7153 × (1 − 0.7153)."""
-    return _tidy(TextPrinter(numbers, precision).doprint(expr), " × ")
+    return tidy(TextPrinter(numbers, precision).doprint(expr), " × ")
 
 
 def latex_text(expr: sp.Expr) -> str:
     """The expression in LaTeX, symbols subscripted as in print (a_{21}, w_{1,10,2})."""
     names = {s: latex_symbol(s.name) for s in expr.free_symbols}
     return sp.latex(expr, order="none", symbol_names=names)
-
-
-def latex_symbol(name: str) -> str:
-    """A scalar's name in LaTeX: ``a21`` → ``a_{21}``, ``dE/dw2`` → a ∂ fraction."""
-    if "/" in name and name.startswith("d"):
-        top, bottom = name.split("/", 1)
-        return rf"\frac{{\partial {latex_symbol(top[1:])}}}{{\partial {latex_symbol(bottom[1:])}}}"
-    greek = {"η": r"\eta", "λ": r"\lambda", "δ": r"\delta", "σ": r"\sigma"}
-    if name in greek:
-        return greek[name]
-    plus = name.endswith("+")
-    core = name[:-1] if plus else name
-    m = re.fullmatch(r"([A-Za-z]+?)(\d[\d_]*)", core)
-    text = core if not m else f"{m.group(1)}_{{{m.group(2).replace('_', ',')}}}"
-    return text + ("^{+}" if plus else "")

@@ -17,13 +17,14 @@ from rich.table import Table
 from rich.text import Text
 
 from ..api import Run
+from ..lines import Line
 from ..trace import IterationRecord
-from ..worked import Line
 from .console import Fit, needs_width
 from .curve import MIN_CURVE_EPOCHS, loss_curve
-from .network import MAX_PICTURED_WEIGHTS, network_view, shape_text, weight_count
+from .network import MAX_PICTURED_WEIGHTS, network_view, shape_text
+from .notation import filled_numbers, symbol_text
 from .numbers import number
-from .printing import formula_text, numbers_text, symbol_text
+from .printed_lines import view_lines
 
 SECTIONS = {
     "forward": "Forward pass",
@@ -45,8 +46,8 @@ def header(run: Run, precision: int = 4) -> RenderableType:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    table.add_row("network", shape_text(run.graph))
-    table.add_row("loss", f"{s.loss}: {run.graph.loss.formula}")
+    table.add_row("network", shape_text(run.plan))
+    table.add_row("loss", f"{s.loss}: {run.plan.loss_formula}")
     table.add_row("learning rate", f"η = {number(s.learning_rate, 6)}")
     detail = f"{len(s.data)} sample{'s' if len(s.data) > 1 else ''}, {s.mode} updates"
     table.add_row("data", detail)
@@ -54,8 +55,8 @@ def header(run: Run, precision: int = 4) -> RenderableType:
     if s.teaches:
         parts.append(Text(f"teaches: {s.teaches}", style="italic"))
     parts.append(table)
-    if weight_count(run.graph) <= MAX_PICTURED_WEIGHTS:
-        parts.append(network_view(run.graph, run.initial_parameters, precision))
+    if run.plan.weight_count <= MAX_PICTURED_WEIGHTS:
+        parts.append(network_view(run.plan, run.initial_parameters, precision))
     if s.init is not None:
         parts.append(drawn_values(run))
     return Group(*parts)
@@ -66,7 +67,7 @@ def drawn_values(run: Run) -> RenderableType:
     from ..initial import drawn_names
 
     init = run.scenario.init
-    drawn = drawn_names(run.scenario, run.graph.names)
+    drawn = drawn_names(run.scenario, run.plan.names)
     how = (f"uniform in [{number(init.low, 6)}, {number(init.high, 6)}]"
            if init.method == "uniform" else init.method)
     table = _new_table("Drawn initial values")
@@ -82,6 +83,10 @@ def _chain(line: Line) -> str:
     if line.section == "gradients" and line.paths:
         # spaced so that a long chain wraps between its factors, never inside one
         return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
+    if line.printed is not None:
+        return line.printed.text
+    from .printing import formula_text
+
     return formula_text(line.formula)
 
 
@@ -99,7 +104,12 @@ def _formula(line: Line, *, batch: bool = False) -> str:
 
 
 def _numbers(line: Line, precision: int) -> str:
-    text = numbers_text(line.formula, line.substitutions[0], precision)
+    if line.printed is not None:
+        text = filled_numbers(line.printed, line.substitutions[0], precision)
+    else:
+        from .printing import numbers_text
+
+        text = numbers_text(line.formula, line.substitutions[0], precision)
     if line.l2_term:
         sign = " − " if line.l2_term < 0 else " + "
         text += sign + number(abs(line.l2_term), precision)
@@ -203,7 +213,7 @@ def status_text(run: Run, record: IterationRecord, precision: int = 4) -> Text:
 
 def iteration_view(run: Run, record: IterationRecord, precision: int) -> RenderableType:
     """Every step of one iteration."""
-    lines = run.lines(record)
+    lines = view_lines(run, record)
     parts: list[RenderableType] = [status_text(run, record, precision)]
     for section, heading in SECTIONS.items():
         chosen = [line for line in lines if line.section == section]

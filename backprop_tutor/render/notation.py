@@ -1,0 +1,64 @@
+"""Textbook notation without sympy: names as shown (∂E/∂a2, a_{21}), and the numbers of a
+printed formula put into its template (render/printing.py prints the formulas themselves)."""
+
+from __future__ import annotations
+
+import re
+
+from ..lines import Printed
+from .numbers import number
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_TOKENS = re.compile("\ue000(\\d+)\ue001")
+
+
+def symbol_text(name: str) -> str:
+    """A symbol's name as shown: ``dE/da2`` becomes ``∂E/∂a2``, ``w2+`` stays."""
+    if "/" in name and name.startswith("d"):
+        top, bottom = name.split("/", 1)
+        return f"∂{top[1:]}/∂{bottom[1:]}"
+    return name
+
+
+def symbol_number(value: float, precision: int) -> str:
+    """A symbol's number in a formula: negative ones in parentheses, 0.2 × (−0.32)."""
+    text = number(value, precision)
+    # keep the sign with its number: 0.2 × (−0.32)
+    return f"({text})" if text.startswith("−") else text
+
+
+def filled_numbers(printed: Printed, numbers: dict[str, float], precision: int = 4) -> str:
+    """A printed form's numbers text: its template with the numbers put in (no sympy)."""
+    def put(match: re.Match[str]) -> str:
+        key = printed.names[int(match.group(1))]
+        if key.startswith("="):
+            return number(float(key[1:]), precision)
+        return symbol_number(numbers[key], precision)
+
+    return tidy(_TOKENS.sub(put, printed.template), " × ")
+
+
+def tidy(text: str, multiply: str) -> str:
+    """sympy's str form in textbook notation: superscripts, the multiplication sign, minus."""
+    text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+    text = text.replace("**", "^").replace("*", multiply)
+    text = text.replace(" - ", " − ")
+    text = re.sub(r"(^|[(\s])-", r"\1−", text)
+    # a parenthesised negative number needs no parentheses where a group starts
+    text = re.sub(r"(^|\()\((−[0-9.e−]+)\)", r"\1\2", text)
+    return text
+
+
+def latex_symbol(name: str) -> str:
+    """A scalar's name in LaTeX: ``a21`` → ``a_{21}``, ``dE/dw2`` → a ∂ fraction."""
+    if "/" in name and name.startswith("d"):
+        top, bottom = name.split("/", 1)
+        return rf"\frac{{\partial {latex_symbol(top[1:])}}}{{\partial {latex_symbol(bottom[1:])}}}"
+    greek = {"η": r"\eta", "λ": r"\lambda", "δ": r"\delta", "σ": r"\sigma"}
+    if name in greek:
+        return greek[name]
+    plus = name.endswith("+")
+    core = name[:-1] if plus else name
+    m = re.fullmatch(r"([A-Za-z]+?)(\d[\d_]*)", core)
+    text = core if not m else f"{m.group(1)}_{{{m.group(2).replace('_', ',')}}}"
+    return text + ("^{+}" if plus else "")

@@ -1,0 +1,85 @@
+"""Printed lines: formulas printed once per network, numbers put in later, exactly as sympy's
+printer puts them; the terminal's lines carry the worked solution's numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_performance_paths import network_text
+
+from backprop_tutor import api
+from backprop_tutor.render.notation import filled_numbers
+from backprop_tutor.render.printed_lines import view_lines
+from backprop_tutor.render.printing import formula_text, numbers_text, printed_form
+from backprop_tutor.scenario.loader import scenario_from_text
+from backprop_tutor.worked import shapes
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if not p.name.endswith(".textbook.yaml"))
+
+
+def _check_run(run: api.Run, precisions=(1, 3, 4, 9, 17)) -> int:
+    """Every line of every kept iteration: template filled == sympy's numbers, text == text."""
+    checked = 0
+    frozen = frozenset(run.scenario.frozen)
+    for record in run.trace.iterations:
+        worked = run.lines(record)
+        viewed = view_lines(run, record)
+        assert [v.address for v in viewed] == [w.address for w in worked]
+        for w, v, shape in zip(worked, viewed, shapes(run.derivation, frozen=frozen),
+                               strict=True):
+            assert (v.values, v.substitutions, v.result, v.per_sample, v.paths, v.l2_term,
+                    v.frozen, v.note) == (w.values, w.substitutions, w.result, w.per_sample,
+                                          w.paths, w.l2_term, w.frozen, w.note)
+            assert v.printed.text == formula_text(w.formula)
+            for p in precisions:
+                assert filled_numbers(v.printed, v.substitutions[0], p) == numbers_text(
+                    w.formula, w.substitutions[0], p)
+            assert shape.address == w.address
+            checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scenarios_print_the_same_lines(path):
+    run = api.run(api.load(path), detail=2)
+    assert _check_run(run) > 0
+
+
+@settings(max_examples=12, deadline=None)
+@given(sizes=st.lists(st.integers(1, 3), min_size=2, max_size=4),
+       activation=st.sampled_from(["sigmoid", "tanh", "relu", "linear", "softplus",
+                                   "{name: leaky_relu, alpha: 0.05}",
+                                   "{expression: 'z/(1 + abs(z)) - 0.25*z'}"]),
+       output=st.sampled_from([None, "linear", "softmax"]),
+       samples=st.integers(1, 3), seed=st.integers(0, 10**6))
+def test_random_networks_print_the_same_lines(sizes, activation, output, samples, seed):
+    loss = "cross_entropy" if output == "softmax" else "half_squared_error"
+    if output == "softmax" and sizes[-1] < 2:
+        sizes = [*sizes[:-1], 2]
+    text = network_text(sizes, activation, output=output, loss=loss, samples=samples,
+                        seed=seed)
+    run = api.run(scenario_from_text(text))
+    assert _check_run(run, precisions=(2, 4, 6)) > 0
+
+
+def test_floats_in_a_formula_follow_the_precision():
+    z, a = sp.symbols("z1 a1", real=True)
+    expr = sp.Float(0.0123456789) * z + a
+    printed = printed_form(expr, ("a1", "z1"))
+    numbers = {"z1": -1.5, "a1": 2.25}
+    for p in (1, 2, 6, 12):
+        assert filled_numbers(printed, numbers, p) == numbers_text(expr, numbers, p)
+    assert printed.text == formula_text(expr)
+
+
+def test_negative_numbers_keep_their_parentheses_where_needed():
+    w, x, b = sp.symbols("w1 x1 b1", real=True)
+    expr = sp.Add(sp.Mul(w, x, evaluate=False), b, evaluate=False)
+    printed = printed_form(expr, ("b1", "w1", "x1"))
+    for numbers in ({"w1": -0.5, "x1": -2.0, "b1": -1.0}, {"w1": 0.5, "x1": 2.0, "b1": 1.0}):
+        assert filled_numbers(printed, numbers) == numbers_text(expr, numbers)
