@@ -3,6 +3,8 @@
 Each line is one quantity: its address, its formula (sympy, in the symbols a textbook uses),
 the numbers that go into the formula and the result, for every sample of the batch. Terminal
 tables, Markdown and LaTeX keys, worksheets and grading all read these lines; none computes.
+This module derives each line's shape (quantity, formula, where its numbers come from);
+lines.py fills in an iteration's numbers.
 """
 
 from __future__ import annotations

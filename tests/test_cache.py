@@ -181,3 +181,28 @@ def test_the_oldest_entries_go_beyond_the_limit(tmp_path, monkeypatch):
     kept = sorted(json.loads(p.read_text(encoding="utf-8"))["data"]["n"]
                   for p in tmp_path.glob("*.json"))
     assert len(kept) == 3 and kept[-1] == 4
+
+
+def test_the_folder_follows_the_platform_conventions(monkeypatch, tmp_path):
+    monkeypatch.delenv("BACKPROP_TUTOR_CACHE_DIR", raising=False)
+    monkeypatch.delenv("BACKPROP_TUTOR_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache.sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.folder() == tmp_path / "backprop-tutor"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.folder() == tmp_path / "home" / ".cache" / "backprop-tutor"
+    monkeypatch.setenv("BACKPROP_TUTOR_NO_CACHE", "0")
+    assert cache.folder() is not None  # "0" does not turn it off
+
+
+def test_without_a_home_folder_there_is_no_cache(monkeypatch):
+    monkeypatch.delenv("BACKPROP_TUTOR_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(cache.sys, "platform", "linux")
+
+    def no_home() -> None:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(cache.Path, "home", staticmethod(no_home))
+    assert cache.folder() is None

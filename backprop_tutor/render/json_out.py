@@ -4,6 +4,8 @@ Strict JSON: a non-finite number is written as null (the run's stop_reason says 
 Large batches keep the document bounded: their per-sample numbers are in ``samples`` only,
 not as ``@s`` addresses in ``values`` nor as per-sample ``values`` of each chain factor.
 Small documents are indented for reading; large ones are written compact (``is_large``).
+The printed chains (json_layout.py, sympy) are made once per network and kept (cache.py); this
+module only puts each iteration's numbers in, and imports no sympy.
 """
 
 from __future__ import annotations
