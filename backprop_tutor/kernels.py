@@ -57,6 +57,12 @@ def _namespace(name: str) -> object:
     raise KernelError(f"'{name}' is not a NumPy function a kernel may use")
 
 
+def _is_minus_one(tree: ast.AST) -> bool:
+    return (isinstance(tree, ast.UnaryOp) and type(tree.op) is ast.USub
+            and isinstance(tree.operand, ast.Constant) and type(tree.operand.value) is float
+            and tree.operand.value == 1.0)
+
+
 def _node(tree: ast.AST, args: tuple[str, ...]) -> Node:
     # the expression tree as nested closures over the argument values: evaluated, never exec'd
     if isinstance(tree, ast.Constant) and type(tree.value) in (int, float, bool):
@@ -68,6 +74,10 @@ def _node(tree: ast.AST, args: tuple[str, ...]) -> Node:
             return lambda values: values[position]
         value = _namespace(tree.id)
         return lambda values: value
+    if isinstance(tree, ast.BinOp) and type(tree.op) is ast.Pow and _is_minus_one(tree.right):
+        # x**(-1.0), as sympy prints 1/x: the same IEEE quotient, without NumPy's general power
+        base = _node(tree.left, args)
+        return lambda values: 1.0 / base(values)
     if isinstance(tree, ast.BinOp) and type(tree.op) in _BINARY:
         op, left, right = _BINARY[type(tree.op)], _node(tree.left, args), _node(tree.right, args)
         return lambda values: op(left(values), right(values))

@@ -78,3 +78,13 @@ def test_anything_but_numpy_arithmetic_is_refused(source):
 def test_argument_names_must_be_names():
     with pytest.raises(KernelError):
         compile_kernel(Kernel(("z=1",), "z"))
+
+
+def test_a_reciprocal_is_the_same_number_as_numpys_power():
+    # sympy prints 1/x as x**(-1.0); the kernel divides, which must give the same doubles
+    kernel = compile_kernel(Kernel(("z",), "(1 + z)**(-1.0)"))
+    rng = np.random.default_rng(11)
+    z = np.concatenate([rng.normal(size=1000) * 10.0 ** rng.integers(-300, 300, size=1000),
+                        [0.0, -0.0, -1.0, np.inf, -np.inf, np.nan, 5e-324, 1.7e308, -2.0]])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(kernel(z), np.power(1 + z, -1.0))
