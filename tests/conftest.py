@@ -7,6 +7,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
+
+from backprop_tutor.scenario import yaml_source
 
 # the tool's derivation cache goes to a folder of this test session (the CLI tests' child
 # processes inherit it), never to the user's own cache
@@ -21,3 +24,14 @@ SCENARIOS = ROOT / "scenarios"
 def scenarios_dir() -> Path:
     """The folder of shipped scenarios."""
     return SCENARIOS
+
+
+@pytest.fixture(params=["c", "python"])
+def yaml_parser(request, monkeypatch):
+    """The YAML reader on the libyaml parser, then on the pure Python fallback."""
+    if request.param == "c":
+        if not hasattr(yaml, "CSafeLoader"):
+            pytest.skip("PyYAML was built without libyaml")
+    else:
+        monkeypatch.setattr(yaml_source, "_Loader", yaml_source._make_loader(yaml.SafeLoader))
+    return request.param

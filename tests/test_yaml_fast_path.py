@@ -22,15 +22,8 @@ FILES = sorted(
 )
 
 
-@pytest.fixture(autouse=True, params=["c", "python"])
-def loader(request, monkeypatch):
-    """Run every test on the libyaml parser and on the pure Python fallback."""
-    if request.param == "c":
-        if not hasattr(yaml, "CSafeLoader"):
-            pytest.skip("PyYAML was built without libyaml")
-    else:
-        monkeypatch.setattr(yaml_source, "_Loader", yaml_source._make_loader(yaml.SafeLoader))
-    return request.param
+# every test runs on the libyaml parser and on the pure Python fallback (conftest.py)
+pytestmark = pytest.mark.usefixtures("yaml_parser")
 
 
 def strict(text: str, name: str) -> Document:

@@ -6,7 +6,6 @@ import math
 import os
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,16 +19,8 @@ from backprop_tutor.scenario.yaml_source import (
     read_yaml,
 )
 
-
-@pytest.fixture(autouse=True, params=["c", "python"])
-def loader(request, monkeypatch):
-    """Run every test on the libyaml parser and on the pure Python fallback."""
-    if request.param == "c":
-        if not hasattr(yaml, "CSafeLoader"):
-            pytest.skip("PyYAML was built without libyaml")
-    else:
-        monkeypatch.setattr(yaml_source, "_Loader", yaml_source._make_loader(yaml.SafeLoader))
-    return request.param
+# every test runs on the libyaml parser and on the pure Python fallback (conftest.py)
+pytestmark = pytest.mark.usefixtures("yaml_parser")
 
 
 def fails(text: str, name: str = "net.yaml") -> InputError:
