@@ -1,5 +1,5 @@
 """``python -m backprop_tutor``."""
 
-from .cli import main
+from .launch import main
 
 main()

@@ -36,6 +36,8 @@ init: {{seed: 3}}
 # an interruption at any moment must end the process cleanly.
 STARTER = ("import sys; from backprop_tutor.cli import main; sys.argv = ['backprop-tutor', "
            "*sys.argv[1:]]; print('ready', file=sys.stderr, flush=True); main()")
+# The console script's own entry point (launch.py), as `backprop-tutor` starts it.
+LAUNCHER = STARTER.replace("backprop_tutor.cli import main", "backprop_tutor.launch import main")
 
 
 def long_scenario(folder: Path) -> Path:
@@ -46,19 +48,20 @@ def long_scenario(folder: Path) -> Path:
     return path
 
 
-def start(args: list[str], cwd: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-c", STARTER, *args], cwd=cwd,
+def start(args: list[str], cwd: Path, starter: str = STARTER) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-c", starter, *args], cwd=cwd,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stderr.readline() == "ready\n"
     time.sleep(1.5)  # well into loading and training; any moment would do
     return process
 
 
+@pytest.mark.parametrize("starter", [STARTER, LAUNCHER], ids=["cli", "console-script"])
 @pytest.mark.parametrize(("signum", "status", "said"),
                          [(signal.SIGINT, 130, "interrupted\n"), (signal.SIGTERM, 143, "")])
-def test_a_long_run_ends_cleanly(tmp_path, signum, status, said):
+def test_a_long_run_ends_cleanly(tmp_path, signum, status, said, starter):
     scenario = long_scenario(tmp_path)
-    process = start(["run", str(scenario), "--json", "--dot", "graph.dot"], tmp_path)
+    process = start(["run", str(scenario), "--json", "--dot", "graph.dot"], tmp_path, starter)
     process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == status
@@ -180,3 +183,26 @@ def test_a_failed_grade_writes_no_file(tmp_path):
     assert result.exit_code == 2
     assert "duplicate key 'answers'" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.yaml"]
+
+
+# While the tool is still importing, the launcher's handler is in place: sent to itself at
+# that moment, a signal must end the process as a later one does, without Python's traceback.
+STARTING = ("import os, signal, sys, time; from backprop_tutor.launch import quiet_start; "
+            "quiet_start(); os.kill(os.getpid(), getattr(signal, sys.argv[1])); time.sleep(30)")
+
+
+@pytest.mark.parametrize(("name", "status", "said"),
+                         [("SIGINT", 130, "interrupted\n"), ("SIGTERM", 143, "")])
+def test_a_signal_while_starting_ends_quietly(name, status, said):
+    done = subprocess.run([sys.executable, "-c", STARTING, name], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (status, "", said)
+
+
+def test_a_signal_ignored_by_the_caller_stays_ignored():
+    code = ("import signal; from backprop_tutor.launch import quiet_start; quiet_start(); "
+            "print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert done.stdout.strip() == "True"

@@ -22,6 +22,11 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
     """
     import numpy as np
 
+    if hasattr(signal, "SIGINT") and callable(signal.getsignal(signal.SIGINT)):
+        try:  # from here on Ctrl-C is a KeyboardInterrupt, handled below (see launch.py)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        except ValueError:  # not the main thread: the handler is the process's own business
+            pass
     try:
         with np.errstate(all="ignore"):
             yield
