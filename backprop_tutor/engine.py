@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .initial import initial_parameters
-from .kernels import compile_kernel, softmax, softmax_backward
+from .kernels import compile_kernel, layer_functions, softmax_backward
 from .plan import Plan
 from .scenario.schema import Scenario
 from .trace import IterationRecord, LayerRecord, Parameters, Trace
@@ -43,13 +43,11 @@ def batches(scenario: Scenario) -> list[np.ndarray]:
 
 
 class Network:
-    """The numeric side of a graph: compiled local derivatives and the passes that use them."""
+    """The numeric side of a plan: compiled local derivatives and the passes that use them."""
 
     def __init__(self, plan: Plan, scenario: Scenario) -> None:
-        self.activations = [
-            (softmax if layer.function is None else compile_kernel(layer.function),
-             compile_kernel(layer.derivative))
-            for layer in plan.layers]
+        self.activations = [layer_functions(layer.function, layer.derivative)
+                            for layer in plan.layers]
         self.coupled = [layer.coupled for layer in plan.layers]
         self._last_forward: tuple | None = None
         self._last_losses: tuple | None = None

@@ -130,6 +130,12 @@ def compile_kernel(kernel: Kernel) -> Callable[..., Array]:
     return call
 
 
+def layer_functions(function: Kernel | None, derivative: Kernel
+                    ) -> tuple[Callable[..., Array], Callable[..., Array]]:
+    """(f(z), f′(z, a)) of a layer's activation; f is softmax when it has no kernel."""
+    return (softmax if function is None else compile_kernel(function)), compile_kernel(derivative)
+
+
 def softmax(z: Array) -> Array:
     """a = exp(z)/Σ exp(z) of each row [sample, unit] (shifted by the row's max: same a)."""
     e = np.exp(z - z.max(axis=1, keepdims=True))

@@ -1,15 +1,14 @@
-"""Derived sympy expressions → NumPy kernels (printed once per kind) and their functions."""
+"""Derived sympy expressions → NumPy kernels, printed once per kind (kernels.py compiles them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from .graph import layer_activation
-from .kernels import Kernel, compile_kernel, softmax, softmax_backward
+from .kernels import Kernel
 from .maths.activations import A as ACT_A
 from .maths.activations import Activation
 from .maths.activations import Z as ACT_Z
@@ -19,8 +18,7 @@ from .maths.losses import T as LOSS_T
 from .plan import Kernels
 from .scenario.schema import Scenario
 
-__all__ = ["activation_functions", "activation_kernels", "kernel_of", "loss_functions",
-           "loss_kernels", "scenario_kernels", "softmax", "softmax_backward"]
+__all__ = ["activation_kernels", "kernel_of", "loss_kernels", "scenario_kernels"]
 
 
 def kernel_of(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Kernel:
@@ -43,18 +41,6 @@ def activation_kernels(activation: Activation) -> tuple[Kernel | None, Kernel]:
 def loss_kernels(loss: Loss) -> tuple[Kernel, Kernel]:
     """(l(a, T), ∂l/∂a(a, T)) of a loss's per-output term as kernels."""
     return kernel_of(loss.term, (LOSS_A, LOSS_T)), kernel_of(loss.derivative, (LOSS_A, LOSS_T))
-
-
-def activation_functions(activation: Activation) -> tuple[Callable, Callable]:
-    """(f(z), f′(z, a)) of an activation, as NumPy functions (softmax: f′ is the diagonal)."""
-    f, df = activation_kernels(activation)
-    return (softmax if f is None else compile_kernel(f)), compile_kernel(df)
-
-
-def loss_functions(loss: Loss) -> tuple[Callable, Callable]:
-    """(l(a, T), ∂l/∂a(a, T)) of a loss's per-output term, as NumPy functions."""
-    term, derivative = loss_kernels(loss)
-    return compile_kernel(term), compile_kernel(derivative)
 
 
 def scenario_kernels(scenario: Scenario) -> Kernels:

@@ -8,24 +8,10 @@ hidden units, gradients (``dE/dw2``) and updated parameters (``w2+``).
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import numpy as np
 
 from .plan import Plan
 from .trace import IterationRecord
-
-
-class Located(Protocol):
-    """A chain factor's kind and where its value sits in a record (derivation.Factor)."""
-
-    role: str
-    where: tuple[int, ...]
-
-
-def factor_values(factor: Located, record: IterationRecord) -> np.ndarray:
-    """The value of a factor for every sample of the record's batch."""
-    return located_values(factor.role, factor.where, record)
 
 
 def located_values(role: str, where: tuple[int, ...], record: IterationRecord) -> np.ndarray:

@@ -9,8 +9,9 @@ from oracle import layer_function
 
 from backprop_tutor import api
 from backprop_tutor.errors import InputError
+from backprop_tutor.kernels import layer_functions, softmax, softmax_backward
 from backprop_tutor.maths.activations import A, Z, activation_named
-from backprop_tutor.numeric import activation_functions, softmax, softmax_backward
+from backprop_tutor.numeric import activation_kernels
 from backprop_tutor.render.printing import formula_text
 from backprop_tutor.scenario.loader import scenario_from_text
 
@@ -28,7 +29,7 @@ def test_derivatives_are_shown_as_textbooks_write_them(name: str, shown: str) ->
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "softplus", "linear", "identity"])
 def test_numeric_derivative_matches_sympys_away_from_kinks(name: str) -> None:
-    f, df = activation_functions(activation_named(name))
+    f, df = layer_functions(*activation_kernels(activation_named(name)))
     z = np.array([[-2.3, -0.4, 0.3, 1.7]])
     oracle = layer_function(name)
     derived = [float(sp.diff(oracle([Z])[0], Z).subs(Z, v)) for v in z[0]]
@@ -38,13 +39,13 @@ def test_numeric_derivative_matches_sympys_away_from_kinks(name: str) -> None:
 @pytest.mark.parametrize("name", ["relu", "leaky_relu"])
 def test_the_derivative_at_zero_is_the_slope_below_as_pytorch_does(name: str) -> None:
     act = activation_named(name, alpha=0.1) if name == "leaky_relu" else activation_named(name)
-    f, df = activation_functions(act)
+    f, df = layer_functions(*activation_kernels(act))
     zero = np.zeros((1, 1))
     assert df(zero, f(zero))[0, 0] == (0.1 if name == "leaky_relu" else 0.0)
 
 
 def test_leaky_relu_uses_its_alpha() -> None:
-    f, df = activation_functions(activation_named("leaky_relu", alpha=0.25))
+    f, df = layer_functions(*activation_kernels(activation_named("leaky_relu", alpha=0.25)))
     z = np.array([[-2.0, 3.0]])
     assert np.allclose(f(z), [[-0.5, 3.0]]) and np.allclose(df(z, f(z)), [[0.25, 1.0]])
     assert formula_text(activation_named("leaky_relu", alpha=0.25).derivative_in(Z, A)) == (

@@ -7,9 +7,10 @@ import pytest
 import sympy as sp
 
 from backprop_tutor.errors import InputError
+from backprop_tutor.kernels import layer_functions
 from backprop_tutor.maths.activations import Z
 from backprop_tutor.maths.expression import custom_activation, parse_expression
-from backprop_tutor.numeric import activation_functions
+from backprop_tutor.numeric import activation_kernels
 from backprop_tutor.scenario.loader import scenario_from_text
 
 z = Z
@@ -57,14 +58,14 @@ def test_anything_else_is_refused_with_what_is_allowed(text: str, complaint: str
 def test_the_derivative_is_sympys_and_evaluates_numerically() -> None:
     act = custom_activation("z/(1 + abs(z))")
     assert sp.simplify(act.derivative - sp.diff(z / (1 + sp.Abs(z)), z)) == 0
-    f, df = activation_functions(act)
+    f, df = layer_functions(*activation_kernels(act))
     points = np.array([[-2.0, -0.5], [0.0, 3.0]])
     assert np.allclose(f(points), points / (1 + np.abs(points)), rtol=1e-15)
     assert np.allclose(df(points, f(points)), 1 / (1 + np.abs(points)) ** 2, rtol=1e-15)
 
 
 def test_max_and_min_of_two_arguments_evaluate_elementwise() -> None:
-    f, df = activation_functions(custom_activation("max(z, 0.2*z) + min(z, 0)"))
+    f, df = layer_functions(*activation_kernels(custom_activation("max(z, 0.2*z) + min(z, 0)")))
     points = np.array([[-2.0, 1.5]])
     assert np.allclose(f(points), [[-0.4 - 2.0, 1.5]])
     assert np.allclose(df(points, f(points)), [[0.2 + 1.0, 1.0]])

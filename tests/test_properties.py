@@ -19,7 +19,7 @@ from oracle import CUSTOM, Oracle, packed
 from backprop_tutor import api
 from backprop_tutor.names import network_names
 from backprop_tutor.scenario.loader import scenario_from_text
-from backprop_tutor.values import factor_values
+from backprop_tutor.values import located_values
 
 MAX_PARAMETERS = 30
 ELEMENTWISE = ["sigmoid", "tanh", "relu", "linear", "identity", "softplus", "leaky_relu",
@@ -167,11 +167,13 @@ def _check_worked_solution(run, record) -> None:
             gradient, l2 = rec_grads[name]
             _close(np.mean(line.values) + line.l2_term, gradient)
     # both forms of every chain, whichever one the worked solution chose to show
+    def product(path):
+        return np.prod([located_values(f.role, f.where, record) for f in path], axis=0)
+
     for chain in run.derivation.chains():
         gradient, l2 = rec_grads[chain.parameter.name]
-        expanded = sum(np.prod([factor_values(f, record) for f in path], axis=0)
-                       for path in chain.paths())
-        compact = np.prod([factor_values(f, record) for f in chain.compact()], axis=0)
+        expanded = sum(product(path) for path in chain.paths())
+        compact = product(chain.compact())
         _close(np.mean(expanded) + l2, gradient)
         _close(np.mean(compact) + l2, gradient)
         assert sum(1 for _ in chain.paths()) == chain.path_count
