@@ -6,6 +6,7 @@ import math
 import os
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -212,18 +213,20 @@ def test_tabs_inside_multiline_scalars_are_content():
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "column", "problem"),
+    ("text", "line", "column"),
     [
-        ("a: b: c\n", 1, 5, "mapping values are not allowed"),
-        ("key: value\n  bad: 1\n", 2, 6, "mapping values are not allowed"),
-        ("a: [1, 2\nb: 3\n", 2, 2, "or ']'"),
-        ("a: 'open\n", 2, 1, "end of stream"),
+        ("a: b: c\n", 1, 5),
+        ("key: value\n  bad: 1\n", 2, 6),
+        ("a: [1, 2\nb: 3\n", 2, 2),
+        ("a: 'open\n", 2, 1),
     ],
 )
-def test_syntax_errors(text, line, column, problem):
+def test_syntax_errors(text, line, column):
+    # the problem is PyYAML's own words, passed on whatever they are in the installed release
+    with pytest.raises(yaml.MarkedYAMLError) as raised:
+        yaml.load(text, Loader=yaml.SafeLoader)
     error = fails(text)
-    assert error.detail.startswith("YAML syntax error: ")
-    assert problem in error.detail
+    assert error.detail.startswith(f"YAML syntax error: {raised.value.problem}")
     assert (error.line, error.column) == (line, column)
 
 

@@ -287,6 +287,9 @@ def _make_loader(base: type) -> type:
 # The C parser only speeds up scanning and parsing: its composer is compiled and cannot
 # be hooked, so the Python composer above runs on the C parser's events (marks included).
 _Loader = _make_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+# Errors are always reported from the pure Python parser: libyaml's limits and wording change
+# between releases (6.0.4's own nesting limit, for one), and a message must not depend on them.
+_PythonLoader = _make_loader(yaml.SafeLoader)
 
 
 def _line_col(text: str, index: int) -> Position:
@@ -419,7 +422,16 @@ def _lean_data(text: str) -> dict[str, Any] | None:
 
 def _strict_document(text: str, name: str) -> Document:
     """Compose checked text, checking every event, and record every position."""
-    loader = _Loader(text, name)
+    try:
+        return _compose(_Loader, text, name)
+    except InputError:
+        # Read the text again with the pure Python parser, whose checks and wording do not
+        # depend on the libyaml release installed; it raises the error this text deserves.
+        return _compose(_PythonLoader, text, name)
+
+
+def _compose(loader_type: type, text: str, name: str) -> Document:
+    loader = loader_type(text, name)
     try:
         root = loader.compose_root()
         loader.check_tabs(text)
