@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from backprop_tutor.engine import Network, data_arrays
-from backprop_tutor.trace import Parameters
+from backprop_tutor.training.engine import Network, data_arrays
+from backprop_tutor.training.trace import Parameters
 
 STEP = 1e-6
 

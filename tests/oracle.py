@@ -108,7 +108,7 @@ class Oracle:
 
     def _frozen_mask(self) -> list[np.ndarray]:
         # the default names of the scenario format: the oracle does not ask the tool for them
-        from backprop_tutor.names import network_names
+        from backprop_tutor.scenario.names import network_names
 
         names = network_names(self.s)
         frozen = set(self.s.frozen)

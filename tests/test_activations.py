@@ -9,11 +9,11 @@ from oracle import layer_function
 
 from backprop_tutor import api
 from backprop_tutor.errors import InputError
-from backprop_tutor.kernels import layer_functions, softmax, softmax_backward
 from backprop_tutor.maths.activations import A, Z, activation_named
-from backprop_tutor.numeric import activation_kernels
-from backprop_tutor.render.printing import formula_text
+from backprop_tutor.network.kernels import layer_functions, softmax, softmax_backward
 from backprop_tutor.scenario.loader import scenario_from_text
+from backprop_tutor.symbolic.kernel_source import activation_kernels
+from backprop_tutor.symbolic.printers import formula_text
 
 
 @pytest.mark.parametrize(("name", "shown"), [

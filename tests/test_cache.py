@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from backprop_tutor import cache
 from backprop_tutor.scenario.loader import scenario_from_text
+from backprop_tutor.solution import cache
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

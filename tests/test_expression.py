@@ -7,11 +7,11 @@ import pytest
 import sympy as sp
 
 from backprop_tutor.errors import InputError
-from backprop_tutor.kernels import layer_functions
 from backprop_tutor.maths.activations import Z
 from backprop_tutor.maths.expression import custom_activation, parse_expression
-from backprop_tutor.numeric import activation_kernels
+from backprop_tutor.network.kernels import layer_functions
 from backprop_tutor.scenario.loader import scenario_from_text
+from backprop_tutor.symbolic.kernel_source import activation_kernels
 
 z = Z
 

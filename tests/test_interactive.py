@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backprop_tutor import api
-from backprop_tutor.render.numbers import number
+from backprop_tutor.notation.numbers import number
 
 pexpect = pytest.importorskip("pexpect")
 

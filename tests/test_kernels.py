@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from backprop_tutor.kernels import Kernel, KernelError, compile_kernel
 from backprop_tutor.maths.activations import BUILTIN, Z, leaky_relu
 from backprop_tutor.maths.activations import A as ACT_A
 from backprop_tutor.maths.expression import custom_activation
 from backprop_tutor.maths.losses import LOSSES
 from backprop_tutor.maths.losses import A as LOSS_A
 from backprop_tutor.maths.losses import T as LOSS_T
-from backprop_tutor.numeric import activation_kernels, kernel_of, loss_kernels
+from backprop_tutor.network.kernels import Kernel, KernelError, compile_kernel
+from backprop_tutor.symbolic.kernel_source import activation_kernels, kernel_of, loss_kernels
 
 ACTIVATIONS = [*BUILTIN.values(), leaky_relu(0.2), custom_activation("z/(1 + abs(z))"),
                custom_activation("exp(-z**2)"), custom_activation("log(1 + exp(z)) - sqrt(2)")]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backprop_tutor import limits
 from backprop_tutor.cli import app
 from backprop_tutor.errors import InputError
+from backprop_tutor.scenario import limits
 from backprop_tutor.scenario.loader import scenario_from_text
 
 

@@ -8,11 +8,11 @@ import sympy as sp
 from oracle import sample_loss
 
 from backprop_tutor.errors import InputError
-from backprop_tutor.kernels import compile_kernel
 from backprop_tutor.maths.losses import LOSSES
-from backprop_tutor.numeric import loss_kernels
-from backprop_tutor.render.printing import formula_text
+from backprop_tutor.network.kernels import compile_kernel
 from backprop_tutor.scenario.loader import scenario_from_text
+from backprop_tutor.symbolic.kernel_source import loss_kernels
+from backprop_tutor.symbolic.printers import formula_text
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))

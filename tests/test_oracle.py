@@ -10,7 +10,7 @@ from finite_differences import central_differences
 from oracle import Oracle, packed
 
 from backprop_tutor import api
-from backprop_tutor.engine import Network, data_arrays
+from backprop_tutor.training.engine import Network, data_arrays
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "backprop_tutor" / "examples"
 SHIPPED = ["xor", "tanh_network", "relu_regression", "softmax_classifier",

@@ -16,7 +16,6 @@ from backprop_tutor import api
 from backprop_tutor.cli import BLAS_THREAD_VARIABLES, single_threaded_blas
 from backprop_tutor.cli.progress import EpochBar, training_progress
 from backprop_tutor.maths.checks import same_function
-from backprop_tutor.render.json_layout import _in_order, _Printed
 from backprop_tutor.render.json_out import (
     LARGE_DOCUMENT_NUMBERS,
     MAX_ADDRESSED_SAMPLES,
@@ -25,8 +24,9 @@ from backprop_tutor.render.json_out import (
     run_document,
     write_json,
 )
-from backprop_tutor.render.printing import latex_text
 from backprop_tutor.scenario.loader import scenario_from_text
+from backprop_tutor.solution.json_layout import _in_order, _Printed
+from backprop_tutor.symbolic.printers import latex_text
 
 
 def network_text(sizes: list[int], activation: str, *, output: str | None = None,

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from test_performance_paths import network_text
 
 from backprop_tutor import api
-from backprop_tutor.render.notation import filled_numbers
-from backprop_tutor.render.printed_lines import view_lines
-from backprop_tutor.render.printing import formula_text, numbers_text, printed_form
+from backprop_tutor.notation.symbols import filled_numbers
 from backprop_tutor.scenario.loader import scenario_from_text
-from backprop_tutor.worked import shapes
+from backprop_tutor.solution.printed import view_lines
+from backprop_tutor.solution.shapes import shapes
+from backprop_tutor.symbolic.printers import formula_text, numbers_text, printed_form
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if not p.name.endswith(".textbook.yaml"))

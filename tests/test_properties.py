@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from oracle import CUSTOM, Oracle, packed
 
 from backprop_tutor import api
-from backprop_tutor.names import network_names
 from backprop_tutor.scenario.loader import scenario_from_text
-from backprop_tutor.values import located_values
+from backprop_tutor.scenario.names import network_names
+from backprop_tutor.solution.values import located_values
 
 MAX_PARAMETERS = 30
 ELEMENTWISE = ["sigmoid", "tanh", "relu", "linear", "identity", "softplus", "leaky_relu",

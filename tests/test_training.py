@@ -7,10 +7,10 @@ import pytest
 import yaml
 
 from backprop_tutor import api
-from backprop_tutor.engine import Network, data_arrays
 from backprop_tutor.errors import InputError
 from backprop_tutor.render.json_out import run_document
 from backprop_tutor.scenario.loader import scenario_from_text
+from backprop_tutor.training.engine import Network, data_arrays
 
 BASE = {
     "inputs": 2,
@@ -53,7 +53,7 @@ def test_each_iteration_is_one_update_on_its_samples(mode, size, expected) -> No
         for layer_before, layer_after in zip(before.layers, after.layers, strict=True):
             assert np.array_equal(layer_before.weights_after, layer_after.weights)
         index = np.array(after.samples) - 1
-        from backprop_tutor.trace import Parameters
+        from backprop_tutor.training.trace import Parameters
         params = Parameters(tuple(la.weights for la in after.layers),
                             tuple(la.biases for la in after.layers))
         assert after.loss == pytest.approx(net.total_loss(params, x[index], t[index]), rel=1e-14)
@@ -66,7 +66,7 @@ def test_history_is_the_loss_over_all_samples_before_each_epoch() -> None:
     assert len(run.trace.history) == 3
     assert run.trace.history[0] == pytest.approx(net.total_loss(run.trace.initial, x, t))
     last_of_epoch_1 = run.trace.iterations[4]
-    from backprop_tutor.trace import Parameters
+    from backprop_tutor.training.trace import Parameters
     params = Parameters(tuple(la.weights_after for la in last_of_epoch_1.layers),
                         tuple(la.biases_after for la in last_of_epoch_1.layers))
     assert run.trace.history[1] == pytest.approx(net.total_loss(params, x, t), rel=1e-14)

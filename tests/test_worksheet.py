@@ -13,7 +13,7 @@ from backprop_tutor.cli import app
 from backprop_tutor.grading.grade import CORRECT, grade_sheet
 from backprop_tutor.grading.sheet import sheet_from_text
 from backprop_tutor.grading.solution import Solution
-from backprop_tutor.render.printing import latex_symbol
+from backprop_tutor.symbolic.printers import latex_symbol
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 runner = CliRunner()

@@ -32,16 +32,16 @@ def _root(
     """Learn backpropagation step by step."""
 
 
-from . import examples as _examples  # noqa: E402,F401
-from . import grade as _grade  # noqa: E402,F401
-from . import new as _new  # noqa: E402,F401
-from . import practice as _practice  # noqa: E402,F401
-from . import run as _run  # noqa: E402,F401  (registers the command)
-from . import schema as _schema  # noqa: E402,F401
-from . import show as _show  # noqa: E402,F401
-from . import validate as _validate  # noqa: E402,F401
-from . import variants as _variants  # noqa: E402,F401
-from . import worksheet as _worksheet  # noqa: E402,F401
+from . import examples as _examples  # noqa: E402, F401
+from . import grade as _grade  # noqa: E402, F401
+from . import new as _new  # noqa: E402, F401
+from . import practice as _practice  # noqa: E402, F401
+from . import run as _run  # noqa: E402, F401  (registers the command
+from . import schema as _schema  # noqa: E402, F401
+from . import show as _show  # noqa: E402, F401
+from . import validate as _validate  # noqa: E402, F401
+from . import variants as _variants  # noqa: E402, F401
+from . import worksheet as _worksheet  # noqa: E402, F401
 
 # The tutor's matrices are small: a BLAS thread pool costs more to start and to synchronise
 # than it saves, and on a busy machine its spinning threads can slow training tenfold.

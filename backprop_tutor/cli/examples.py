@@ -68,8 +68,8 @@ def complete_parameter(ctx: typer.Context, incomplete: str) -> list[str]:
         return []
     try:
         from ..examples import resolve
-        from ..names import network_names
         from ..scenario import load_scenario
+        from ..scenario.names import network_names
 
         names = network_names(load_scenario(resolve(argument))).parameters()
     except Exception:  # completion must never fail loudly; an unreadable file offers nothing

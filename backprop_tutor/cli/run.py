@@ -117,7 +117,7 @@ def run(
 
         loaded = api.load(resolve(scenario))
         stepping = step and sys.stdin.isatty() and not json_out and explain is None
-        from ..limits import MAX_SHOWN_VALUES, check_shown, parameter_count
+        from ..scenario.limits import MAX_SHOWN_VALUES, check_shown, parameter_count
 
         parameters = parameter_count([loaded.input_count, *(u.units for u in loaded.layers)])
         # stepping keeps what memory allows: fewer iterations of a larger network
@@ -130,7 +130,7 @@ def run(
             result = api.run(loaded, epochs=epochs, detail=detail, progress=progress)
         if explain is not None:
             _check_parameter(explain, list(result.plan.parameter_index))
-        from ..diagnostics import divergence_message
+        from ..solution.diagnostics import divergence_message
 
         note(divergence_message(result))
         if json_out:

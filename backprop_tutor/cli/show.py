@@ -27,10 +27,10 @@ def show(
     """Show a scenario and draw its network with the initial weights, without training."""
     with error_boundary(debug):
         from ..examples import resolve
-        from ..initial import initial_parameters
-        from ..plan import plan_of
+        from ..solution.derived import plan_of
         from ..scenario import load_scenario
-        from ..values import parameter_values
+        from ..solution.values import parameter_values
+        from ..training.initial import initial_parameters
 
         path = resolve(scenario)
         loaded = load_scenario(path)

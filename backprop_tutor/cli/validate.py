@@ -23,9 +23,9 @@ def validate(
     """Check a scenario (format, shapes, names) and print a summary of its network."""
     with error_boundary(debug):
         from ..examples import resolve
-        from ..graph import build_graph
-        from ..plan import plan_of
+        from ..solution.derived import plan_of
         from ..scenario import load_scenario
+        from ..symbolic.graph import build_graph
 
         path = resolve(scenario)
         loaded = load_scenario(path)

@@ -8,8 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import api
 from ..errors import InputError
+from ..examples import resolve
+from ..scenario import load_scenario
+from ..solution.run import train
 from .ecf import CarriedForward, carried_forward, own_value
 from .mistakes import Mistake, find_mistake
 from .sheet import Answer, Sheet
@@ -118,7 +120,6 @@ def scenario_for(scenario: str | os.PathLike[str], sheet: Sheet) -> Path:
             raise InputError(f"no variant '{sheet.variant}' in {path}{hint}", file=sheet.path,
                              field="variant")
         return found
-    from ..examples import resolve
 
     path = resolve(path)
     if sheet.variant and path.stem != sheet.variant:
@@ -133,15 +134,13 @@ class Grader:
 
     def __init__(self, settings: Settings = Settings()) -> None:
         self.settings = settings
-        self._runs: dict[tuple[str, int], api.Run] = {}
         self._solutions: dict[tuple[str, int], Solution] = {}
 
     def solution(self, scenario: str | os.PathLike[str], iteration: int = 1) -> Solution:
         """The solution of one iteration of a scenario file."""
         key = (os.fspath(scenario), iteration)
         if key not in self._solutions:
-            loaded = api.load(scenario)
-            run = api.run(loaded, detail=iteration)
+            run = train(load_scenario(resolve(scenario)), detail=iteration)
             if iteration > run.trace.iteration_count:
                 raise InputError(f"the sheet asks for iteration {iteration}, but the scenario "
                                  f"runs {run.trace.iteration_count}", field="iteration")

@@ -15,10 +15,10 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..api import Run
-from ..graph import Graph
-from ..values import iteration_values, parameter_values
-from ..worked import L2, LEARNING_RATE, Line
+from ..solution.run import Run
+from ..solution.shapes import L2, LEARNING_RATE, Line
+from ..solution.values import iteration_values, parameter_values
+from ..symbolic.graph import Graph
 
 # a formula reproduces its key when it agrees to this relative precision
 SELF_CHECK = 1e-9

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ..api import Run
 from ..scenario.loader import scenario_from_text
+from ..solution.run import Run
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import math
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from .numbers import number
+from ..notation.numbers import number
 
 MIN_CURVE_EPOCHS = 10  # fewer epochs read better as the table alone
 HEIGHT = 8

@@ -3,10 +3,10 @@ gradient, every operation as its own small node (the picture micrograd's draw_do
 
 from __future__ import annotations
 
-from ..api import Run
-from ..trace import IterationRecord
-from ..values import parameter_values, sample_suffixes
-from .numbers import number
+from ..notation.numbers import number
+from ..solution.run import Run
+from ..solution.values import parameter_values, sample_suffixes
+from ..training.trace import IterationRecord
 
 
 def _quote(text: str) -> str:

@@ -7,12 +7,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..api import Run
-from ..trace import IterationRecord
-from ..worked import Line
+from ..notation.numbers import number, signed_sum
+from ..solution.run import Run
+from ..solution.shapes import Line
+from ..symbolic.printers import formula_text, numbers_text, symbol_text
+from ..training.trace import IterationRecord
 from .console import Fit, needs_width
-from .numbers import number, signed_sum
-from .printing import formula_text, numbers_text, symbol_text
 
 MAX_SAMPLE_COLUMNS = 6
 MIN_CELL_WIDTH = 16  # narrower than this, the table of factors gives way to lines

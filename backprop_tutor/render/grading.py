@@ -7,8 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..grading.grade import CARRIED, CORRECT, UNKNOWN, ClassSummary, SheetResult
-from .numbers import number
-from .printing import symbol_text
+from ..notation.numbers import number
+from ..symbolic.printers import symbol_text
 
 _STYLES = {CORRECT: "green", CARRIED: "yellow", UNKNOWN: "magenta"}
 
@@ -62,7 +62,7 @@ def class_view(summary: ClassSummary, limit: int = 10) -> RenderableType:
 def worksheet_yaml(run, items, scenario: str, variant: str | None = None) -> str:
     """A blank answer sheet: every quantity in textbook order, its formula as a comment."""
     from ..grading.worksheet import SECTIONS
-    from .printing import formula_text
+    from ..symbolic.printers import formula_text
 
     s = run.scenario
     out = [f"# Answer sheet: {s.title or 'backpropagation'}"]

@@ -19,10 +19,10 @@ from typing import Any, TextIO
 import numpy as np
 from pydantic_core import PydanticSerializationError, to_json
 
-from ..api import Run
-from ..cache import cached
-from ..trace import IterationRecord
-from ..values import iteration_values, located_values, parameter_values
+from ..solution.cache import cached
+from ..solution.run import Run
+from ..solution.values import iteration_values, located_values, parameter_values
+from ..training.trace import IterationRecord
 
 SCHEMA_VERSION = 1
 # Larger batches keep their per-sample numbers in ``samples`` only.
@@ -101,7 +101,7 @@ class _Layout:
 
 
 def _layout_data(run: Run) -> dict[str, Any]:
-    from .json_layout import layout_data  # sympy: only when no cache entry has the layout
+    from ..solution.json_layout import layout_data  # sympy: only when no cache entry has the layout
 
     return layout_data(run)
 

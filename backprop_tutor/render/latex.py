@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..api import Run
 from ..grading.worksheet import SECTIONS, Question
-from ..trace import IterationRecord
-from ..worked import Line
-from .numbers import number
-from .printing import latex_symbol, latex_text
+from ..notation.numbers import number
+from ..solution.run import Run
+from ..solution.shapes import Line
+from ..symbolic.printers import latex_symbol, latex_text
+from ..training.trace import IterationRecord
 
 _TEXT = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
          "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",

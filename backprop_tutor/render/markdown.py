@@ -5,13 +5,13 @@ Formulas are sympy's LaTeX in ``$…$``, which Markdown viewers with maths suppo
 
 from __future__ import annotations
 
-from ..api import Run
 from ..grading.worksheet import SECTIONS, Question
-from ..trace import IterationRecord
-from ..worked import Line
+from ..notation.numbers import number
+from ..solution.run import Run
+from ..solution.shapes import Line
+from ..symbolic.printers import latex_symbol, latex_text
+from ..training.trace import IterationRecord
 from .latex import number_latex, numbers_latex
-from .numbers import number
-from .printing import latex_symbol, latex_text
 
 
 def _cell(text: str) -> str:

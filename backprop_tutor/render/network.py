@@ -8,9 +8,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..plan import Plan, PlanLayer, PlanUnit
+from ..network.plan import Plan, PlanLayer, PlanUnit
+from ..notation.numbers import number
 from .console import Fit
-from .numbers import number
 
 # Beyond this many weights the header of `run` shows the network's shape, not its picture.
 MAX_PICTURED_WEIGHTS = 24

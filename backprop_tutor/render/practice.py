@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..api import Run
-from ..trace import IterationRecord
+from ..notation.numbers import number
+from ..solution.run import Run
+from ..symbolic.printers import formula_text, numbers_text, symbol_text
+from ..training.trace import IterationRecord
 from .network import network_view
-from .numbers import number
-from .printing import formula_text, numbers_text, symbol_text
 from .terminal import SECTIONS
 
 

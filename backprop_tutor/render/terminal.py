@@ -16,15 +16,15 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..api import Run
-from ..lines import Line
-from ..trace import IterationRecord
+from ..notation.numbers import number
+from ..notation.symbols import filled_numbers, symbol_text
+from ..solution.lines import Line
+from ..solution.printed import view_lines
+from ..solution.run import Run
+from ..training.trace import IterationRecord
 from .console import Fit, needs_width
 from .curve import MIN_CURVE_EPOCHS, loss_curve
 from .network import MAX_PICTURED_WEIGHTS, network_view, shape_text
-from .notation import filled_numbers, symbol_text
-from .numbers import number
-from .printed_lines import view_lines
 
 SECTIONS = {
     "forward": "Forward pass",
@@ -64,7 +64,7 @@ def header(run: Run, precision: int = 4) -> RenderableType:
 
 def drawn_values(run: Run) -> RenderableType:
     """The initial values ``init:`` drew, in full, so that a student can copy them."""
-    from ..initial import drawn_names
+    from ..training.initial import drawn_names
 
     init = run.scenario.init
     drawn = drawn_names(run.scenario, run.plan.names)
@@ -85,7 +85,7 @@ def _chain(line: Line) -> str:
         return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
     if line.printed is not None:
         return line.printed.text
-    from .printing import formula_text
+    from ..symbolic.printers import formula_text
 
     return formula_text(line.formula)
 
@@ -107,7 +107,7 @@ def _numbers(line: Line, precision: int) -> str:
     if line.printed is not None:
         text = filled_numbers(line.printed, line.substitutions[0], precision)
     else:
-        from .printing import numbers_text
+        from ..symbolic.printers import numbers_text
 
         text = numbers_text(line.formula, line.substitutions[0], precision)
     if line.l2_term:

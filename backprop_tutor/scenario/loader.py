@@ -8,9 +8,9 @@ import os
 
 from pydantic import ValidationError
 
-from .. import limits
 from ..errors import InputError
 from ..maths.catalog import NAMES as ACTIVATION_NAMES
+from . import limits
 from .course_checks import (
     check_custom_activation,
     check_loss,
@@ -146,7 +146,7 @@ def _check_activation(spec: str | NamedActivation | CustomActivation, doc: Docum
 
 
 def _check_names(s: Scenario, doc: Document) -> None:
-    from ..names import network_names
+    from .names import network_names
 
     names = network_names(s)
     everything = [*((name, f"input {i}") for i, name in enumerate(names.inputs, 1)),

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..network.kernels import compile_kernel, layer_functions, softmax_backward
+from ..network.plan import Plan
+from ..scenario.schema import Scenario
 from .initial import initial_parameters
-from .kernels import compile_kernel, layer_functions, softmax_backward
-from .plan import Plan
-from .scenario.schema import Scenario
 from .trace import IterationRecord, LayerRecord, Parameters, Trace
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .kernels import Kernel, compile_kernel
-from .names import NetworkNames, network_names
-from .scenario.schema import Scenario
+from ..scenario.names import NetworkNames, network_names
+from ..scenario.schema import Scenario
+from .kernels import Kernel
 
 
 @dataclass(frozen=True)
@@ -146,22 +146,3 @@ def build_plan(scenario: Scenario, kernels: Kernels) -> Plan:
         previous = layer_names.activations
     return Plan(names, names.inputs, names.targets, names.loss, scenario.loss, tuple(layers),
                 kernels.loss, kernels.loss_scale, kernels.loss_formula)
-
-
-def plan_of(scenario: Scenario) -> Plan:
-    """The scenario's plan, its kernels read from the cache or derived by sympy now."""
-    from .cache import cached
-
-    def derive() -> dict[str, Any]:
-        from .numeric import scenario_kernels  # sympy: only when no cache entry has them
-
-        return scenario_kernels(scenario).to_data()
-
-    def read(data: Any) -> Kernels:
-        kernels = Kernels.from_data(data)
-        for kernel in (*(k for pair in kernels.layers for k in pair), *kernels.loss):
-            if kernel is not None:
-                compile_kernel(kernel)  # a kernel that does not compile is not used
-        return kernels
-
-    return build_plan(scenario, cached("kernels", scenario, derive, read))

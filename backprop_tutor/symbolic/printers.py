@@ -11,9 +11,8 @@ import re
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..lines import Printed
-from .notation import latex_symbol, symbol_number, symbol_text, tidy
-from .numbers import number
+from ..notation.numbers import number
+from ..notation.symbols import Printed, latex_symbol, symbol_number, symbol_text, tidy
 
 
 def _is_sigmoid(expr: sp.Expr) -> sp.Expr | None:

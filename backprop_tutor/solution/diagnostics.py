@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .api import Run
+    from .run import Run
 
 _CROSS_ENTROPIES = ("binary_cross_entropy", "cross_entropy")
 

@@ -10,15 +10,15 @@ from functools import cached_property
 
 import sympy as sp
 
-from .maths.activations import Activation, activation_named
-from .maths.activations import Z as GENERIC_Z
-from .maths.expression import custom_activation
-from .maths.losses import LOSSES, Loss
-from .maths.losses import A as LOSS_A
-from .maths.losses import T as LOSS_T
-from .maths.softmax import cross_entropy_delta, softmax_derivative, softmax_expression
-from .names import NetworkNames, network_names
-from .scenario.schema import CustomActivation, NamedActivation, Scenario
+from ..maths.activations import Activation, activation_named
+from ..maths.activations import Z as GENERIC_Z
+from ..maths.expression import custom_activation
+from ..maths.losses import LOSSES, Loss
+from ..maths.losses import A as LOSS_A
+from ..maths.losses import T as LOSS_T
+from ..maths.softmax import cross_entropy_delta, softmax_derivative, softmax_expression
+from ..scenario.names import NetworkNames, network_names
+from ..scenario.schema import CustomActivation, NamedActivation, Scenario
 
 
 def symbol(name: str) -> sp.Symbol:

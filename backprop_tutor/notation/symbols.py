@@ -4,9 +4,18 @@ printed formula put into its template (render/printing.py prints the formulas th
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from ..lines import Printed
 from .numbers import number
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A formula printed once: as text, and as a template for its numbers (render/printing)."""
+
+    text: str  # w1·x1 + b1
+    template: str  # the numbers form with a token where each symbol's number goes
+    names: tuple[str, ...]  # the symbol of each token, in token order
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _TOKENS = re.compile("\ue000(\\d+)\ue001")

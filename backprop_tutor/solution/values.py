@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plan import Plan
-from .trace import IterationRecord
+from ..network.plan import Plan
+from ..training.trace import IterationRecord
 
 
 def located_values(role: str, where: tuple[int, ...], record: IterationRecord) -> np.ndarray:

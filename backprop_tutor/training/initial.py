@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .names import NetworkNames
-from .scenario.schema import Init, Scenario
+from ..scenario.names import NetworkNames
+from ..scenario.schema import Init, Scenario
 from .trace import Parameters
 
 

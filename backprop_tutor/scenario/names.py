@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .scenario.schema import Scenario
+from .schema import Scenario
 
 
 @dataclass(frozen=True)

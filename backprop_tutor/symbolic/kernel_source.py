@@ -7,16 +7,16 @@ from functools import cache
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
+from ..maths.activations import A as ACT_A
+from ..maths.activations import Activation
+from ..maths.activations import Z as ACT_Z
+from ..maths.losses import LOSSES, Loss
+from ..maths.losses import A as LOSS_A
+from ..maths.losses import T as LOSS_T
+from ..network.kernels import Kernel
+from ..network.plan import Kernels
+from ..scenario.schema import Scenario
 from .graph import layer_activation
-from .kernels import Kernel
-from .maths.activations import A as ACT_A
-from .maths.activations import Activation
-from .maths.activations import Z as ACT_Z
-from .maths.losses import LOSSES, Loss
-from .maths.losses import A as LOSS_A
-from .maths.losses import T as LOSS_T
-from .plan import Kernels
-from .scenario.schema import Scenario
 
 __all__ = ["activation_kernels", "kernel_of", "loss_kernels", "scenario_kernels"]
 

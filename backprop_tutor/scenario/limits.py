@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import InputError
+from ..errors import InputError
 
 if TYPE_CHECKING:
-    from .scenario.schema import Scenario
+    from .schema import Scenario
 
 # Reading a file (checked by scenario/yaml_source.py while parsing, before building anything).
 MAX_FILE_BYTES = 1024 * 1024

@@ -13,9 +13,9 @@ from typing import Any
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..api import Run
-from ..derivation import Factor
-from .printing import latex_symbol, latex_text
+from ..symbolic.derivation import Factor
+from ..symbolic.printers import latex_symbol, latex_text
+from .run import Run
 
 
 def layout_data(run: Run) -> dict[str, Any]:

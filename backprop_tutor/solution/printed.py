@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Run
-from ..cache import cached
-from ..lines import Line, Printed, Shape, fill
-from ..trace import IterationRecord
+from ..training.trace import IterationRecord
+from .cache import cached
+from .lines import Line, Printed, Shape, fill
+from .run import Run
 
 _SECTIONS = ("forward", "loss", "factors", "gradients", "updates")
 _RECIPES = {"z": 2, "a": 2, "loss": 0, "factor": 2, "gradient": 4, "update": 4}
@@ -32,8 +32,8 @@ def view_lines(run: Run, record: IterationRecord) -> list[Line]:
 
 
 def _printed_shapes(run: Run) -> list[list[Any]]:
-    from ..worked import shapes  # sympy: only when no cache entry has the printed shapes
-    from .printing import printed_form
+    from ..symbolic.printers import printed_form
+    from .shapes import shapes  # sympy: only when no cache entry has the printed shapes
 
     out = []
     for shape in shapes(run.derivation, frozen=frozenset(run.scenario.frozen)):

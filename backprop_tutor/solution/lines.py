@@ -13,20 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from .names import NetworkNames
-from .trace import IterationRecord
+from ..notation.symbols import Printed
+from ..scenario.names import NetworkNames
+from ..training.trace import IterationRecord
 from .values import located_values
 
 RATE = "η"  # the learning rate's symbol in an update's formula
-
-
-@dataclass(frozen=True)
-class Printed:
-    """A formula printed once: as text, and as a template for its numbers (render/printing)."""
-
-    text: str  # w1·x1 + b1
-    template: str  # the numbers form with a token where each symbol's number goes
-    names: tuple[str, ...]  # the symbol of each token, in token order
 
 
 @dataclass(frozen=True)

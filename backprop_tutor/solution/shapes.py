@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .derivation import Chain, Derivation, Factor
+from ..symbolic.derivation import Chain, Derivation, Factor
+from ..training.trace import IterationRecord
 from .lines import RATE, Line, Shape, fill
-from .trace import IterationRecord
 
 __all__ = ["L2", "LEARNING_RATE", "Line", "shapes", "worked_lines"]
 

@@ -24,8 +24,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .scenario.schema import Scenario
+from .. import __version__
+from ..scenario.schema import Scenario
 
 FORMAT = 1
 MAX_ENTRIES = 256  # the oldest entries beyond this many are removed when one is written

@@ -1,0 +1,104 @@
+"""A trained run: the scenario, its network, the numeric trace and its worked solution.
+
+``train`` is the whole pipeline below the renderers: the network model with its kernels (from
+the derive-once cache or sympy), training, and (when first asked for) the symbolic graph and the
+worked lines of an iteration. Renderers and grading read a ``Run``; they never build one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from ..network.plan import Plan
+from ..scenario import Scenario
+from ..scenario.limits import check_run
+from ..training.engine import RunOptions, iterate
+from ..training.trace import IterationRecord, Trace
+from .derived import plan_of
+from .values import iteration_values, parameter_values
+
+if TYPE_CHECKING:  # sympy is imported only when a symbolic view is asked for
+    from ..symbolic.derivation import Derivation
+    from ..symbolic.graph import Graph
+    from .lines import Line
+
+
+@dataclass(frozen=True)
+class Run:
+    """A scenario, its plan, the numeric trace of training it, and (built when first asked
+    for) its symbolic graph and derivation."""
+
+    scenario: Scenario
+    plan: Plan
+    trace: Trace
+    _lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The symbolic network: every node a sympy expression."""
+        from ..symbolic.graph import build_graph
+
+        return build_graph(self.scenario)
+
+    @cached_property
+    def derivation(self) -> Derivation:
+        """The chain-rule factors of the graph."""
+        from ..symbolic.derivation import Derivation
+
+        return Derivation(self.graph)
+
+    def record(self, iteration: int = 1) -> IterationRecord:
+        """The record of an iteration kept in full (1-based); KeyError if it was not kept."""
+        for record in self.trace.iterations:
+            if record.iteration == iteration:
+                return record
+        kept = ", ".join(str(r.iteration) for r in self.trace.iterations)
+        raise KeyError(f"iteration {iteration} was not kept in full (kept: {kept})")
+
+    def lines(self, record: IterationRecord, only: str | None = None) -> list[Line]:
+        """The worked solution of an iteration (of one parameter with ``only``)."""
+        key = (record.iteration, only)
+        if key not in self._lines:
+            from .shapes import worked_lines
+
+            self._lines[key] = worked_lines(
+                self.derivation, record, learning_rate=self.scenario.learning_rate,
+                l2=self.scenario.l2, frozen=frozenset(self.scenario.frozen), only=only)
+        return self._lines[key]
+
+    def values(self, iteration: int = 1) -> dict[str, float]:
+        """The values map of an iteration: address → number."""
+        return iteration_values(self.plan, self.record(iteration))
+
+    def check_parameter(self, parameter: str) -> None:
+        """KeyError naming the valid parameters unless ``parameter`` is one."""
+        if parameter not in self.plan.parameter_index:
+            raise KeyError(f"no parameter is called '{parameter}'; valid names: "
+                           + ", ".join(self.plan.parameter_index))
+
+    @cached_property
+    def final_parameters(self) -> dict[str, float]:
+        """Parameter name → value after the last update."""
+        return parameter_values(self.plan, self.trace.final.weights, self.trace.final.biases)
+
+    @cached_property
+    def initial_parameters(self) -> dict[str, float]:
+        """Parameter name → value before training."""
+        return parameter_values(self.plan, self.trace.initial.weights, self.trace.initial.biases)
+
+
+def train(scenario: Scenario, *, epochs: int | None = None, detail: int = 1,
+          progress: Callable[[int, int, float], None] | None = None,
+          run_type: type[Run] = Run) -> Run:
+    """Train a scenario, keeping the first ``detail`` iterations (and the last) in full.
+
+    ``progress``, if given, is called after every epoch with (epoch, epochs, loss). Raises
+    InputError when the run would exceed a resource limit (scenario/limits.py).
+    """
+    check_run(scenario, epochs)
+    plan = plan_of(scenario)
+    trace = iterate(plan, scenario, RunOptions(epochs=epochs, detail=detail, progress=progress))
+    return run_type(scenario, plan, trace)
