@@ -12,34 +12,46 @@ from hypothesis import strategies as st
 from test_performance_paths import network_text
 
 from backprop_tutor import api
+from backprop_tutor.notation.latex import filled_latex, number_latex
 from backprop_tutor.notation.symbols import filled_numbers
 from backprop_tutor.scenario.loader import scenario_from_text
-from backprop_tutor.solution.printed import view_lines
 from backprop_tutor.solution.shapes import shapes
-from backprop_tutor.symbolic.printers import formula_text, numbers_text, printed_form
+from backprop_tutor.symbolic.printers import formula_text, latex_text, numbers_text, printed_form
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if not p.name.endswith(".textbook.yaml"))
 
 
+def _numbers_latex(expr: sp.Expr, numbers: dict[str, float], precision: int) -> str:
+    """sympy's own LaTeX with each symbol's number in its place: the oracle of templates."""
+    names = {}
+    for s in expr.free_symbols:
+        text = number_latex(numbers[s.name], precision)
+        names[s] = f"\\left({text}\\right)" if text.startswith("-") else text
+    return sp.latex(expr, order="none", symbol_names=names, mul_symbol="times")
+
+
 def _check_run(run: api.Run, precisions=(1, 3, 4, 9, 17)) -> int:
-    """Every line of every kept iteration: template filled == sympy's numbers, text == text."""
+    """Every line of every kept iteration, printed once and filled later, is what sympy prints
+    for the derived formula with the same numbers; every number is the values map's."""
     checked = 0
-    frozen = frozenset(run.scenario.frozen)
+    scenario = run.scenario
+    derived = shapes(run.derivation, frozen=frozenset(scenario.frozen), letters=scenario.symbols)
     for record in run.trace.iterations:
-        worked = run.lines(record)
-        viewed = view_lines(run, record)
-        assert [v.address for v in viewed] == [w.address for w in worked]
-        for w, v, shape in zip(worked, viewed, shapes(run.derivation, frozen=frozen),
-                               strict=True):
-            assert (v.values, v.substitutions, v.result, v.per_sample, v.paths, v.l2_term,
-                    v.frozen, v.note) == (w.values, w.substitutions, w.result, w.per_sample,
-                                          w.paths, w.l2_term, w.frozen, w.note)
-            assert v.printed.text == formula_text(w.formula)
+        text, tex = run.lines(record), run.lines(record, form="latex")
+        values = run.values(record.iteration)
+        rows = {row.address: row.value for line in text for row in line.rows()}
+        given = set(run.plan.inputs) | set(run.plan.targets)
+        assert rows == {a: v for a, v in values.items() if a.split("@")[0] not in given}
+        for line, latex_line, shape in zip(text, tex, derived, strict=True):
+            assert line.address == latex_line.address == shape.address
+            assert line.printed.text == formula_text(shape.formula)
+            assert latex_line.printed.text == latex_text(shape.formula)
             for p in precisions:
-                assert filled_numbers(v.printed, v.substitutions[0], p) == numbers_text(
-                    w.formula, w.substitutions[0], p)
-            assert shape.address == w.address
+                assert filled_numbers(line.printed, line.substitutions[0], p) == numbers_text(
+                    shape.formula, line.substitutions[0], p)
+                assert filled_latex(latex_line.printed, line.substitutions[0], p) == \
+                    _numbers_latex(shape.formula, line.substitutions[0], p)
             checked += 1
     return checked
 

@@ -19,6 +19,8 @@ from oracle import CUSTOM, Oracle, packed
 from backprop_tutor import api
 from backprop_tutor.scenario.loader import scenario_from_text
 from backprop_tutor.scenario.names import network_names
+from backprop_tutor.solution.lines import quantity_arrays
+from backprop_tutor.solution.shapes import shapes
 from backprop_tutor.solution.values import located_values
 
 MAX_PARAMETERS = 30
@@ -158,10 +160,19 @@ def _check_worked_solution(run, record) -> None:
             for i, w in enumerate(u.weights):
                 rec_grads[w.name] = (rec.grad_weights[j, i], rec.l2_weights[j, i])
             rec_grads[u.bias.name] = (rec.grad_biases[j], 0.0)
-    for line in run.lines(record):
-        if line.section in ("factors", "forward"):
-            for numbers, v in zip(line.substitutions, line.values, strict=True):
-                assert np.isclose(_evaluate(line.formula, numbers), v, rtol=1e-10, atol=1e-12)
+    scenario = run.scenario
+    derived = shapes(run.derivation, frozen=frozenset(scenario.frozen), letters=scenario.symbols)
+    table = quantity_arrays(run.plan, record, learning_rate=scenario.learning_rate,
+                            l2=scenario.l2)
+    for line, shape in zip(run.lines(record), derived, strict=True):
+        assert line.address == shape.address
+        if line.section in ("factors", "forward", "gradients"):
+            # every formula shown (and every alternative) gives each sample's number: the path
+            # products of a gradient give the engine's δ·input of each sample
+            for formula in (shape.formula, *shape.alternatives):
+                for s, v in enumerate(line.values):
+                    numbers = {x.name: table[x.name][s] for x in formula.free_symbols}
+                    assert np.isclose(_evaluate(formula, numbers), v, rtol=1e-10, atol=1e-12)
         if line.section == "gradients":
             name = line.address.split("/d", 1)[1]
             gradient, l2 = rec_grads[name]

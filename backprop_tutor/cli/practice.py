@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,21 +13,15 @@ from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
 from .options import Debug, NoColor, Width
 
+if TYPE_CHECKING:
+    from ..grading.worksheet import Question
+
 PARTS = {
     "forward": ("forward", "loss"),
     "backward": ("factors", "gradients"),
     "updates": ("updates",),
 }
 QUIT = {"q", "quit", "exit"}
-
-
-@dataclass(frozen=True)
-class Question:
-    """One number to type: a quantity of the worked solution (of one sample of a batch)."""
-
-    line: object  # worked.Line
-    sample: int  # 0-based index into the batch; 0 for batch-level quantities
-    label: str  # sample 2 of a batch, or ''
 
 
 @dataclass
@@ -36,18 +31,6 @@ class Outcome:
     question: Question
     tries: int
     right: bool
-
-
-def questions(lines, record) -> list[Question]:
-    """Every number the student types, in textbook order."""
-    out = []
-    batch = len(record.samples) > 1
-    for line in lines:
-        if batch and line.per_sample:
-            out += [Question(line, i, f"sample {s}") for i, s in enumerate(record.samples)]
-        else:
-            out.append(Question(line, 0, ""))
-    return out
 
 
 def _ask(prompt: str) -> str | None:
@@ -77,6 +60,7 @@ def practice(
         from .. import api
         from ..examples import resolve
         from ..grading.tolerance import is_correct, literal
+        from ..grading.worksheet import questions
         from ..render.console import make_console
         from ..render.practice import (
             answer_text,
@@ -90,13 +74,12 @@ def practice(
         result = api.run(api.load(resolve(scenario)), epochs=1, detail=1)
         record = result.record(1)
         sections = PARTS[only] if only else tuple(s for part in PARTS.values() for s in part)
-        todo = questions([ln for ln in result.lines(record) if ln.section in sections], record)
+        todo = questions([ln for ln in result.lines(record) if ln.section in sections])
         console = make_console(no_color=no_color, width=width)
         console.print(intro_view(result, record, len(todo), precision))
         outcomes: list[Outcome] = []
         for n, question in enumerate(todo, start=1):
-            key = question.line.values[question.sample] if question.line.per_sample \
-                else question.line.result
+            key = question.row.value
             tries = 0
             while True:
                 console.print(prompt_text(question, n, len(todo)), end="")

@@ -31,9 +31,7 @@ def variants(
         from ..errors import InputError
         from ..examples import resolve
         from ..files import atomic_write
-        from ..grading.solution import Solution
         from ..grading.variants import make_variants
-        from ..grading.worksheet import questions
         from ..render.grading import worksheet_yaml
 
         result = api.run(api.load(resolve(scenario)))
@@ -44,7 +42,7 @@ def variants(
         for variant in made:
             atomic_write(output / f"{variant.id}.yaml", variant.text)
             run = api.run(api.load(output / f"{variant.id}.yaml"))
-            sheet = worksheet_yaml(run, questions(Solution(run)), f"{variant.id}.yaml",
+            sheet = worksheet_yaml(run, run.lines(run.record(1)), f"{variant.id}.yaml",
                                    variant=variant.id)
             atomic_write(output / f"{variant.id}.sheet.yaml", sheet)
         typer.echo(f"wrote {len(made)} variants to {output} "

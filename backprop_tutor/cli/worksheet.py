@@ -58,24 +58,20 @@ def worksheet(
 ) -> None:
     """Write a blank answer sheet (every quantity, with the formula to use) or a handout."""
     with error_boundary(debug):
-        from ..grading.solution import Solution
-        from ..grading.worksheet import questions
-
         path, result = _load(scenario)
         record = result.record(1)
-        items = questions(Solution(result))
         if output_format is WorksheetFormat.yaml:
             from ..render.grading import worksheet_yaml
 
-            text = worksheet_yaml(result, items, path.name)
+            text = worksheet_yaml(result, result.lines(record), path.name)
         elif output_format is WorksheetFormat.markdown:
             from ..render.markdown import worksheet_markdown
 
-            text = worksheet_markdown(result, record, items)
+            text = worksheet_markdown(result, record, result.lines(record, form="latex"))
         else:
             from ..render.latex import worksheet_latex
 
-            text = worksheet_latex(result, record, items)
+            text = worksheet_latex(result, record, result.lines(record, form="latex"))
         _write(text, output)
 
 
@@ -93,7 +89,7 @@ def key_command(
     with error_boundary(debug):
         _, result = _load(scenario)
         record = result.record(1)
-        lines = result.lines(record)
+        lines = result.lines(record, form="latex")
         if output_format is KeyFormat.markdown:
             from ..render.markdown import key_markdown
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from ..network.addresses import derivative, updated
 from .solution import Edit, Solution
 from .tolerance import Tolerance, Written, matches, within
 
@@ -76,14 +77,14 @@ def new_weight_backpropagated(s: Solution, address: str) -> Iterator[Variant]:
 
     Happens when a layer's weights are updated before the error is passed down through them.
     """
-    weights = {name for name, kind in s.graph.parameter_index.items() if kind[0] == "weight"}
+    weights = {name for name, kind in s.plan.parameter_index.items() if kind[0] == "weight"}
     edits = []
     for at in _here_and_before(s, address):
         if s.steps[at].section not in ("factors", "gradients"):
             continue
         read = sorted(n for n in s.reads(at) if n in weights)
         if read:
-            edit = Edit(at, set=tuple((w, s.key[f"{w}+"]) for w in read))
+            edit = Edit(at, set=tuple((w, s.key[updated(w)]) for w in read))
             edits.append(edit)
             used = ", ".join(f"{w}+ for {w}" for w in read)
             yield Variant((edit,), f"updated weight used when backpropagating ({used})", at)
@@ -93,7 +94,7 @@ def new_weight_backpropagated(s: Solution, address: str) -> Iterator[Variant]:
 
 def _activation_factors(s: Solution) -> dict[str, str]:
     """∂a/∂z address → the unit's activation name."""
-    return {f"d{u.out.name}/d{u.net.name}": u.out.name for units in s.graph.layers for u in units}
+    return {derivative(u.out, u.net): u.out for layer in s.plan.layers for u in layer.units}
 
 
 def derivative_left_out(s: Solution, address: str) -> Iterator[Variant]:
@@ -111,7 +112,7 @@ def derivative_left_out(s: Solution, address: str) -> Iterator[Variant]:
 
 def net_for_activation(s: Solution, address: str) -> Iterator[Variant]:
     """The net input z used where the activation a = f(z) belongs (before or without f)."""
-    nets = {u.out.name: u.net.name for units in s.graph.layers for u in units}
+    nets = {u.out: u.net for layer in s.plan.layers for u in layer.units}
     everywhere: dict[str, list[Edit]] = {}
     for at in _here_and_before(s, address):
         for a in sorted({n.split("@", 1)[0] for n in s.reads(at)} & nets.keys()):
@@ -127,8 +128,8 @@ def half_forgotten(s: Solution, address: str) -> Iterator[Variant]:
     """The ½ of E = ½(T − a)² forgotten: the loss and every gradient twice the key."""
     if s.run.scenario.loss != "half_squared_error":
         return
-    E = s.graph.loss_symbol.name
-    outputs = {f"d{E}/d{u.out.name}" for u in s.graph.outputs}
+    E = s.plan.loss_symbol
+    outputs = {derivative(E, u.out) for u in s.plan.outputs}
     description = "the ½ of the loss forgotten (a factor of 2)"
     for at in _here_and_before(s, address):
         base = at.split("@", 1)[0]
@@ -138,7 +139,7 @@ def half_forgotten(s: Solution, address: str) -> Iterator[Variant]:
 
 def wrong_input(s: Solution, address: str) -> Iterator[Variant]:
     """One input used for another: x1 where x2 belongs."""
-    inputs = [x.name for x in s.graph.inputs]
+    inputs = list(s.plan.inputs)
     for at in _here_and_before(s, address):
         read = {n.split("@", 1)[0] for n in s.reads(at)}
         for wanted in inputs:

@@ -1,9 +1,11 @@
 """The worked solution as a computation: every quantity from its formula, in textbook order.
 
-Each step of an iteration is evaluated from the quantities before it by the formula the worked
-solution shows (``worked.Line``), so it can be re-evaluated from a student's own earlier values
-(error carried forward) or with a classic mistake made in one place (named mistakes).
-A step whose formula does not reproduce the key is kept as a fixed value and never re-evaluated.
+Each number of an iteration (a row of the worked solution's lines) is evaluated from the
+quantities before it by the formula the worked solution shows, printed once as NumPy source
+(solution/printed.py, form ``code``) and evaluated by the kernel interpreter
+(network/kernels.py), so it can be re-evaluated from a student's own earlier values (error
+carried forward) or with a classic mistake made in one place (named mistakes). A formula that
+does not reproduce the key is never used.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import sympy as sp
+import numpy as np
 
+from ..network.addresses import at_sample, base
+from ..network.kernels import Kernel, KernelError, compile_kernel
+from ..solution.lines import L2, RATE, Code, Line
 from ..solution.run import Run
-from ..solution.shapes import L2, LEARNING_RATE, Line
 from ..solution.values import iteration_values, parameter_values
-from ..symbolic.graph import Graph
 
 # a formula reproduces its key when it agrees to this relative precision
 SELF_CHECK = 1e-9
@@ -26,22 +29,23 @@ SELF_CHECK = 1e-9
 
 @dataclass(frozen=True)
 class Formula:
-    """One way to compute a quantity: a sympy expression compiled over its symbols' names."""
+    """One way to compute a quantity: NumPy source over the named quantities it reads."""
 
-    expression: sp.Expr
     names: tuple[str, ...]
-    function: Callable[..., float] = field(repr=False, compare=False)
+    source: str
+    function: Callable[..., object] = field(repr=False, compare=False)
 
     @classmethod
-    def of(cls, expression: sp.Expr) -> Formula:
-        """Compile an expression (its symbols are addressed by name)."""
-        symbols = sorted(expression.free_symbols, key=lambda s: s.name)
-        function = sp.lambdify(symbols, expression, modules="math")
-        return cls(expression, tuple(s.name for s in symbols), function)
+    def of(cls, code: Code) -> Formula:
+        """Compile a formula's code (a trailing unused argument keeps constants callable);
+        KernelError if it is not arithmetic on its arguments."""
+        args = (*(f"v{i}" for i in range(len(code.names))), "unused")
+        return cls(code.names, code.source, compile_kernel(Kernel(args, code.source)))
 
     def __call__(self, args: Iterable[float]) -> float:
         try:
-            return float(self.function(*args))
+            with np.errstate(all="ignore"):
+                return float(self.function(*(np.float64(a) for a in args), np.float64(0.0)))
         except (OverflowError, ZeroDivisionError, ValueError, TypeError):
             return math.nan
 
@@ -63,7 +67,7 @@ class Edit:
 
 @dataclass(frozen=True)
 class Step:
-    """One quantity of the iteration and the formulas that compute it (the shown one first)."""
+    """One number of the iteration and the formulas that compute it (the shown one first)."""
 
     address: str
     section: str
@@ -74,41 +78,7 @@ class Step:
     @property
     def base(self) -> str:
         """The address without its sample suffix."""
-        return self.address.split("@", 1)[0]
-
-
-def _sym(name: str) -> sp.Symbol:
-    return sp.Symbol(name)
-
-
-def _extra_formulas(graph: Graph) -> dict[str, list[sp.Expr]]:
-    """Formulas of quantities the worked solution computes inline: δ, ∂E/∂a below the output,
-    and the δ form of every gradient, each in the addresses of the values map."""
-    E = graph.loss_symbol.name
-    out: dict[str, list[sp.Expr]] = {}
-    for depth, units in enumerate(graph.layers, start=1):
-        above = graph.layers[depth] if depth < len(graph.layers) else ()
-        for k, u in enumerate(units):
-            a, z = u.out.name, u.net.name
-            out.setdefault(f"d{E}/d{z}", []).append(
-                sp.Mul(_sym(f"d{E}/d{a}"), _sym(f"d{a}/d{z}"), evaluate=False))
-            if above:
-                out.setdefault(f"d{E}/d{a}", []).append(sp.Add(*(
-                    sp.Mul(_sym(f"d{v.net.name}/d{a}"), _sym(f"d{E}/d{v.net.name}"),
-                           evaluate=False) for v in above), evaluate=False))
-            else:
-                out.setdefault(f"d{E}/d{a}", []).append(graph.loss_derivative(k))
-            out.setdefault(f"d{a}/d{z}", []).append(u.activation_derivative)
-            for w, x in zip(u.weights, u.inputs, strict=True):
-                if u.layer > 1:
-                    out.setdefault(f"d{z}/d{x.name}", []).append(w)
-                out.setdefault(f"d{z}/d{w.name}", []).append(x)
-                out.setdefault(f"d{E}/d{w.name}", []).append(
-                    sp.Mul(_sym(f"d{E}/d{z}"), _sym(f"d{z}/d{w.name}"), evaluate=False))
-            out.setdefault(f"d{z}/d{u.bias.name}", []).append(sp.Integer(1))
-            out.setdefault(f"d{E}/d{u.bias.name}", []).append(
-                sp.Mul(_sym(f"d{E}/d{z}"), _sym(f"d{z}/d{u.bias.name}"), evaluate=False))
-    return out
+        return base(self.address)
 
 
 class Solution:
@@ -117,36 +87,41 @@ class Solution:
     def __init__(self, run: Run, iteration: int = 1) -> None:
         record = run.record(iteration)
         self.run = run
-        self.graph = run.graph
-        self.lines: dict[str, Line] = {line.address: line for line in run.lines(record)}
-        self.key: dict[str, float] = iteration_values(run.plan, record)
+        self.plan = run.plan
+        self.lines: list[Line] = run.lines(record, form="code")
+        values = iteration_values(run.plan, record)
+        given = set(run.plan.inputs) | set(run.plan.targets)
+        # the inputs and targets (given, not computed), then every row of the worked solution
+        self.key: dict[str, float] = {a: v for a, v in values.items() if base(a) in given}
+        self.key.update((row.address, row.value) for line in self.lines for row in line.rows())
         self.parameters = parameter_values(
             run.plan, tuple(r.weights for r in record.layers),
             tuple(r.biases for r in record.layers))
-        self.suffixes = tuple(sorted({a.split("@", 1)[1] for a in self.key if "@" in a},
-                                     key=int))
-        self.suffixes = tuple(f"@{s}" for s in self.suffixes) or ("",)
+        self.suffixes = tuple(at_sample("", s) for s in record.samples) \
+            if len(record.samples) > 1 else ("",)
         self.base_env: dict[str, float] = {
-            **self.parameters, LEARNING_RATE.name: run.scenario.learning_rate,
-            L2.name: run.scenario.l2, **self.key}
+            **self.parameters, RATE: run.scenario.learning_rate, L2: run.scenario.l2,
+            **self.key}
         self.steps: dict[str, Step] = {}
-        extra = _extra_formulas(run.graph)
-        batch = len(self.suffixes) > 1
-        for address in self.key:
-            base, _, suffix = address.partition("@")
-            line = self.lines.get(base)
-            expressions = [line.formula] if line else []
-            expressions += [e for e in extra.get(base, []) if e not in expressions]
-            if not expressions:
-                continue  # an input or a target: given, not computed
-            averaged = batch and not suffix and line is not None and not line.per_sample
-            suffixes = self.suffixes if averaged else ((f"@{suffix}",) if suffix else ("",))
-            constant = line.l2_term if line is not None and line.section == "gradients" else 0.0
-            section = line.section if line else _section(base, run.graph)
-            step = Step(address, section, (), suffixes, constant)
-            formulas = tuple(f for f in (Formula.of(e) for e in expressions)
-                             if self._reproduces(step, f))
-            self.steps[address] = Step(address, section, formulas, suffixes, constant)
+        for line in self.lines:
+            constant = line.l2_term if line.section == "gradients" else 0.0
+            for row in line.rows():
+                if row.sample is not None:
+                    suffixes: tuple[str, ...] = (self.suffixes[row.sample],)
+                else:
+                    suffixes = self.suffixes if line.per_sample or line.section == "gradients" \
+                        else ("",)
+                step = Step(row.address, line.section, (), suffixes, constant)
+                formulas = []
+                for code in line.quantity.code:
+                    try:
+                        formula = Formula.of(code)
+                    except KernelError:
+                        continue
+                    if self._reproduces(step, formula):
+                        formulas.append(formula)
+                self.steps[row.address] = Step(row.address, line.section, tuple(formulas),
+                                               suffixes, constant)
 
     def _resolve(self, name: str, suffix: str) -> str:
         return name + suffix if suffix and name + suffix in self.base_env else name
@@ -234,11 +209,3 @@ class Solution:
         if edit.value is not None:
             value = edit.value
         return value * edit.scale
-
-
-def _section(base: str, graph: Graph) -> str:
-    E = graph.loss_symbol.name
-    if base.startswith(f"d{E}/d"):
-        name = base[len(E) + 2:]
-        return "gradients" if name in graph.parameter_index else "factors"
-    return "factors" if base.startswith("d") and "/" in base else "forward"

@@ -1,34 +1,46 @@
-"""The questions of a worksheet: every quantity a student works out, in textbook order."""
+"""The questions of a worksheet: every number of the worked solution a student works out.
+
+They are the rows of the worked solution's lines (solution/lines.py), in its order, so the
+worksheet, the key, practice and grading ask and expect the same numbers under the same names.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy as sp
-
-from .solution import Solution
-
-SECTIONS = {"forward": "Forward pass", "loss": "Loss",
-            "factors": "Backward pass: local derivatives and δ",
-            "gradients": "Gradients", "updates": "Updates"}
+from ..network.addresses import base
+from ..solution.lines import Line, Row
 
 
 @dataclass(frozen=True)
 class Question:
-    """One quantity to work out, and the formula to use."""
+    """One number to work out: a row of a line of the worked solution."""
 
-    address: str
-    section: str
-    formula: sp.Expr
+    line: Line
+    row: Row
+
+    @property
+    def address(self) -> str:
+        """Its address, with ``@s`` for one sample of a batch."""
+        return self.row.address
+
+    @property
+    def base(self) -> str:
+        """Its address without the sample."""
+        return base(self.row.address)
+
+    @property
+    def section(self) -> str:
+        """The section of the worked solution it belongs to."""
+        return self.line.section
+
+    @property
+    def label(self) -> str:
+        """``sample 2`` for one sample of a batch, else empty."""
+        s = self.row.sample
+        return "" if s is None else f"sample {self.line.samples[s]}"
 
 
-def questions(solution: Solution) -> list[Question]:
-    """Every computed quantity of the iteration (inputs and targets are given, not asked)."""
-    out = []
-    for address, step in solution.steps.items():
-        line = solution.lines.get(step.base)
-        formula = line.formula if line is not None else (
-            step.formulas[0].expression if step.formulas else sp.Symbol(step.base))
-        section = "loss" if step.base == solution.graph.loss_symbol.name else step.section
-        out.append(Question(address, section, formula))
-    return out
+def questions(lines: list[Line]) -> list[Question]:
+    """Every number of the iteration, in textbook order (inputs and targets are given)."""
+    return [Question(line, row) for line in lines for row in line.rows()]

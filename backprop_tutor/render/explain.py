@@ -8,9 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..notation.numbers import number, signed_sum
+from ..notation.symbols import filled_numbers, symbol_text
+from ..solution.lines import Line
 from ..solution.run import Run
-from ..solution.shapes import Line
-from ..symbolic.printers import formula_text, numbers_text, symbol_text
 from ..training.trace import IterationRecord
 from .console import Fit, needs_width
 
@@ -33,9 +33,9 @@ def _factor_table(factors: list[Line], record: IterationRecord, precision: int,
         for s in record.samples[:shown]:
             table.add_column(f"sample {s}", justify="right", no_wrap=True)
     for line in factors:
-        row = [symbol_text(line.address), formula_text(line.formula)]
+        row = [symbol_text(line.address), line.printed.text]
         if single:
-            row += [numbers_text(line.formula, line.substitutions[0], precision),
+            row += [filled_numbers(line.printed, line.substitutions[0], precision),
                     number(line.result, precision)]
         else:
             row += [number(v, precision) for v in line.values[:shown]]
@@ -51,9 +51,9 @@ def _factor_lines(factors: list[Line], record: IterationRecord, precision: int) 
     parts = []
     for line in factors:
         text = Text(symbol_text(line.address), style="cyan")
-        text.append(f" = {formula_text(line.formula)}")
+        text.append(f" = {line.printed.text}")
         if len(record.samples) == 1:
-            text.append(f" = {numbers_text(line.formula, line.substitutions[0], precision)}"
+            text.append(f" = {filled_numbers(line.printed, line.substitutions[0], precision)}"
                         f" = {number(line.result, precision)}")
         else:
             pairs = zip(record.samples, line.values, strict=True)
@@ -70,34 +70,27 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
     gradient = next(line for line in lines if line.section == "gradients")
     update = next(line for line in lines if line.section == "updates")
     factors = [line for line in lines if line.section == "factors"]
-    chain = run.derivation.chain(parameter)
     single = len(record.samples) == 1
     grad_name = symbol_text(gradient.address)
 
     parts: list[RenderableType] = [
         Text(f"{grad_name}: iteration {record.iteration}", style="bold reverse"),
-        Text(f"{grad_name} = {formula_text(gradient.formula)}", style="bold"),
+        Text(f"{grad_name} = {gradient.printed.text}", style="bold"),
     ]
-    if chain.expanded and chain.path_count > 1:
-        parts.append(Text(f"a sum over the {chain.path_count} paths from "
-                          f"{run.graph.loss_symbol.name} to {parameter}"))
-    elif not chain.expanded:
-        parts.append(Text(
-            f"{chain.path_count} paths lead from {run.graph.loss_symbol.name} to {parameter}; "
-            "they are summed by the backpropagated error δ = ∂E/∂z: at the output "
-            "δ = ∂E/∂a·f′(z), below it δ_j = f′(z_j)·Σ_k w_kj·δ_k"))
+    if gradient.note:
+        parts.append(Text(gradient.note))
     most = 1 if single else min(MAX_SAMPLE_COLUMNS, len(record.samples))
     parts.append(Fit(*(_factor_table(factors, record, precision, k) for k in range(most, 0, -1)),
                      _factor_lines(factors, record, precision)))
     for note in dict.fromkeys(line.note for line in factors if line.note):
         parts.append(Text(note, style="italic"))
     if single:
-        product = numbers_text(gradient.formula, gradient.substitutions[0], precision)
+        product = filled_numbers(gradient.printed, gradient.substitutions[0], precision)
         parts.append(Text(f"{grad_name} = {product} = {number(gradient.values[0], precision)}"))
     else:
         for s, subs, v in zip(record.samples, gradient.substitutions, gradient.values,
                                  strict=True):
-            product = numbers_text(gradient.formula, subs, precision)
+            product = filled_numbers(gradient.printed, subs, precision)
             parts.append(Text(f"sample {s}: {product} = {number(v, precision)}"))
         mean = f"({signed_sum(list(gradient.values), precision)}) / {len(gradient.values)}"
         parts.append(Text(f"{grad_name} = mean over the samples = {mean}"))
@@ -107,8 +100,8 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
     if update.frozen:
         parts.append(Text(f"{parameter} is frozen: it stays {number(update.result, precision)}"))
     else:
-        rule = formula_text(update.formula)
-        nums = numbers_text(update.formula, update.substitutions[0], precision)
+        rule = update.printed.text
+        nums = filled_numbers(update.printed, update.substitutions[0], precision)
         parts.append(Text(f"update: {parameter} ← {rule} = {nums} = "
                           f"{number(update.result, precision)}", style="bold"))
     return Group(*parts)

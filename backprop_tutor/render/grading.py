@@ -59,10 +59,13 @@ def class_view(summary: ClassSummary, limit: int = 10) -> RenderableType:
     return Group(heading, table)
 
 
-def worksheet_yaml(run, items, scenario: str, variant: str | None = None) -> str:
-    """A blank answer sheet: every quantity in textbook order, its formula as a comment."""
-    from ..grading.worksheet import SECTIONS
-    from ..symbolic.printers import formula_text
+def worksheet_yaml(run, lines, scenario: str, variant: str | None = None) -> str:
+    """A blank answer sheet: every number of the worked solution's ``lines`` (printed as text)
+    in textbook order, its formula as a comment."""
+    from ..grading.worksheet import questions
+    from ..solution.lines import SECTIONS
+
+    items = questions(lines)
 
     s = run.scenario
     out = [f"# Answer sheet: {s.title or 'backpropagation'}"]
@@ -82,9 +85,7 @@ def worksheet_yaml(run, items, scenario: str, variant: str | None = None) -> str
             section = q.section
             out.append(f"  # {SECTIONS.get(section, section)}")
         key = _yaml_key(q.address) + ":"
-        formula = formula_text(q.formula)
-        base = q.address.split("@", 1)[0]
-        out.append(f"  {key:<{width}} # {symbol_text(base)} = {formula}")
+        out.append(f"  {key:<{width}} # {symbol_text(q.base)} = {q.line.printed.text}")
     return "\n".join(out) + "\n"
 
 

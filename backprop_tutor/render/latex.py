@@ -5,13 +5,12 @@ Each is a standalone article using only amsmath, so it compiles with a basic TeX
 
 from __future__ import annotations
 
-import sympy as sp
-
-from ..grading.worksheet import SECTIONS, Question
-from ..notation.numbers import number
+from ..grading.worksheet import Question, questions
+from ..network.addresses import base, sample_of
+from ..notation.latex import filled_latex, mean_latex, number_latex
+from ..notation.symbols import latex_symbol
+from ..solution.lines import SECTIONS, Line, Row
 from ..solution.run import Run
-from ..solution.shapes import Line
-from ..symbolic.printers import latex_symbol, latex_text
 from ..training.trace import IterationRecord
 
 _TEXT = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -26,27 +25,6 @@ _TEXT = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\
 def escape(text: str) -> str:
     """Plain text for LaTeX: special characters escaped, other non-ASCII characters as ?."""
     return "".join(_TEXT.get(c, c if c.isascii() else "?") for c in text)
-
-
-def number_latex(value: float, precision: int = 4) -> str:
-    """A number in LaTeX: ``-0.32``, ``1.2 \\times 10^{-5}``."""
-    text = number(value, precision, unicode=False)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return text
-
-
-def numbers_latex(expr: sp.Expr, numbers: dict[str, float], precision: int = 4) -> str:
-    """The expression in LaTeX with each symbol's number in its place."""
-    names = {}
-    for s in expr.free_symbols:
-        if s.name in numbers:
-            text = number_latex(numbers[s.name], precision)
-            names[s] = f"\\left({text}\\right)" if text.startswith("-") else text
-        else:
-            names[s] = latex_symbol(s.name)
-    return sp.latex(expr, order="none", symbol_names=names, mul_symbol="times")
 
 
 def _preamble(title: str) -> list[str]:
@@ -66,17 +44,17 @@ def exercise_latex(run: Run, record: IterationRecord, precision: int = 6) -> lis
                rf"$\eta = {number_latex(s.learning_rate, precision)}$.\par")
     out.append(escape(f"Work iteration {record.iteration} by hand.") + r"\par")
     rows = []
-    for units, rec in zip(run.graph.layers, record.layers, strict=True):
-        for j, u in enumerate(units):
+    for layer, rec in zip(run.plan.layers, record.layers, strict=True):
+        for j, u in enumerate(layer.units):
             for i, w in enumerate(u.weights):
                 value = number_latex(rec.weights[j, i], precision)
-                rows.append(f"{latex_symbol(w.name)} = {value}")
-            rows.append(f"{latex_symbol(u.bias.name)} = {number_latex(rec.biases[j], precision)}")
+                rows.append(f"{latex_symbol(w)} = {value}")
+            rows.append(f"{latex_symbol(u.bias)} = {number_latex(rec.biases[j], precision)}")
     for s_index, x_row, t_row in zip(record.samples, record.inputs, record.targets, strict=True):
-        given = [f"{latex_symbol(x.name)} = {number_latex(v, precision)}"
-                 for x, v in zip(run.graph.inputs, x_row, strict=True)]
-        given += [f"{latex_symbol(t.name)} = {number_latex(v, precision)}"
-                  for t, v in zip(run.graph.targets, t_row, strict=True)]
+        given = [f"{latex_symbol(x)} = {number_latex(v, precision)}"
+                 for x, v in zip(run.plan.inputs, x_row, strict=True)]
+        given += [f"{latex_symbol(t)} = {number_latex(v, precision)}"
+                  for t, v in zip(run.plan.targets, t_row, strict=True)]
         rows.append(r",\quad ".join(given) + (rf"\quad\text{{(sample {s_index})}}"
                                                 if len(record.samples) > 1 else ""))
     out += [r"\begin{gather*}", " \\\\\n".join(_chunks(rows)), r"\end{gather*}"]
@@ -90,28 +68,30 @@ def _chunks(rows: list[str], size: int = 4) -> list[str]:
     return grouped + samples
 
 
-def _line_rows(line: Line, precision: int) -> list[str]:
-    lhs = latex_symbol(line.address)
-    formula = latex_text(line.formula)
-    if line.per_sample and len(line.values) > 1:
-        rows = [rf"{lhs}^{{({s})}} &= {formula} = {numbers_latex(line.formula, subs, precision)}"
-                rf" = {number_latex(v, precision)}"
-                for s, (subs, v) in enumerate(
-                    zip(line.substitutions, line.values, strict=True), start=1)]
-        return rows
-    numbers = line.substitutions[0] if len(line.substitutions) == 1 else None
-    row = rf"{lhs} &= {formula}"
-    if line.formula.is_Symbol or line.formula.is_number:
-        pass  # the number is the result itself
-    elif numbers is not None and not line.frozen:
-        substituted = numbers_latex(line.formula, numbers, precision)
-        if substituted != formula:
-            row += rf" \\ &= {substituted}"
-    elif numbers is None:
-        row += r" \quad\text{(mean over the batch)}"
-    if line.formula.is_number and float(line.formula) == line.result:
-        return [row]
-    return [row + rf" = {number_latex(line.result, precision)}"]
+def address_latex(address: str) -> str:
+    """An address in LaTeX, one sample of a batch as a superscript: ``z_{1}^{(2)}``."""
+    sample = sample_of(address)
+    return latex_symbol(base(address)) + (f"^{{({sample})}}" if sample is not None else "")
+
+
+def numbers_cell(line: Line, row: Row, precision: int) -> str:
+    """The numbers that go into a row's formula, in LaTeX; empty where they say nothing more
+    than the value; each sample's term and the mean for a batch's loss or gradient."""
+    if row.numbers is None:
+        return mean_latex(line.values, precision, line.l2_term)
+    if line.quantity.trivial or line.frozen:
+        return ""
+    substituted = filled_latex(line.printed, row.numbers, precision)
+    return "" if substituted == line.printed.text else substituted
+
+
+def _row_latex(line: Line, row: Row, precision: int) -> str:
+    lhs, formula = address_latex(row.address), line.printed.text
+    numbers = numbers_cell(line, row, precision)
+    value = rf" = {number_latex(row.value, precision)}" if line.quantity.names else ""
+    if row.sample is not None:  # one sample of a batch: one line
+        return rf"{lhs} &= {formula}" + (f" = {numbers}" if numbers else "") + value
+    return rf"{lhs} &= {formula}" + (rf" \\ &= {numbers}" if numbers else "") + value
 
 
 def _sections(rows: list[tuple[str, str]], separator: str) -> list[str]:
@@ -136,24 +116,22 @@ def _sections(rows: list[tuple[str, str]], separator: str) -> list[str]:
 def key_latex(run: Run, record: IterationRecord, lines: list[Line], precision: int = 4) -> str:
     """The worked solution as a standalone LaTeX document."""
     title = f"Worked solution: {run.scenario.title or 'backpropagation'}"
-    rows = [(line.section, " \\\\\n".join(_line_rows(line, precision))) for line in lines]
+    rows = [(line.section, _row_latex(line, row, precision)) for line in lines
+            for row in line.rows()]
     out = _preamble(title) + exercise_latex(run, record) + _sections(rows, r" \\")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
 
 def _blank_row(q: Question) -> str:
-    address, _, sample = q.address.partition("@")
-    mark = rf"^{{({sample})}}" if sample else ""
-    return (rf"{latex_symbol(address)}{mark} &= {latex_text(q.formula)} = "
-            r"\rule{3cm}{0.4pt}")
+    return rf"{address_latex(q.address)} &= {q.line.printed.text} = \rule{{3cm}}{{0.4pt}}"
 
 
-def worksheet_latex(run: Run, record: IterationRecord, items: list[Question]) -> str:
+def worksheet_latex(run: Run, record: IterationRecord, lines: list[Line]) -> str:
     """The printable worksheet: the exercise, then each quantity with its formula and a blank."""
     title = f"Worksheet: {run.scenario.title or 'backpropagation'}"
     out = _preamble(title) + exercise_latex(run, record)
     out.append(r"Name: \rule{8cm}{0.4pt}\par")
-    out += _sections([(q.section, _blank_row(q)) for q in items], r" \\[1ex]")
+    out += _sections([(q.section, _blank_row(q)) for q in questions(lines)], r" \\[1ex]")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

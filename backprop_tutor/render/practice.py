@@ -6,26 +6,26 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..notation.numbers import number
+from ..notation.symbols import filled_numbers, symbol_text
+from ..solution.lines import SECTIONS
 from ..solution.run import Run
-from ..symbolic.printers import formula_text, numbers_text, symbol_text
 from ..training.trace import IterationRecord
 from .network import network_view
-from .terminal import SECTIONS
 
 
 def intro_view(run: Run, record: IterationRecord, count: int, precision: int) -> Group:
     """The task and every number the student starts from."""
     s = run.scenario
-    graph = run.graph
+    plan = run.plan
     parts: list[RenderableType] = [
         Text(f"Practice: {s.title or 'scenario'}", style="bold reverse"),
         network_view(run.plan, run.initial_parameters, precision),
     ]
     for i, sample in enumerate(record.samples):
-        given = [f"{x.name} = {number(record.inputs[i, j], precision)}"
-                 for j, x in enumerate(graph.inputs)]
-        given += [f"{t.name} = {number(record.targets[i, k], precision)}"
-                  for k, t in enumerate(graph.targets)]
+        given = [f"{x} = {number(record.inputs[i, j], precision)}"
+                 for j, x in enumerate(plan.inputs)]
+        given += [f"{t} = {number(record.targets[i, k], precision)}"
+                  for k, t in enumerate(plan.targets)]
         parts.append(Text(f"sample {sample}: " + ", ".join(given)))
     parts.append(Text(f"loss {s.loss}: {run.plan.loss_formula};  learning rate "
                       f"η = {number(s.learning_rate, 6)}"))
@@ -52,12 +52,12 @@ def prompt_text(question, n: int, total: int) -> Text:
 def _formula(line) -> str:
     if line.section == "gradients" and line.paths:
         return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
-    return formula_text(line.formula)
+    return line.printed.text
 
 
 def _batch_level(question) -> bool:
-    line = question.line
-    return not line.per_sample and len(line.values) > 1 and line.section != "updates"
+    # one number for the whole batch, made from each sample's: the loss or a gradient
+    return question.row.numbers is None
 
 
 def formula_hint(question) -> Text:
@@ -79,7 +79,7 @@ def numbers_hint(question, precision: int) -> Text:
         values = ", ".join(number(v, precision) for v in line.values)
         numbers = f"the mean of {values}"
     else:
-        numbers = numbers_text(line.formula, line.substitutions[question.sample], precision)
+        numbers = filled_numbers(line.printed, question.row.numbers, precision)
     if line.l2_term:
         numbers += f" + {number(line.l2_term, precision)}"
     text = Text("  ✗ still not. ", style="red")
@@ -129,5 +129,4 @@ def ending_view(outcomes, total: int, precision: int, stopped: bool = False,
 
 
 def _key(question) -> float:
-    line = question.line
-    return line.values[question.sample] if line.per_sample else line.result
+    return question.row.value

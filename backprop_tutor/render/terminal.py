@@ -18,21 +18,13 @@ from rich.text import Text
 
 from ..notation.numbers import number
 from ..notation.symbols import filled_numbers, symbol_text
-from ..solution.lines import Line
-from ..solution.printed import view_lines
+from ..solution.lines import SECTIONS, Line
 from ..solution.run import Run
 from ..training.trace import IterationRecord
 from .console import Fit, needs_width
 from .curve import MIN_CURVE_EPOCHS, loss_curve
 from .network import MAX_PICTURED_WEIGHTS, network_view, shape_text
 
-SECTIONS = {
-    "forward": "Forward pass",
-    "loss": "Loss",
-    "factors": "Backward pass: local derivatives (chain-rule factors)",
-    "gradients": "Gradients: the product of the factors along each path",
-    "updates": "Updates",
-}
 MAX_SAMPLE_COLUMNS = 6
 MAX_EPOCH_ROWS = 20
 MIN_CELL_WIDTH = 16  # narrower than this, a table gives way to lines
@@ -83,11 +75,7 @@ def _chain(line: Line) -> str:
     if line.section == "gradients" and line.paths:
         # spaced so that a long chain wraps between its factors, never inside one
         return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
-    if line.printed is not None:
-        return line.printed.text
-    from ..symbolic.printers import formula_text
-
-    return formula_text(line.formula)
+    return line.printed.text
 
 
 def _l2(line: Line) -> str:
@@ -97,19 +85,14 @@ def _l2(line: Line) -> str:
 
 def _formula(line: Line, *, batch: bool = False) -> str:
     chain = _chain(line)
-    if batch and not line.per_sample:
+    if batch and line.section == "gradients":
         chain = f"mean over samples of ({chain})" if line.l2_term else \
             f"mean over samples of {chain}"
     return f"{chain} + {_l2(line)}" if line.l2_term else chain
 
 
 def _numbers(line: Line, precision: int) -> str:
-    if line.printed is not None:
-        text = filled_numbers(line.printed, line.substitutions[0], precision)
-    else:
-        from ..symbolic.printers import numbers_text
-
-        text = numbers_text(line.formula, line.substitutions[0], precision)
+    text = filled_numbers(line.printed, line.substitutions[0], precision)
     if line.l2_term:
         sign = " − " if line.l2_term < 0 else " + "
         text += sign + number(abs(line.l2_term), precision)
@@ -213,7 +196,7 @@ def status_text(run: Run, record: IterationRecord, precision: int = 4) -> Text:
 
 def iteration_view(run: Run, record: IterationRecord, precision: int) -> RenderableType:
     """Every step of one iteration."""
-    lines = view_lines(run, record)
+    lines = run.lines(record)
     parts: list[RenderableType] = [status_text(run, record, precision)]
     for section, heading in SECTIONS.items():
         chosen = [line for line in lines if line.section == section]

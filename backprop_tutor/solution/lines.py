@@ -1,145 +1,246 @@
-"""Worked-solution lines: each quantity of one iteration with the numbers that go into it.
+"""The worked solution of one iteration: every quantity with its printed formula and numbers.
 
-A line has two halves. Its shape (``Shape``: which quantity, its formula, where its numbers
-come from) depends only on the network; worked.py derives it with sympy. Its numbers depend on
-the iteration; ``fill`` takes them from the record, with no sympy. A shape whose formula has
-been printed (``Printed``) can be kept and filled again later without sympy at all.
+A ``Quantity`` is a quantity of the network's worked solution (solution/shapes.py) with its
+formula printed once (as text, LaTeX or Python: symbolic/forms.py) and no sympy left: it is
+plain data, kept by the derive-once cache. ``fill`` puts one iteration's numbers into every
+quantity, taken from the numeric trace (``quantity_arrays``), never recomputed from a formula.
+A filled ``Line`` says which rows it gives (``rows``): the addresses of the ``values`` map, the
+questions of a worksheet and of practice, the rows of a key and what grading expects, all the
+same list.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import re
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..network.addresses import at_sample, derivative, updated
+from ..network.plan import Plan
 from ..notation.symbols import Printed
-from ..scenario.names import NetworkNames
 from ..training.trace import IterationRecord
-from .values import located_values
 
-RATE = "η"  # the learning rate's symbol in an update's formula
+__all__ = ["SECTIONS", "Code", "Line", "Quantity", "Row", "fill", "quantity_arrays"]
+
+# the sections of a worked solution, in order, with the title every output gives them
+SECTIONS = {
+    "forward": "Forward pass",
+    "loss": "Loss",
+    "factors": "Backward pass: local derivatives and backpropagated errors δ",
+    "gradients": "Gradients: the product of the factors along each path",
+    "updates": "Updates",
+}
+
+_ONE_TOKEN = re.compile("\ue000\\d+\ue001")
+RATE = "η"  # the learning rate's symbol in an update's formula (as solution/shapes.py names it)
+L2 = "λ"
 
 
 @dataclass(frozen=True)
-class Shape:
-    """One line without its numbers: the quantity, its formula, where its numbers come from.
+class Code:
+    """A formula as NumPy source over positional arguments v0, v1, … standing for ``names``."""
 
-    ``recipe`` is plain data: ("z" | "a", layer, unit) for the forward pass, ("loss",),
-    ("factor", role, where), ("gradient" | "update", kind, layer, unit, input) with 1-based
-    layer, unit and input (None for a bias).
+    names: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity of the worked solution, printed: plain data, no sympy.
+
+    ``printed`` is the formula in the form asked for (text or LaTeX, with its numbers template);
+    ``code`` is the shown formula then its alternatives as NumPy source (empty unless asked for).
     """
 
     section: str  # forward | loss | factors | gradients | updates
     address: str  # z1, E, dE/da2, dE/dw2, w2+
-    formula: Any  # the sympy expression; None for a shape read back from a cache
-    recipe: tuple
-    names: tuple[str, ...]  # the formula's symbols, whose numbers each line lists
+    per_sample: bool  # one value per sample of a batch (else one for the whole batch)
+    names: tuple[str, ...]  # the formula's symbols: whose numbers a line lists
     paths: tuple[tuple[str, ...], ...] = ()  # gradients: each path as factor addresses
     note: str = ""
     printed: Printed | None = None
+    code: tuple[Code, ...] = ()
+
+    @property
+    def trivial(self) -> bool:
+        """Whether the formula's numbers say nothing the value does not (a symbol, a number)."""
+        printed = self.printed
+        return printed is None or not printed.names or _ONE_TOKEN.fullmatch(printed.template) \
+            is not None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One number of the worked solution: what a worksheet asks and a key shows on one row."""
+
+    address: str  # with @s for one sample of a batch
+    sample: int | None  # 0-based index into the batch, or None for the batch as a whole
+    value: float
+    numbers: dict[str, float] | None  # the formula's numbers, None for a mean over the batch
 
 
 @dataclass(frozen=True)
 class Line:
-    """One quantity of the worked solution."""
+    """One quantity of one iteration, with its numbers.
 
-    section: str  # forward | loss | factors | gradients | updates
-    address: str  # z1, E, dE/da2, dE/dw2, w2+
-    formula: Any  # the sympy expression (None when the line was filled from a printed shape)
-    values: tuple[float, ...]  # one per sample of the batch
+    ``values`` has one number per sample of the batch (for a gradient, each sample's term
+    ∂E_s/∂p before the mean); ``result`` is the number that counts: the sample's value, the
+    loss or gradient of the batch (mean over the samples, plus the L2 term λ·w), the update.
+    """
+
+    quantity: Quantity
+    samples: tuple[int, ...]  # the batch's 1-based sample numbers
+    values: tuple[float, ...]
     substitutions: tuple[dict[str, float], ...]  # per sample: symbol name → its number
-    result: float  # the value that counts: the sample's value, or the batch's mean
-    per_sample: bool = True  # False when the line is one number for the whole batch
-    paths: tuple[tuple[str, ...], ...] = ()  # gradients: each path as factor addresses
+    result: float
     l2_term: float = 0.0  # gradients of weights: λ·w
     frozen: bool = False
-    extra: dict[str, float] = field(default_factory=dict)
-    note: str = ""  # factors: why the factor has the form it has (softmax with cross-entropy)
-    printed: Printed | None = None
+
+    @property
+    def section(self) -> str:
+        """forward | loss | factors | gradients | updates."""
+        return self.quantity.section
+
+    @property
+    def address(self) -> str:
+        """The quantity's address: ``dE/dw2``."""
+        return self.quantity.address
+
+    @property
+    def per_sample(self) -> bool:
+        """Whether the quantity has one value per sample of a batch."""
+        return self.quantity.per_sample
+
+    @property
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """Gradients: each path as factor addresses."""
+        return self.quantity.paths
+
+    @property
+    def note(self) -> str:
+        """Why the formula has the form it has, when that is not the textbook default."""
+        return self.quantity.note
+
+    @property
+    def printed(self) -> Printed | None:
+        """The printed formula."""
+        return self.quantity.printed
+
+    @property
+    def batch(self) -> bool:
+        """Whether the iteration's batch has several samples."""
+        return len(self.samples) > 1
+
+    def rows(self) -> list[Row]:
+        """The numbers this quantity contributes, each under its address: one per sample of a
+        batch for a per-sample quantity (and the mean for the loss), else one."""
+        if self.per_sample and self.batch:
+            rows = [Row(at_sample(self.address, s), i, v, subs) for i, (s, v, subs) in
+                    enumerate(zip(self.samples, self.values, self.substitutions, strict=True))]
+            if self.section == "loss":
+                rows.append(Row(self.address, None, self.result, None))
+            return rows
+        numbers = None if self.batch and self.section == "gradients" else self.substitutions[0]
+        return [Row(self.address, None, self.result, numbers)]
 
 
-def scalars(names: NetworkNames, record: IterationRecord) -> dict[str, np.ndarray]:
-    """Per-sample values of every named scalar of one iteration."""
+def quantity_arrays(plan: Plan, record: IterationRecord, *, learning_rate: float,
+                    l2: float = 0.0) -> dict[str, np.ndarray]:
+    """Every number of one iteration by address (no sample suffix), one per sample [sample].
+
+    Taken from the trace as the engine computed it: network scalars, the loss of each sample,
+    every factor, δ and ∂E/∂a, each sample's term of every gradient, every update.
+    """
     m = len(record.samples)
-    table: dict[str, np.ndarray] = {}
-    for i, x in enumerate(names.inputs):
+    E = plan.loss_symbol
+    table: dict[str, np.ndarray] = {RATE: np.full(m, learning_rate), L2: np.full(m, l2)}
+
+    def constant(value: float) -> np.ndarray:
+        return np.full(m, float(value))
+
+    for i, x in enumerate(plan.inputs):
         table[x] = record.inputs[:, i]
-    for k, t in enumerate(names.targets):
+    for k, t in enumerate(plan.targets):
         table[t] = record.targets[:, k]
-    E = names.loss
-    for layer, rec in zip(names.layers, record.layers, strict=True):
-        for j, (net, out, bias) in enumerate(
-                zip(layer.net, layer.activations, layer.biases, strict=True)):
-            table[net] = rec.z[:, j]
-            table[out] = rec.a[:, j]
-            table[bias] = np.full(m, rec.biases[j])
-            table[f"d{E}/d{net}"] = rec.dE_dz[:, j]
-            table[f"d{E}/d{out}"] = rec.dE_da[:, j]
-            for i, w in enumerate(layer.weights[j]):
-                table[w] = np.full(m, rec.weights[j, i])
+    table[E] = record.sample_losses
+    for layer, rec in zip(plan.layers, record.layers, strict=True):
+        below = record.layers[layer.units[0].layer - 2].a if layer.units[0].layer > 1 \
+            else record.inputs
+        for j, u in enumerate(layer.units):
+            table[u.net], table[u.out] = rec.z[:, j], rec.a[:, j]
+            table[derivative(E, u.out)] = rec.dE_da[:, j]
+            table[derivative(E, u.net)] = rec.dE_dz[:, j]
+            if layer.coupled:
+                for i, peer in enumerate(layer.units):
+                    table[derivative(peer.out, u.net)] = rec.a[:, i] * ((i == j) - rec.a[:, j])
+            else:
+                table[derivative(u.out, u.net)] = rec.da_dz[:, j]
+            for i, (w, x) in enumerate(zip(u.weights, u.inputs, strict=True)):
+                table[w] = constant(rec.weights[j, i])
+                table[derivative(u.net, x)] = table[w]
+                table[derivative(u.net, w)] = below[:, i]
+                table[derivative(E, w)] = rec.dE_dz[:, j] * below[:, i]
+                table[updated(w)] = constant(rec.weights_after[j, i])
+            table[u.bias] = constant(rec.biases[j])
+            table[derivative(u.net, u.bias)] = constant(1.0)
+            table[derivative(E, u.bias)] = rec.dE_dz[:, j]
+            table[updated(u.bias)] = constant(rec.biases_after[j])
     return table
 
 
-def fill(shapes: list[Shape], names: NetworkNames, record: IterationRecord, *,
+def _result(quantity: Quantity, record: IterationRecord, plan: Plan,
+            values: np.ndarray) -> tuple[float, float]:
+    """(result, L2 term) of a quantity: what counts for the batch."""
+    if quantity.section == "loss":
+        return record.loss, 0.0
+    if quantity.section == "gradients":
+        kind, layer, j, i = plan.parameter_index[quantity.address.split("/d", 1)[1]]
+        rec = record.layers[layer - 1]
+        if kind == "weight":
+            return float(rec.grad_weights[j - 1, i - 1]), float(rec.l2_weights[j - 1, i - 1])
+        return float(rec.grad_biases[j - 1]), 0.0
+    return float(values[0]), 0.0
+
+
+def fill(quantities: list[Quantity], plan: Plan, record: IterationRecord, *,
          learning_rate: float, l2: float = 0.0, frozen: frozenset[str] = frozenset()
          ) -> list[Line]:
-    """The lines of one iteration: each shape with the record's numbers."""
-    table = scalars(names, record)
+    """The lines of one iteration: each quantity with the trace's numbers."""
+    table = quantity_arrays(plan, record, learning_rate=learning_rate, l2=l2)
     m = len(record.samples)
-    places = {s.address: s.recipe[1:] for s in shapes if s.recipe[0] == "factor"}
-    lines: list[Line] = []
-    for shape in shapes:
-        kind = shape.recipe[0]
-        if kind == "gradient":
-            lines.append(_gradient(shape, record, places, l2))
-        elif kind == "update":
-            lines.append(_update(shape, record, learning_rate, frozen))
-        else:
-            if kind in ("z", "a"):
-                layer, unit = shape.recipe[1:]
-                rec = record.layers[layer - 1]
-                raw = (rec.z if kind == "z" else rec.a)[:, unit - 1]
-            elif kind == "loss":
-                raw = record.sample_losses
-            else:
-                raw = located_values(*shape.recipe[1:], record)
-            values = tuple(float(v) for v in np.broadcast_to(raw, (m,)))
-            result = record.loss if kind == "loss" else values[0]
-            subs = tuple({n: float(table[n][s]) for n in shape.names} for s in range(m))
-            lines.append(Line(shape.section, shape.address, shape.formula, values, subs,
-                              float(result), per_sample=kind != "loss" or m == 1,
-                              note=shape.note, printed=shape.printed))
+    lines = []
+    gradients: dict[str, float] = {}  # the batch's gradients, which updates use
+    for q in quantities:
+        raw = table[q.address]
+        values = tuple(raw.tolist())
+        columns = {n: [gradients[n]] * m if n in gradients and q.section == "updates"
+                   else table[n].tolist() for n in q.names}
+        subs = tuple({n: columns[n][s] for n in q.names} for s in range(m))
+        result, l2_term = _result(q, record, plan, raw)
+        if q.section == "gradients":
+            gradients[q.address] = result
+        is_frozen = q.section == "updates" and q.address[:-1] in frozen
+        lines.append(Line(q, record.samples, values, subs, result,
+                          l2_term=l2_term if l2 else 0.0, frozen=is_frozen))
     return lines
 
 
-def _gradient(shape: Shape, record: IterationRecord, places: dict[str, tuple],
-              l2: float) -> Line:
-    factor = {a: located_values(*places[a], record) for path in shape.paths for a in path}
-    per_path = [np.prod([factor[a] for a in path], axis=0) for path in shape.paths]
-    values = np.sum(per_path, axis=0)
-    subs = tuple({a: float(factor[a][s]) for path in shape.paths for a in path}
-                 for s in range(len(record.samples)))
-    kind, layer, j, i = shape.recipe[1:]
-    rec = record.layers[layer - 1]
-    if kind == "weight":
-        gradient, l2_term = rec.grad_weights[j - 1, i - 1], rec.l2_weights[j - 1, i - 1]
-    else:
-        gradient, l2_term = rec.grad_biases[j - 1], 0.0
-    return Line("gradients", shape.address, shape.formula, tuple(float(v) for v in values), subs,
-                float(gradient), per_sample=False, paths=shape.paths,
-                l2_term=float(l2_term) if l2 else 0.0, printed=shape.printed)
-
-
-def _update(shape: Shape, record: IterationRecord, rate: float, frozen: frozenset[str]) -> Line:
-    kind, layer, j, i = shape.recipe[1:]
-    rec = record.layers[layer - 1]
-    if kind == "weight":
-        old, grad, new = (rec.weights[j - 1, i - 1], rec.grad_weights[j - 1, i - 1],
-                          rec.weights_after[j - 1, i - 1])
-    else:
-        old, grad, new = rec.biases[j - 1], rec.grad_biases[j - 1], rec.biases_after[j - 1]
-    parameter, gradient = shape.names[0], shape.names[-1]
-    subs = {parameter: float(old), RATE: rate, gradient: float(grad)}
-    return Line("updates", shape.address, shape.formula, (float(new),), (subs,), float(new),
-                per_sample=False, frozen=parameter in frozen, printed=shape.printed)
+def vocabulary(plan: Plan) -> tuple[set[str], set[str]]:
+    """(every name a formula of the network may read, the addresses every worked solution of
+    the network has): what a worked solution read back from the cache is checked against."""
+    E = plan.loss_symbol
+    names = {*plan.inputs, *plan.targets, E, RATE, L2}
+    required = {E}
+    for layer in plan.layers:
+        for u in layer.units:
+            names |= {u.net, u.out, u.bias, derivative(E, u.out), derivative(E, u.net),
+                      derivative(u.net, u.bias)}
+            names |= {derivative(peer.out, u.net) for peer in layer.units} if layer.coupled \
+                else {derivative(u.out, u.net)}
+            required |= {u.net, u.out}
+            for w, x in zip(u.weights, u.inputs, strict=True):
+                names |= {w, derivative(u.net, x), derivative(u.net, w)}
+            for p in (*u.weights, u.bias):
+                required |= {derivative(E, p), updated(p)}
+    return names | required, required

@@ -1,61 +1,91 @@
-"""The lines the terminal shows for an iteration: every line's shape with its formula printed
-once per network (kept in the cache), then filled with the iteration's numbers.
+"""The worked solution of a network, derived and printed once, kept by the derive-once cache.
 
-A run whose printed shapes are in the cache shows its iterations without importing sympy;
-the lines are the same as ``Run.lines`` gives, with ``printed`` in place of ``formula``.
+``quantities(run, form)`` is the one list every output reads: each quantity of the iteration
+(solution/shapes.py) with its formula printed in one form: ``text`` (terminal, explain,
+practice, answer sheets), ``latex`` (Markdown and LaTeX keys and worksheets) or ``code`` (the
+NumPy source grading evaluates, with the shown formula's alternatives). Each form is its own
+cache entry, so a run only prints what it shows; a run whose entry is cached imports no sympy.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..training.trace import IterationRecord
+from ..notation.symbols import Printed
 from .cache import cached
-from .lines import Line, Printed, Shape, fill
-from .run import Run
+from .lines import SECTIONS, Code, Quantity, vocabulary
 
-_SECTIONS = ("forward", "loss", "factors", "gradients", "updates")
-_RECIPES = {"z": 2, "a": 2, "loss": 0, "factor": 2, "gradient": 4, "update": 4}
+if TYPE_CHECKING:
+    from .run import Run
 
-
-def view_lines(run: Run, record: IterationRecord) -> list[Line]:
-    """Every line of one iteration, each with its printed form."""
-    s = run.scenario
-    shapes = cached("terminal-lines", s, lambda: _printed_shapes(run), _read)
-    try:
-        return fill(shapes, run.plan.names, record, learning_rate=s.learning_rate, l2=s.l2,
-                    frozen=frozenset(s.frozen))
-    except (IndexError, KeyError, TypeError, ValueError):
-        # a stored entry of the right shape that does not fit this network (edited by hand):
-        # the lines derived now, printed by the renderer itself
-        return run.lines(record)
+Form = Literal["text", "latex", "code"]
 
 
-def _printed_shapes(run: Run) -> list[list[Any]]:
-    from ..symbolic.printers import printed_form
-    from .shapes import shapes  # sympy: only when no cache entry has the printed shapes
+def quantities(run: Run, form: Form = "text") -> list[Quantity]:
+    """Every quantity of the run's worked solution, in textbook order, printed in ``form``."""
+    known, required = vocabulary(run.plan)
+
+    def read(data: Any) -> list[Quantity]:
+        out = _read(data)
+        addresses = [q.address for q in out]
+        used = {n for q in out for n in (q.address, *q.names, *(a for p in q.paths for a in p))}
+        if len(set(addresses)) != len(addresses) or not used <= known \
+                or not required <= set(addresses):
+            raise ValueError("not this network's worked solution")
+        return out
+
+    return cached(f"worked-{form}", run.scenario, lambda: _derive(run, form), read)
+
+
+def _derive(run: Run, form: Form) -> list[list[Any]]:
+    from ..symbolic.forms import code_of, latex_form, text_form  # sympy: only to derive
+    from .shapes import shapes
 
     out = []
-    for shape in shapes(run.derivation, frozen=frozenset(run.scenario.frozen)):
-        printed = printed_form(shape.formula, shape.names)
-        recipe = [list(part) if isinstance(part, tuple) else part for part in shape.recipe]
-        out.append([shape.section, shape.address, recipe, list(shape.names),
-                    [list(path) for path in shape.paths], shape.note,
-                    printed.text, printed.template, list(printed.names)])
+    scenario = run.scenario
+    for shape in shapes(run.derivation, frozen=frozenset(scenario.frozen),
+                        letters=scenario.symbols):
+        names = shape.names
+        printed: list[Any] = []
+        code: list[Any] = []
+        if form == "code":
+            code = [_code(code_of(e)) for e in (shape.formula, *shape.alternatives)]
+        else:
+            p = (text_form if form == "text" else latex_form)(shape.formula, names)
+            printed = [p.text, p.template, list(p.names)]
+        out.append([shape.section, shape.address, shape.per_sample, list(names),
+                    [list(path) for path in shape.paths], shape.note, printed, code])
     return out
 
 
-def _read(data: Any) -> list[Shape]:
-    shapes = []
-    for section, address, recipe, names, paths, note, text, template, tokens in data:
-        strings = (address, note, text, template, *names, *tokens,
-                   *(a for path in paths for a in path))
-        if section not in _SECTIONS or not all(isinstance(t, str) for t in strings) \
-                or recipe[0] not in _RECIPES or len(recipe) != 1 + _RECIPES[recipe[0]]:
-            raise ValueError("not a printed shape")
-        if recipe[0] == "factor":
-            recipe = ["factor", recipe[1], tuple(recipe[2])]
-        shapes.append(Shape(section, address, None, tuple(recipe), tuple(names),
-                            paths=tuple(tuple(path) for path in paths), note=note,
-                            printed=Printed(text, template, tuple(tokens))))
-    return shapes
+def _code(pair: tuple[tuple[str, ...], str]) -> list[Any]:
+    names, source = pair
+    return [list(names), source]
+
+
+def _strings(items: Any) -> bool:
+    return isinstance(items, list) and all(isinstance(t, str) for t in items)
+
+
+def _read(data: Any) -> list[Quantity]:
+    """The stored list back as quantities; ValueError if it is not what ``_derive`` writes."""
+    out = []
+    for section, address, per_sample, names, paths, note, printed, code in data:
+        if section not in SECTIONS or not isinstance(address, str) or not _strings(names) \
+                or not isinstance(per_sample, bool) or not isinstance(note, str) \
+                or not all(_strings(path) for path in paths):
+            raise ValueError("not a worked-solution quantity")
+        shown = None
+        if printed:
+            text, template, tokens = printed
+            if not (isinstance(text, str) and isinstance(template, str) and _strings(tokens)):
+                raise ValueError("not a printed formula")
+            shown = Printed(text, template, tuple(tokens))
+        codes = []
+        for code_names, source in code:
+            if not (_strings(code_names) and isinstance(source, str)):
+                raise ValueError("not a formula's code")
+            codes.append(Code(tuple(code_names), source))
+        out.append(Quantity(section, address, per_sample, tuple(names),
+                            tuple(tuple(path) for path in paths), note, shown, tuple(codes)))
+    return out

@@ -17,6 +17,7 @@ from ..scenario import Scenario
 from ..scenario.limits import check_run
 from ..training.engine import RunOptions, iterate
 from ..training.trace import IterationRecord, Trace
+from .chains import chain_addresses
 from .derived import plan_of
 from .values import iteration_values, parameter_values
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # sympy is imported only when a symbolic view is asked for
     from ..symbolic.derivation import Derivation
     from ..symbolic.graph import Graph
     from .lines import Line
+    from .printed import Form
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,23 @@ class Run:
         kept = ", ".join(str(r.iteration) for r in self.trace.iterations)
         raise KeyError(f"iteration {iteration} was not kept in full (kept: {kept})")
 
-    def lines(self, record: IterationRecord, only: str | None = None) -> list[Line]:
-        """The worked solution of an iteration (of one parameter with ``only``)."""
-        key = (record.iteration, only)
+    def lines(self, record: IterationRecord, only: str | None = None,
+              form: Form = "text") -> list[Line]:
+        """The worked solution of an iteration, every formula printed in ``form`` (text, latex
+        or code); with ``only``, the lines of one parameter's chain (what --explain shows)."""
+        key = (record.iteration, only, form)
         if key not in self._lines:
-            from .shapes import worked_lines
+            from .lines import fill
+            from .printed import quantities
 
-            self._lines[key] = worked_lines(
-                self.derivation, record, learning_rate=self.scenario.learning_rate,
-                l2=self.scenario.l2, frozen=frozenset(self.scenario.frozen), only=only)
+            chosen = quantities(self, form)
+            if only is not None:
+                self.check_parameter(only)
+                wanted = set(chain_addresses(chosen, only, self.plan.loss_symbol))
+                chosen = [q for q in chosen if q.address in wanted]
+            s = self.scenario
+            self._lines[key] = fill(chosen, self.plan, record, learning_rate=s.learning_rate,
+                                    l2=s.l2, frozen=frozenset(s.frozen))
         return self._lines[key]
 
     def values(self, iteration: int = 1) -> dict[str, float]:

@@ -1,106 +1,174 @@
-"""Derivation + trace → the worked solution of one iteration, line by line, as plain data.
+"""Derivation → the worked solution's quantities, each with its formula over earlier ones.
 
-Each line is one quantity: its address, its formula (sympy, in the symbols a textbook uses),
-the numbers that go into the formula and the result, for every sample of the batch. Terminal
-tables, Markdown and LaTeX keys, worksheets and grading all read these lines; none computes.
-This module derives each line's shape (quantity, formula, where its numbers come from);
-lines.py fills in an iteration's numbers.
+One ordered list per network, in textbook order: the forward pass (z and a of every unit), the
+loss, the backward pass (for each unit from the output down: ∂E/∂a, ∂a/∂z, the backpropagated
+error δ = ∂E/∂z, then ∂z/∂a below, ∂z/∂w and ∂z/∂b), every gradient as the product of the
+factors along its paths (or δ·∂z/∂p where there are more than ``EXPAND_LIMIT`` paths), and every
+update. Each quantity's formula is a sympy expression whose symbols are network scalars (w2,
+a1, T) or the addresses of earlier quantities (dE/dz2); the address of every quantity is made by
+``network.addresses``. Every output of the tool (terminal, explain, key, worksheet, practice,
+grading, JSON) reads this one list; solution/lines.py puts an iteration's numbers into it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import sympy as sp
 
+from ..network.addresses import derivative, updated
+from ..scenario.schema import Symbols
 from ..symbolic.derivation import Chain, Derivation, Factor
-from ..training.trace import IterationRecord
-from .lines import RATE, Line, Shape, fill
+from ..symbolic.graph import Unit
 
-__all__ = ["L2", "LEARNING_RATE", "Line", "shapes", "worked_lines"]
+__all__ = ["L2", "LEARNING_RATE", "RATE", "Shape", "shapes"]
 
+RATE = "η"  # the learning rate's symbol in an update's formula
 LEARNING_RATE = sp.Symbol(RATE)
 L2 = sp.Symbol("λ")
 
+FORWARD, LOSS, BACKWARD, GRADIENTS, UPDATES = "forward", "loss", "factors", "gradients", "updates"
+SECTION_ORDER = (FORWARD, LOSS, BACKWARD, GRADIENTS, UPDATES)
 
-def _ordered_product(symbols: list[sp.Symbol]) -> sp.Expr:
+
+@dataclass(frozen=True)
+class Shape:
+    """One quantity of the worked solution without its numbers.
+
+    ``formula`` is the formula shown; ``alternatives`` are other formulas that give the same
+    value from earlier quantities (the δ form of an expanded gradient, ∂E/∂a through ∂z/∂a),
+    which grading accepts for error carried forward.
+    """
+
+    section: str  # forward | loss | factors | gradients | updates
+    address: str  # z1, E, dE/da2, dE/dw2, w2+
+    formula: sp.Expr
+    per_sample: bool  # one value per sample of the batch (else one for the whole batch)
+    paths: tuple[tuple[str, ...], ...] = ()  # gradients: each path as factor addresses
+    note: str = ""  # why the formula has the form it has, when not the textbook default
+    alternatives: tuple[sp.Expr, ...] = field(default=(), compare=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The formula's symbols by name, sorted: whose numbers each line lists."""
+        return tuple(sorted(s.name for s in self.formula.free_symbols))
+
+
+def _product(symbols: list[sp.Expr]) -> sp.Expr:
     return sp.Mul(*symbols, evaluate=False) if len(symbols) > 1 else symbols[0]
 
 
-def _ordered_sum(terms: list[sp.Expr]) -> sp.Expr:
+def _sum(terms: list[sp.Expr]) -> sp.Expr:
     return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
 
 
-def worked_lines(derivation: Derivation, record: IterationRecord, *, learning_rate: float,
-                 l2: float = 0.0, frozen: frozenset[str] = frozenset(),
-                 only: str | None = None) -> list[Line]:
-    """Every line of one iteration, in textbook order (``only``: the lines of one parameter)."""
-    return fill(shapes(derivation, frozen=frozen, only=only), derivation.graph.names, record,
-                learning_rate=learning_rate, l2=l2, frozen=frozen)
+def _ref(factor_or_address: Factor | str) -> sp.Symbol:
+    """The symbol standing for an earlier quantity in a later formula."""
+    address = getattr(factor_or_address, "address", factor_or_address)
+    return sp.Symbol(address)
 
 
 def shapes(derivation: Derivation, *, frozen: frozenset[str] = frozenset(),
-           only: str | None = None) -> list[Shape]:
-    """Every line's shape, in textbook order (``only``: the lines of one parameter)."""
+           letters: Symbols | None = None) -> list[Shape]:
+    """Every quantity of one iteration, in textbook order, notes in the scenario's letters."""
+    letters = letters or Symbols()
     graph = derivation.graph
     out: list[Shape] = []
-
-    def add(section: str, address: str, formula: sp.Expr, recipe: tuple, **kw) -> None:
-        names = tuple(sorted(s.name for s in formula.free_symbols))
-        out.append(Shape(section, address, formula, recipe, names, **kw))
-
     for units in graph.layers:
         for u in units:
-            add("forward", u.net.name, u.net_expression, ("z", u.layer, u.index))
-            add("forward", u.out.name, u.activation_expression, ("a", u.layer, u.index))
-    add("loss", graph.loss_symbol.name, graph.loss_expression, ("loss",))
-
-    seen: set[str] = set()
-    chains = [derivation.chain(only)] if only else list(derivation.chains())
-    for chain in chains:
-        for f in _chain_factors(chain):
-            if f.address not in seen:
-                seen.add(f.address)
-                add("factors", f.address, f.expression, ("factor", f.role, f.where), note=f.note)
-    out.extend(_gradient_shape(chain) for chain in chains)
-    out.extend(_update_shape(chain, frozen) for chain in chains)
+            out.append(Shape(FORWARD, u.net.name, u.net_expression, True))
+            out.append(Shape(FORWARD, u.out.name, u.activation_expression, True))
+    out.append(Shape(LOSS, graph.loss_symbol.name, graph.loss_expression, True))
+    for units in reversed(graph.layers):
+        out.extend(_backward(derivation, units))
+    chains = list(derivation.chains())
+    out.extend(_gradient(chain, letters) for chain in chains)
+    out.extend(_update(chain, frozen) for chain in chains)
     return out
 
 
-def _chain_factors(chain: Chain) -> list[Factor]:
-    if chain.expanded:
-        return list(chain.factors())
-    d = chain.derivation
-    # the δ of every unit from the output down to this one, each after the factors it uses,
-    # then ∂z/∂p
-    out: list[Factor] = []
-    last = len(d.graph.layers)
-    for layer in reversed(d.graph.layers[chain.unit.layer - 1:]):
-        for unit in layer:
-            if unit.layer == chain.unit.layer and unit is not chain.unit:
-                continue  # in its own layer, only the parameter's unit is on the way
-            if not d.is_simplified(unit):
-                if unit.layer == last:
-                    out.append(d.loss_factor(unit.index))
-                out.extend(factor for _, factor in d.activation_step(unit))
-            out.append(d.delta_factor(unit))
-    out.append(chain.compact()[1])
+def _upstream(d: Derivation, unit: Unit) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
+    """∂E/∂a of a unit: the loss's derivative at the output, Σ_k w_k·δ_k below it (and the same
+    sum through the factors ∂z_k/∂a)."""
+    graph = d.graph
+    if unit.layer == len(graph.layers):
+        return d.loss_factor(unit.index).expression, ()
+    E = graph.loss_symbol.name
+    upper = graph.layers[unit.layer]
+    shown = _sum([sp.Mul(d.net_factor(v, unit).expression, _ref(derivative(E, v.net.name)),
+                         evaluate=False) for v in upper])
+    through = _sum([sp.Mul(_ref(d.net_factor(v, unit)), _ref(derivative(E, v.net.name)),
+                           evaluate=False) for v in upper])
+    return shown, (through,)
+
+
+def _backward(d: Derivation, units: tuple[Unit, ...]) -> list[Shape]:
+    E = d.graph.loss_symbol.name
+    out: list[Shape] = []
+    coupled = units[0].activation.coupled
+    if coupled:  # every a of a softmax layer feeds each δ: all ∂E/∂a come first
+        for u in units:
+            shown, others = _upstream(d, u)
+            out.append(Shape(BACKWARD, derivative(E, u.out.name), shown, True,
+                             alternatives=others))
+    for u in units:
+        if not coupled:
+            shown, others = _upstream(d, u)
+            out.append(Shape(BACKWARD, derivative(E, u.out.name), shown, True,
+                             alternatives=others))
+        steps = d.activation_step(u)
+        for _, factor in steps:
+            out.append(Shape(BACKWARD, factor.address, factor.expression, True))
+        delta = derivative(E, u.net.name)
+        through = _sum([sp.Mul(_ref(derivative(E, source.out.name)), _ref(factor),
+                               evaluate=False) for source, factor in steps])
+        if d.is_simplified(u):
+            simplified = d.simplified_output_factor(u)
+            out.append(Shape(BACKWARD, delta, simplified.expression, True,
+                             note=simplified.note, alternatives=(through,)))
+        else:
+            out.append(Shape(BACKWARD, delta, through, True))
+        for w, x in zip(u.weights, u.inputs, strict=True):
+            if u.layer > 1:  # ∂z/∂x of the first layer is in no parameter's chain
+                lower = d.graph.layers[u.layer - 2][_position(u.inputs, x)]
+                factor = d.net_factor(u, lower)
+                out.append(Shape(BACKWARD, factor.address, factor.expression, False))
+            factor = d.parameter_factor(u, w)
+            out.append(Shape(BACKWARD, factor.address, factor.expression, True))
+        factor = d.parameter_factor(u, u.bias)
+        out.append(Shape(BACKWARD, factor.address, factor.expression, False))
     return out
 
 
-def _gradient_shape(chain: Chain) -> Shape:
-    paths = list(chain.paths()) if chain.expanded else [chain.compact()]
-    formula = _ordered_sum([_ordered_product([sp.Symbol(f.address) for f in p]) for p in paths])
-    addresses = tuple(tuple(f.address for f in p) for p in paths)
-    kind, layer, j, i = chain.derivation.graph.parameter_index[chain.parameter.name]
-    return Shape("gradients", chain.address, formula, ("gradient", kind, layer, j, i),
-                 tuple(dict.fromkeys(a for path in addresses for a in path)), paths=addresses)
+def _position(items: tuple[sp.Symbol, ...], item: sp.Symbol) -> int:
+    for i, candidate in enumerate(items):
+        if candidate is item:
+            return i
+    return items.index(item)
 
 
-def _update_shape(chain: Chain, frozen: frozenset[str]) -> Shape:
+def _gradient(chain: Chain, letters: Symbols) -> Shape:
+    delta_form = _product([_ref(f) for f in chain.compact()])
+    n, E, p = chain.path_count, letters.loss, chain.parameter.name
+    if not chain.expanded:
+        a, z = letters.activation, letters.net
+        note = (f"{n} paths lead from {E} to {p}; they are summed by the backpropagated error "
+                f"δ = ∂{E}/∂{z}: at the output δ = ∂{E}/∂{a}·f′({z}), below it "
+                f"δ_j = f′({z}_j)·Σ_k {letters.weight}_kj·δ_k")
+        compact = tuple(f.address for f in chain.compact())
+        return Shape(GRADIENTS, chain.address, delta_form, False, paths=(compact,), note=note)
+    paths = [tuple(f.address for f in path) for path in chain.paths()]
+    formula = _sum([_product([sp.Symbol(a) for a in path]) for path in paths])
+    others = () if formula == delta_form else (delta_form,)
+    note = f"a sum over the {n} paths from {E} to {p}" if n > 1 else ""
+    return Shape(GRADIENTS, chain.address, formula, False, paths=tuple(paths), note=note,
+                 alternatives=others)
+
+
+def _update(chain: Chain, frozen: frozenset[str]) -> Shape:
     p = chain.parameter
-    kind, layer, j, i = chain.derivation.graph.parameter_index[p.name]
     gradient = sp.Symbol(chain.address)
     formula = p if p.name in frozen else sp.Add(
         p, sp.Mul(-1, sp.Mul(LEARNING_RATE, gradient, evaluate=False), evaluate=False),
         evaluate=False)
-    return Shape("updates", f"{p.name}+", formula, ("update", kind, layer, j, i),
-                 (p.name, LEARNING_RATE.name, chain.address))
+    return Shape(UPDATES, updated(p.name), formula, False)
