@@ -8,7 +8,7 @@ from rich.text import Text
 
 from ..grading.grade import CARRIED, CORRECT, UNKNOWN, ClassSummary, SheetResult
 from ..notation.numbers import number
-from ..symbolic.printers import symbol_text
+from ..notation.symbols import symbol_text
 
 _STYLES = {CORRECT: "green", CARRIED: "yellow", UNKNOWN: "magenta"}
 
