@@ -59,6 +59,8 @@ def practice(
                              field="--only")
         from .. import api
         from ..examples import resolve
+        from ..grading.grade import name_mistake
+        from ..grading.solution import Solution
         from ..grading.tolerance import is_correct, literal
         from ..grading.worksheet import questions
         from ..render.console import make_console
@@ -78,6 +80,8 @@ def practice(
         console = make_console(no_color=no_color, width=width)
         console.print(intro_view(result, record, len(todo), precision))
         outcomes: list[Outcome] = []
+        solution = Solution(result)  # names a wrong answer's mistake as grading does
+        own: dict[str, float] = {}  # the student's right answers, as typed
         for n, question in enumerate(todo, start=1):
             key = question.row.value
             tries = 0
@@ -95,11 +99,13 @@ def practice(
                     continue
                 tries += 1
                 if is_correct(given, key):
+                    own[question.address] = float(literal(given))
                     console.print(f"  ✓ right: {answer_text(key, precision)}", style="green")
                     outcomes.append(Outcome(question, tries, True))
                     break
                 if tries == 1:
-                    console.print(formula_hint(question))
+                    mistake = name_mistake(solution, question.address, given.strip(), own)
+                    console.print(formula_hint(question, mistake))
                 elif tries == 2:
                     console.print(numbers_hint(question, precision))
                 else:

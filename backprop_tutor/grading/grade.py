@@ -220,9 +220,24 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
                     carried=carried)
     mistake = find_mistake(solution, answer.address, written, own, tol)
     if mistake is not None:
-        own_values = " with your earlier values" if mistake.from_own_values else ""
-        return item(WRONG, 0.0, mistake.description + own_values, mistake=mistake)
+        return item(WRONG, 0.0, mistake_text(mistake), mistake=mistake)
     return item(WRONG, 0.0, _how_far(key, answer.value))
+
+
+def mistake_text(mistake: Mistake) -> str:
+    """How a named mistake is told to the student (grade feedback and practice hints)."""
+    return mistake.description + (" with your earlier values" if mistake.from_own_values else "")
+
+
+def name_mistake(solution: Solution, address: str, text: str, own: dict[str, float],
+                 tolerance: Tolerance = Tolerance()) -> str | None:
+    """The classic mistake a wrong answer ``text`` for ``address`` is explained by, as grading
+    names it, given the student's ``own`` earlier values; None when no rule explains it."""
+    d = literal(text)
+    if d is None:
+        return None
+    mistake = find_mistake(solution, address, Written(float(d), text), own, tolerance)
+    return None if mistake is None else mistake_text(mistake)
 
 
 def _listing(addresses: tuple[str, ...]) -> str:

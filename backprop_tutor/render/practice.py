@@ -60,14 +60,14 @@ def _batch_level(question) -> bool:
     return question.row.numbers is None
 
 
-def formula_hint(question) -> Text:
-    """The first hint: the formula of the quantity."""
+def formula_hint(question, mistake: str | None = None) -> Text:
+    """The first hint: the mistake grading would name, if any, then the formula."""
     formula = _formula(question.line)
     if _batch_level(question):
         formula = f"the mean over the samples of {formula}"
     if question.line.l2_term:
         formula += " + λ·w"
-    text = Text("  ✗ not quite. ", style="red")
+    text = Text(f"  ✗ not quite: {mistake}. " if mistake else "  ✗ not quite. ", style="red")
     text.append(f"{_name(question)} = {formula}; try again.")
     return text
 

@@ -29,7 +29,7 @@ from ..scenario.schema import Scenario
 
 FORMAT = 1
 MAX_ENTRIES = 256  # the oldest entries beyond this many are removed when one is written
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # the whole package: any source change
 # what a scenario may hold that changes numbers only, never a derivation or a printed form
 # (``frozen`` changes how an update is written: w1+ = w1)
 _NUMBERS_ONLY = {"title", "teaches", "data", "learning_rate", "epochs", "mode", "batch_size",

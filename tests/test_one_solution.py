@@ -1,0 +1,126 @@
+"""Every output reads one worked solution: the same numbers, under the same names, in the same
+order, in the scenario's own letters."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from backprop_tutor import api
+from backprop_tutor.cli import app
+from backprop_tutor.grading.solution import Solution
+from backprop_tutor.grading.worksheet import questions
+from backprop_tutor.notation.latex import number_latex
+from backprop_tutor.notation.symbols import symbol_text
+from backprop_tutor.render.latex import address_latex
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml") if not p.stem.endswith(".textbook"))
+runner = CliRunner()
+
+
+def invoke(*args: str, **kw) -> str:
+    result = runner.invoke(app, [*args], **kw)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _addresses(run: api.Run) -> list[str]:
+    """The rows of the worked solution of iteration 1, in order."""
+    return [q.address for q in questions(run.lines(run.record(1)))]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_worksheet_key_practice_and_grade_ask_the_same_numbers(name, tmp_path):
+    run = api.run(api.load(name))
+    expected = _addresses(run)
+    given = set(run.plan.inputs) | set(run.plan.targets)
+    # the values map's vocabulary, less what is given
+    assert sorted(expected) == sorted(a for a in run.values() if a.split("@")[0] not in given)
+
+    sheet = yaml.safe_load(invoke("worksheet", name))
+    assert list(sheet["answers"]) == expected
+
+    key = invoke("key", name, "--precision", "17")
+    rows = [line for line in key.splitlines() if line.startswith("| $")]
+    solved = rows[-len(expected):]
+    assert [row.split(" | ")[0] for row in solved] == [f"| ${address_latex(a)}$"
+                                                      for a in expected]
+
+    total = invoke("practice", name, "--no-color", input="q\n")
+    assert f"[1/{len(expected)}] {symbol_text(expected[0].split('@')[0])}" in total
+
+    assert list(Solution(run).steps) == expected
+    blank = tmp_path / "blank.yaml"
+    blank.write_text(f"scenario: {name}\nanswers: {{}}\n", encoding="utf-8")
+    graded = invoke("grade", name, str(blank), "--all-quantities", "--format", "json")
+    items = json.loads(graded)["sheets"][0]["items"]
+    assert [item["address"] for item in items] == expected
+
+
+@pytest.mark.parametrize("command", [["run", "--no-color", "--width", "200"], ["key"]],
+                         ids=["run", "key"])
+def test_run_and_key_show_the_backpropagated_errors(command):
+    text = invoke(command[0], "two_neuron", *command[1:])
+    run = api.run(api.load("two_neuron"))
+    values = run.values()
+    for address in ("dE/dz2", "dE/da1", "dE/dz1"):
+        shown = symbol_text(address) if command[0] == "run" else address_latex(address)
+        assert shown in text
+    # the numbers the worksheet asks for, with the terminal's precision
+    assert f"{values['dE/da1']:.4g}" in text
+
+
+def test_the_scenario_letters_in_every_output(tmp_path):
+    outputs = {
+        "run": invoke("run", "house_price", "--no-color", "--width", "200"),
+        "explain": invoke("run", "house_price", "--explain", "w111", "--no-color"),
+        "worksheet": invoke("worksheet", "house_price"),
+        "key": invoke("key", "house_price"),
+        "practice": invoke("practice", "house_price", "--no-color", input="0.1\n0.2\n0.3\nq\n"),
+    }
+    for name, text in outputs.items():
+        if name != "practice":  # whose first questions are the forward pass
+            assert "∂L/∂" in text or r"\partial L" in text or "dL/" in text, name
+        assert "∂E/" not in text and "dE/" not in text and r"\partial E" not in text, name
+        assert "∂a" not in text and "da1" not in text, name
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text("scenario: house_price\nanswers:\n  dh11/dz11: 0.25\n  dL/dh21: 1.17\n"
+                     "  z11: 0.1\n", encoding="utf-8")
+    graded = invoke("grade", "house_price", str(sheet), "--no-color", "--width", "200")
+    table = graded.splitlines()
+    # one spelling in one table: ∂, never d
+    assert not any(re.search(r"\bd[A-Za-z]+\d*/d", line) for line in table)
+    assert "∂h11/∂z11" in graded and "∂L/∂h21" in graded
+
+
+def test_practice_names_a_wrong_answer_as_grade_does(tmp_path):
+    run = api.run(api.load("two_neuron"))
+    order = _addresses(run)
+    values = run.values()
+    wrong = "0.3929"  # w2 − ∂E/∂w2: the learning rate left out
+    typed = [f"{values[a]:.6g}" for a in order[:order.index("w2+")]] + [wrong, "q"]
+    practised = invoke("practice", "two_neuron", "--no-color", "--width", "200",
+                       input="\n".join(typed) + "\n")
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text(f"scenario: two_neuron\nanswers:\n  w2+: {wrong}\n", encoding="utf-8")
+    graded = invoke("grade", "two_neuron", str(sheet), "--format", "json")
+    feedback = json.loads(graded)["sheets"][0]["items"][0]["feedback"]
+    assert "learning rate" in feedback
+    assert f"not quite: {feedback}" in practised.replace("\n", " ")
+
+
+def test_the_key_shows_each_samples_term_of_a_batch_gradient():
+    run = api.run(api.load("xor"))
+    key = invoke("key", "xor")
+    gradient = next(line for line in run.lines(run.record(1)) if line.section == "gradients")
+    row = next(r for r in key.splitlines() if r.startswith(f"| ${address_latex(gradient.address)}$"))
+    terms = [number_latex(abs(v) if i else v) for i, v in enumerate(gradient.values)]
+    assert rf"\frac{{1}}{{{len(gradient.values)}}}" in row
+    assert all(term in row for term in terms)
+    assert row.rstrip(" |").endswith(f"{gradient.result:.4g}".replace("-", "−"))
