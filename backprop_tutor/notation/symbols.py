@@ -1,5 +1,5 @@
 """Textbook notation without sympy: names as shown (∂E/∂a2, a_{21}), and the numbers of a
-printed formula put into its template (render/printing.py prints the formulas themselves)."""
+printed formula put into its template (symbolic/printers.py prints the formulas themselves)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .numbers import number
 
 @dataclass(frozen=True)
 class Printed:
-    """A formula printed once: as text, and as a template for its numbers (render/printing)."""
+    """A formula printed once: as text, and as a template for its numbers (symbolic/printers)."""
 
     text: str  # w1·x1 + b1
     template: str  # the numbers form with a token where each symbol's number goes
