@@ -118,3 +118,13 @@ def test_module_entry_point_runs():
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["final"]["epochs"] == 1
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "show", "practice"])
+def test_the_loss_formula_is_written_in_the_scenarios_letters(command):
+    # house_price writes h for activations, y for the target and L for the loss
+    result = runner.invoke(app, [command, "house_price", "--no-color", "--width", "120"],
+                           input="q\n")
+    assert result.exit_code == 0, result.output
+    assert "half_squared_error: L = (1/m) Σ_s ½ Σ_k (y − h)²" in result.stdout
+    assert "Σ_k (T − a)" not in result.stdout

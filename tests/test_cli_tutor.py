@@ -138,6 +138,61 @@ def test_dot_has_every_scalar_with_its_value_and_gradient(tmp_path):
     assert text.count("{") == text.count("}")
 
 
+def _dot_graph(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """The gradient each value node shows, and where every node's edges go."""
+    gradients = {name: float(grad) for name, grad in re.findall(
+        r'"v_(\w+)" \[shape=record, label="\{ \w+ \| [^"|]*\| grad (\S+) \}"', text)}
+    edges: dict[str, list[str]] = {}
+    for src, dst in re.findall(r'^  "(\w+)" -> "(\w+)";$', text, re.MULTILINE):
+        edges.setdefault(src, []).append(dst)
+    return gradients, edges
+
+
+def _reached(edges: dict[str, list[str]], node: str) -> list[str]:
+    """The value nodes an edge of ``node`` leads to, through the operation nodes."""
+    found = []
+    for nxt in edges.get(node, []):
+        found += [nxt[2:]] if nxt.startswith("v_") else _reached(edges, nxt)
+    return found
+
+
+@pytest.mark.parametrize("scenario", ["softmax_classifier", "house_price", "xor"])
+def test_dot_gradients_are_what_the_edges_bring(scenario):
+    run = api.run(api.load(scenario))
+    record = run.record(1)
+    values = run.values(1)
+    E = run.graph.loss_symbol.name
+    gradients, edges = _dot_graph(dot_text(run, record, precision=8))
+    suffixes = [f"@{s}" for s in record.samples] if len(record.samples) > 1 else [""]
+    parameters = set(run.initial_parameters)
+
+    def local(dst: str, src: str, suffix: str) -> float:
+        return values.get(f"d{dst}/d{src}{suffix}", values.get(f"d{dst}/d{src}"))
+
+    def brought(node: str, suffix: str) -> float:
+        # Σ over the node's edges of (upstream gradient × local derivative)
+        return sum((1.0 if dst == E else values[f"d{E}/d{dst}{suffix}"]) * local(dst, node, suffix)
+                   for dst in _reached(edges, f"v_{node}"))
+
+    layers = run.graph.layers
+    softmax = [layer for layer, plan in zip(layers, run.plan.layers, strict=True) if plan.coupled]
+    for layer in softmax:
+        for z in layer:
+            reached = _reached(edges, f"v_{z.net.name}")
+            assert sorted(reached) == sorted(a.out.name for a in layer)
+    checked = 0
+    for node, shown in gradients.items():
+        if node == E:
+            continue
+        if node in parameters:  # the batch's mean gradient, the one the update uses
+            expected = sum(brought(node, s) for s in suffixes) / len(suffixes)
+        else:
+            expected = brought(node, suffixes[0])
+        assert shown == pytest.approx(expected, rel=1e-6, abs=1e-12), node
+        checked += 1
+    assert checked == len(gradients) - 1
+
+
 def test_dot_of_a_batch_names_the_sample():
     run = api.run(api.load(str(Path(__file__).parent / "golden" / "xor_batch.yaml")))
     text = dot_text(run, run.record(1), sample=2)

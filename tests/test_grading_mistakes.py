@@ -57,6 +57,17 @@ def test_update_added_instead_of_subtracted(chain):
     assert named(chain, "w2+", 0.45 + 0.4 * k["dE/dw2"]) == "update_added"
 
 
+def test_update_added_is_written_in_the_scenarios_letters(chain, house):
+    for s, address, shown in ((chain, "w2+", "(w2 + η·∂E/∂w2)"),
+                              (house, "w211+", "(w211 + η·∂L/∂w211)")):
+        parameter = address.removesuffix("+")
+        gradient = s.key[f"d{s.plan.loss_symbol}/d{parameter}"]
+        value = s.parameters[parameter] + s.base_env["η"] * gradient
+        found = find_mistake(s, address, Written(value, repr(value)), {}, TOL)
+        assert found is not None and found.rule == "update_added"
+        assert found.description == f"update added instead of subtracted {shown}"
+
+
 def test_new_weight_used_when_backpropagating(chain):
     k = chain.key
     new_w2 = 0.45 - 0.4 * k["dE/dw2"]

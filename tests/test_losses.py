@@ -47,6 +47,20 @@ def test_derivatives_are_shown_as_taught(name: str, shown: str) -> None:
     assert formula_text(LOSSES[name].derivative) == shown
 
 
+@pytest.mark.parametrize(("name", "default", "lettered"), [
+    ("half_squared_error", "E = (1/m) Σ_s ½ Σ_k (T − a)²", "L = (1/m) Σ_s ½ Σ_k (y − h)²"),
+    ("squared_error", "E = (1/m) Σ_s Σ_k (T − a)²", "L = (1/m) Σ_s Σ_k (y − h)²"),
+    ("mse", "E = (1/(m·K)) Σ_s Σ_k (T − a)²", "L = (1/(m·K)) Σ_s Σ_k (y − h)²"),
+    ("binary_cross_entropy", "E = −(1/m) Σ_s Σ_k [T log a + (1 − T) log(1 − a)]",
+     "L = −(1/m) Σ_s Σ_k [y log h + (1 − y) log(1 − h)]"),
+    ("cross_entropy", "E = −(1/m) Σ_s Σ_k T log a", "L = −(1/m) Σ_s Σ_k y log h"),
+])
+def test_the_formula_is_written_in_the_letters_given(name: str, default: str,
+                                                     lettered: str) -> None:
+    assert LOSSES[name].formula() == default
+    assert LOSSES[name].formula(loss="L", target="y", activation="h") == lettered
+
+
 BASE = """
 inputs: 1
 layers:

@@ -119,7 +119,8 @@ def test_the_key_shows_each_samples_term_of_a_batch_gradient():
     run = api.run(api.load("xor"))
     key = invoke("key", "xor")
     gradient = next(line for line in run.lines(run.record(1)) if line.section == "gradients")
-    row = next(r for r in key.splitlines() if r.startswith(f"| ${address_latex(gradient.address)}$"))
+    start = f"| ${address_latex(gradient.address)}$"
+    row = next(r for r in key.splitlines() if r.startswith(start))
     terms = [number_latex(abs(v) if i else v) for i, v in enumerate(gradient.values)]
     assert rf"\frac{{1}}{{{len(gradient.values)}}}" in row
     assert all(term in row for term in terms)

@@ -3,6 +3,7 @@ printer puts them; the terminal's lines carry the worked solution's numbers."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_performance_paths import network_text
+from typer.testing import CliRunner
 
 from backprop_tutor import api
+from backprop_tutor.cli import app
 from backprop_tutor.notation.latex import filled_latex, number_latex
 from backprop_tutor.notation.symbols import filled_numbers
 from backprop_tutor.scenario.loader import scenario_from_text
@@ -48,8 +51,10 @@ def _check_run(run: api.Run, precisions=(1, 3, 4, 9, 17)) -> int:
             assert line.printed.text == formula_text(shape.formula)
             assert latex_line.printed.text == latex_text(shape.formula)
             for p in precisions:
-                assert filled_numbers(line.printed, line.substitutions[0], p) == numbers_text(
-                    shape.formula, line.substitutions[0], p)
+                filled = filled_numbers(line.printed, line.substitutions[0], p)
+                assert filled == numbers_text(shape.formula, line.substitutions[0], p)
+                # a fraction is never set against a number: ½ × 0.4, not ½0.4
+                assert not re.search(r"[½⅓¼]\d", filled), filled
                 assert filled_latex(latex_line.printed, line.substitutions[0], p) == \
                     _numbers_latex(shape.formula, line.substitutions[0], p)
             checked += 1
@@ -66,7 +71,9 @@ def test_shipped_scenarios_print_the_same_lines(path):
 @given(sizes=st.lists(st.integers(1, 3), min_size=2, max_size=4),
        activation=st.sampled_from(["sigmoid", "tanh", "relu", "linear", "softplus",
                                    "{name: leaky_relu, alpha: 0.05}",
-                                   "{expression: 'z/(1 + abs(z)) - 0.25*z'}"]),
+                                   "{expression: 'z/(1 + abs(z)) - 0.25*z'}",
+                                   "{expression: '(z/abs(z) + 1)/2'}",
+                                   "{expression: 'z**2/2 - z**3/3'}"]),
        output=st.sampled_from([None, "linear", "softmax"]),
        samples=st.integers(1, 3), seed=st.integers(0, 10**6))
 def test_random_networks_print_the_same_lines(sizes, activation, output, samples, seed):
@@ -95,3 +102,36 @@ def test_negative_numbers_keep_their_parentheses_where_needed():
     printed = printed_form(expr, ("b1", "w1", "x1"))
     for numbers in ({"w1": -0.5, "x1": -2.0, "b1": -1.0}, {"w1": 0.5, "x1": 2.0, "b1": 1.0}):
         assert filled_numbers(printed, numbers) == numbers_text(expr, numbers)
+
+
+def test_a_half_with_a_denominator_of_its_own_keeps_its_2_below_the_line():
+    z = sp.Symbol("z11", real=True)
+    step = (z / sp.Abs(z) + 1) / 2  # sympy keeps it as 1/2 + z/(2|z|), as LaTeX prints it
+    assert formula_text(step) == "1/2 + z11/(2·|z11|)"
+    assert formula_text(sp.diff(step, z)) == "1/(2·|z11|) − sign(z11)/(2·z11)"
+    printed = printed_form(step, ("z11",))
+    for value, shown in ((3.7, "1/2 + 3.7/(2 × |3.7|)"), (-3.7, "1/2 + (−3.7)/(2 × |(−3.7)|)")):
+        assert numbers_text(step, {"z11": value}) == shown
+        assert filled_numbers(printed, {"z11": value}) == shown
+
+
+def test_a_half_before_a_number_takes_the_multiplication_sign():
+    z = sp.Symbol("z1", real=True)
+    square = z**2 / 2
+    assert formula_text(square) == "½z1²"
+    assert numbers_text(square, {"z1": 0.4}) == "½ × 0.4²"
+    assert numbers_text(square, {"z1": -0.4}) == "½ × (−0.4)²"
+    assert filled_numbers(printed_form(square, ("z1",)), {"z1": -0.4}) == "½ × (−0.4)²"
+
+
+def test_the_terminal_prints_a_step_activation_as_one_fraction(tmp_path):
+    path = tmp_path / "step.yaml"
+    path.write_text(network_text([1, 1], "{expression: '(z/abs(z) + 1)/2'}", samples=1),
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(path), "--no-color", "--width", "120"])
+    assert result.exit_code == 0, result.output
+    line = next(t for t in result.stdout.splitlines() if t.startswith("a1 "))
+    assert "1/2 + z1/(2·|z1|)" in line
+    assert "½" not in line
+    value = re.search(r"1/2 \+ (\S+)/\(2 × \|(\S+)\|\)", line)
+    assert value is not None and value.group(1) == value.group(2), line

@@ -230,13 +230,14 @@ def mistake_text(mistake: Mistake) -> str:
 
 
 def name_mistake(solution: Solution, address: str, text: str, own: dict[str, float],
-                 tolerance: Tolerance = Tolerance()) -> str | None:
+                 tolerance: Tolerance | None = None) -> str | None:
     """The classic mistake a wrong answer ``text`` for ``address`` is explained by, as grading
     names it, given the student's ``own`` earlier values; None when no rule explains it."""
     d = literal(text)
     if d is None:
         return None
-    mistake = find_mistake(solution, address, Written(float(d), text), own, tolerance)
+    mistake = find_mistake(solution, address, Written(float(d), text), own,
+                           tolerance or Tolerance())
     return None if mistake is None else mistake_text(mistake)
 
 

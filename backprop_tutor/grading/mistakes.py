@@ -66,10 +66,13 @@ def learning_rate_left_out(s: Solution, address: str) -> Iterator[Variant]:
 def update_added(s: Solution, address: str) -> Iterator[Variant]:
     """The update written w + η·∂E/∂w: a step up the gradient instead of down it."""
     eta = s.base_env[ETA]
+    loss = s.plan.loss_symbol
     for at in _here_and_before(s, address):
         if s.steps[at].section == "updates":
+            # in the scenario's letters: w211 + η·∂L/∂w211
+            p = at.split("@", 1)[0].removesuffix("+")
             yield Variant((Edit(at, set=((ETA, -eta),)),),
-                          "update added instead of subtracted (w + η·∂E/∂w)", at)
+                          f"update added instead of subtracted ({p} + η·∂{loss}/∂{p})", at)
 
 
 def new_weight_backpropagated(s: Solution, address: str) -> Iterator[Variant]:

@@ -23,10 +23,15 @@ class Loss:
     """One loss kind."""
 
     name: str
-    formula: str
+    # E over a batch, with {E}, {T} and {a} where the loss's, target's and activation's letters go
+    written: str
     build: Callable[[sp.Symbol, sp.Symbol], sp.Expr] = field(repr=False, compare=False)
     textbook: Callable[[sp.Symbol, sp.Symbol], sp.Expr] = field(repr=False, compare=False)
     per_output_mean: bool = False  # divide by K as well as by m
+
+    def formula(self, loss: str = "E", target: str = "T", activation: str = "a") -> str:
+        """The loss over a batch in the given letters: L = (1/m) Σ_s ½ Σ_k (y − h)²."""
+        return self.written.format(E=loss, T=target, a=activation)
 
     def scale(self, outputs: int) -> sp.Expr:
         """The factor in front of the sum over the K outputs of one sample."""
@@ -60,32 +65,32 @@ def _neg(expr: sp.Expr) -> sp.Expr:
 
 HALF_SQUARED_ERROR = Loss(
     "half_squared_error",
-    "E = (1/m) Σ_s ½ Σ_k (T − a)²",
+    "{E} = (1/m) Σ_s ½ Σ_k ({T} − {a})²",
     lambda a, t: sp.Rational(1, 2) * (t - a) ** 2,
     lambda a, t: _neg(t - a),
 )
 SQUARED_ERROR = Loss(
     "squared_error",
-    "E = (1/m) Σ_s Σ_k (T − a)²",
+    "{E} = (1/m) Σ_s Σ_k ({T} − {a})²",
     lambda a, t: (t - a) ** 2,
     lambda a, t: sp.Mul(-2, t - a, evaluate=False),
 )
 MSE = Loss(
     "mse",
-    "E = (1/(m·K)) Σ_s Σ_k (T − a)²",
+    "{E} = (1/(m·K)) Σ_s Σ_k ({T} − {a})²",
     lambda a, t: (t - a) ** 2,
     lambda a, t: sp.Mul(-2, t - a, evaluate=False),
     per_output_mean=True,
 )
 BINARY_CROSS_ENTROPY = Loss(
     "binary_cross_entropy",
-    "E = −(1/m) Σ_s Σ_k [T log a + (1 − T) log(1 − a)]",
+    "{E} = −(1/m) Σ_s Σ_k [{T} log {a} + (1 − {T}) log(1 − {a})]",
     lambda a, t: -(t * sp.log(a) + (1 - t) * sp.log(1 - a)),
     lambda a, t: _neg(t / a - (1 - t) / (1 - a)),
 )
 CROSS_ENTROPY = Loss(
     "cross_entropy",
-    "E = −(1/m) Σ_s Σ_k T log a",
+    "{E} = −(1/m) Σ_s Σ_k {T} log {a}",
     lambda a, t: -t * sp.log(a),
     lambda a, t: _neg(t / a),
 )

@@ -25,7 +25,7 @@ class Kernels:
     loss: tuple[Kernel, Kernel]
     loss_scale: float  # E_s = scale · Σ_k l(a_k, T_k)
     activations: tuple[tuple[str, str], ...]  # each layer's (name, label): ("sigmoid", "σ")
-    loss_formula: str  # "E = ½ Σ (T − a)²"
+    loss_formula: str  # in the scenario's letters: "L = (1/m) Σ_s ½ Σ_k (y − h)²"
 
     def to_data(self) -> dict[str, Any]:
         """Plain JSON-able data (``from_data`` reads it back)."""

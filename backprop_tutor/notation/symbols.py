@@ -1,5 +1,5 @@
 """Textbook notation without sympy: names as shown (∂E/∂a2, a_{21}), and the numbers of a
-printed formula put into its template (render/printing.py prints the formulas themselves)."""
+printed formula put into its template (symbolic/printers.py prints the formulas themselves)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ from .numbers import number
 
 @dataclass(frozen=True)
 class Printed:
-    """A formula printed once: as text, and as a template for its numbers (render/printing)."""
+    """A formula printed once: as text, and as a template for its numbers (symbolic/printers)."""
 
     text: str  # w1·x1 + b1
     template: str  # the numbers form with a token where each symbol's number goes
     names: tuple[str, ...]  # the symbol of each token, in token order
 
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_TOKENS = re.compile("\ue000(\\d+)\ue001")
+# where a number goes in a printed template: a negative one in parentheses (0.2 × (−0.32)),
+# or, where a group starts, without them (−0.32 × 0.2)
+TOKEN = "\ue000{}\ue001"
+BARE_TOKEN = "\ue002{}\ue001"
+_TOKENS = re.compile("([\ue000\ue002])(\\d+)\ue001")
 
 
 def symbol_text(name: str) -> str:
@@ -39,23 +42,14 @@ def symbol_number(value: float, precision: int) -> str:
 def filled_numbers(printed: Printed, numbers: dict[str, float], precision: int = 4) -> str:
     """A printed form's numbers text: its template with the numbers put in (no sympy)."""
     def put(match: re.Match[str]) -> str:
-        key = printed.names[int(match.group(1))]
+        key = printed.names[int(match.group(2))]
         if key.startswith("="):
             return number(float(key[1:]), precision)
+        if match.group(1) == "\ue002":
+            return number(numbers[key], precision)
         return symbol_number(numbers[key], precision)
 
-    return tidy(_TOKENS.sub(put, printed.template), " × ")
-
-
-def tidy(text: str, multiply: str) -> str:
-    """sympy's str form in textbook notation: superscripts, the multiplication sign, minus."""
-    text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
-    text = text.replace("**", "^").replace("*", multiply)
-    text = text.replace(" - ", " − ")
-    text = re.sub(r"(^|[(\s])-", r"\1−", text)
-    # a parenthesised negative number needs no parentheses where a group starts
-    text = re.sub(r"(^|\()\((−[0-9.e−]+)\)", r"\1\2", text)
-    return text
+    return _TOKENS.sub(put, printed.template)
 
 
 def latex_symbol(name: str) -> str:

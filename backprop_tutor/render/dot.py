@@ -60,7 +60,8 @@ def dot_text(run: Run, record: IterationRecord, precision: int = 4, sample: int 
 
     for x in graph.inputs:
         value_node(x.name, values.get(x.name + suffix), None)
-    for layer in graph.layers:
+    for layer, plan_layer in zip(graph.layers, run.plan.layers, strict=True):
+        coupled = plan_layer.coupled  # softmax: every a of the layer made from every z
         for unit in layer:
             plus = f"op_{unit.net.name}_sum"
             op_node(plus, "+")
@@ -78,11 +79,18 @@ def dot_text(run: Run, record: IterationRecord, precision: int = 4, sample: int 
                        values.get(f"d{E}/d{unit.net.name}{suffix}"))
             edge(plus, f"v_{unit.net.name}")
             activation = f"op_{unit.out.name}_activation"
-            op_node(activation, run.plan.layers[unit.layer - 1].label)
-            edge(f"v_{unit.net.name}", activation)
+            op_node(activation, plan_layer.label)
+            if not coupled:
+                edge(f"v_{unit.net.name}", activation)
             value_node(unit.out.name, values.get(unit.out.name + suffix),
                        values.get(f"d{E}/d{unit.out.name}{suffix}"))
             edge(activation, f"v_{unit.out.name}")
+        # each a of a softmax layer is made from every z of it, so ∂E/∂z gathers ∂E/∂a·∂a/∂z
+        # over all of them (an elementwise activation makes a from its own z only)
+        if coupled:
+            for unit in layer:
+                for net in unit.layer_nets:
+                    edge(f"v_{net.name}", f"op_{unit.out.name}_activation")
     loss_op = "op_loss"
     op_node(loss_op, run.scenario.loss.replace("_", " "))
     for unit, target in zip(graph.outputs, graph.targets, strict=True):

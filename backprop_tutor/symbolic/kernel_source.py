@@ -48,5 +48,7 @@ def scenario_kernels(scenario: Scenario) -> Kernels:
     activations = [layer_activation(layer.activation) for layer in scenario.layers]
     loss = LOSSES[scenario.loss]
     scale = float(loss.scale(scenario.layers[-1].units))
+    letters = scenario.symbols
+    formula = loss.formula(letters.loss, letters.target, letters.activation)
     return Kernels(tuple(activation_kernels(a) for a in activations), loss_kernels(loss), scale,
-                   tuple((a.name, a.display or a.name) for a in activations), loss.formula)
+                   tuple((a.name, a.display or a.name) for a in activations), formula)
