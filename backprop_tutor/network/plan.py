@@ -8,7 +8,6 @@ without sympy: the names come from the scenario (names.py), the kernels from the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from ..scenario.names import NetworkNames, network_names
@@ -111,23 +110,17 @@ class Plan:
     @property
     def softmax_cross_entropy(self) -> bool:
         """Whether ∂E/∂z of the outputs is a − T (softmax output, cross-entropy loss)."""
-        return self.layers[-1].coupled and self.loss_name == "cross_entropy"
+        return self.names.softmax_cross_entropy
 
     @property
     def weight_count(self) -> int:
         """How many weights the network has."""
         return sum(len(unit.weights) for layer in self.layers for unit in layer.units)
 
-    @cached_property
+    @property
     def parameter_index(self) -> dict[str, tuple[str, int, int, int | None]]:
         """name → (kind, layer, unit, input), all 1-based; kind is 'weight' or 'bias'."""
-        index: dict[str, tuple[str, int, int, int | None]] = {}
-        for layer in self.layers:
-            for unit in layer.units:
-                for i, w in enumerate(unit.weights, start=1):
-                    index[w] = ("weight", unit.layer, unit.index, i)
-                index[unit.bias] = ("bias", unit.layer, unit.index, None)
-        return index
+        return self.names.parameter_index
 
 
 def build_plan(scenario: Scenario, kernels: Kernels) -> Plan:

@@ -8,6 +8,7 @@ indices joined by underscores once a layer width, the input count or the depth e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .schema import Scenario
 
@@ -30,6 +31,18 @@ class NetworkNames:
     targets: tuple[str, ...]
     loss: str
     layers: tuple[LayerNames, ...]
+    softmax_cross_entropy: bool = False  # softmax outputs under cross-entropy: δ = a − T
+
+    @cached_property
+    def parameter_index(self) -> dict[str, tuple[str, int, int, int | None]]:
+        """name → (kind, layer, unit, input), all 1-based; kind is 'weight' or 'bias'."""
+        index: dict[str, tuple[str, int, int, int | None]] = {}
+        for number, layer in enumerate(self.layers, start=1):
+            for j, (row, bias) in enumerate(zip(layer.weights, layer.biases, strict=True), 1):
+                for i, w in enumerate(row, start=1):
+                    index[w] = ("weight", number, j, i)
+                index[bias] = ("bias", number, j, None)
+        return index
 
     def parameters(self) -> tuple[str, ...]:
         """Every parameter name, layer by layer, each unit's weights then its bias."""
@@ -91,7 +104,10 @@ def network_names(scenario: Scenario) -> NetworkNames:
         )
         layers.append(_override(default, layer.names))
         fan_in = layer.units
-    return NetworkNames(inputs=inputs, targets=targets, loss=sym.loss, layers=tuple(layers))
+    output = scenario.layers[-1].activation
+    softmax = getattr(output, "name", output) == "softmax"
+    return NetworkNames(inputs=inputs, targets=targets, loss=sym.loss, layers=tuple(layers),
+                        softmax_cross_entropy=softmax and scenario.loss == "cross_entropy")
 
 
 def _override(default: LayerNames, names) -> LayerNames:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # sympy is imported only when a symbolic view is asked for
     from ..symbolic.derivation import Derivation
     from ..symbolic.graph import Graph
     from .lines import Line
-    from .printed import Form
+    from .worked import Form
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Run:
         key = (record.iteration, only, form)
         if key not in self._lines:
             from .lines import fill
-            from .printed import quantities
+            from .worked import quantities
 
             chosen = quantities(self, form)
             if only is not None:

@@ -102,22 +102,16 @@ class Graph:
     @property
     def softmax_cross_entropy(self) -> bool:
         """Whether ∂E/∂z of the outputs simplifies to a − T (softmax output, cross-entropy)."""
-        return self.outputs[0].activation.coupled and self.loss.name == "cross_entropy"
+        return self.names.softmax_cross_entropy
 
     def output_delta(self, k: int) -> sp.Expr:
         """∂E/∂z = a − T of output k (0-based) when ``softmax_cross_entropy``."""
         return cross_entropy_delta(self.outputs[k].out, self.targets[k])
 
-    @cached_property
+    @property
     def parameter_index(self) -> dict[str, tuple[str, int, int, int | None]]:
         """name → (kind, layer, unit, input), all 1-based; kind is 'weight' or 'bias'."""
-        index: dict[str, tuple[str, int, int, int | None]] = {}
-        for layer in self.layers:
-            for unit in layer:
-                for i, w in enumerate(unit.weights, start=1):
-                    index[w.name] = ("weight", unit.layer, unit.index, i)
-                index[unit.bias.name] = ("bias", unit.layer, unit.index, None)
-        return index
+        return self.names.parameter_index
 
     @cached_property
     def parameters(self) -> tuple[sp.Symbol, ...]:
