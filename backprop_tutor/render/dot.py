@@ -3,6 +3,7 @@ gradient, every operation as its own small node (the picture micrograd's draw_do
 
 from __future__ import annotations
 
+from ..network.addresses import derivative
 from ..notation.numbers import number
 from ..solution.run import Run
 from ..solution.values import parameter_values, sample_suffixes
@@ -30,12 +31,12 @@ def dot_text(run: Run, record: IterationRecord, precision: int = 4, sample: int 
     ``sample`` is 1-based within the batch. Parameters show the gradient of the whole batch
     (the one the update uses); every other node shows its value and ∂E/∂node for the sample.
     """
-    graph = run.graph
+    plan = run.plan
     values = run.values(record.iteration)
     suffix = sample_suffixes(record)[sample - 1]
-    params = parameter_values(run.plan, [layer.weights for layer in record.layers],
+    params = parameter_values(plan, [layer.weights for layer in record.layers],
                               [layer.biases for layer in record.layers])
-    E = graph.loss_symbol.name
+    E = plan.loss_symbol
     out = [
         "digraph backprop {",
         "  rankdir=LR;",
@@ -58,45 +59,44 @@ def dot_text(run: Run, record: IterationRecord, precision: int = 4, sample: int 
     def edge(src: str, dst: str) -> None:
         out.append(f"  {_quote(src)} -> {_quote(dst)};")
 
-    for x in graph.inputs:
-        value_node(x.name, values.get(x.name + suffix), None)
-    for layer, plan_layer in zip(graph.layers, run.plan.layers, strict=True):
-        coupled = plan_layer.coupled  # softmax: every a of the layer made from every z
-        for unit in layer:
-            plus = f"op_{unit.net.name}_sum"
+    for x in plan.inputs:
+        value_node(x, values.get(x + suffix), None)
+    for layer in plan.layers:
+        for unit in layer.units:
+            plus = f"op_{unit.net}_sum"
             op_node(plus, "+")
             for w, x in zip(unit.weights, unit.inputs, strict=True):
-                value_node(w.name, params[w.name], values[f"d{E}/d{w.name}"], "parameter")
-                times = f"op_{w.name}_times"
+                value_node(w, params[w], values[derivative(E, w)], "parameter")
+                times = f"op_{w}_times"
                 op_node(times, "×")
-                edge(f"v_{w.name}", times)
-                edge(f"v_{x.name}", times)
+                edge(f"v_{w}", times)
+                edge(f"v_{x}", times)
                 edge(times, plus)
-            value_node(unit.bias.name, params[unit.bias.name], values[f"d{E}/d{unit.bias.name}"],
+            value_node(unit.bias, params[unit.bias], values[derivative(E, unit.bias)],
                        "parameter")
-            edge(f"v_{unit.bias.name}", plus)
-            value_node(unit.net.name, values.get(unit.net.name + suffix),
-                       values.get(f"d{E}/d{unit.net.name}{suffix}"))
-            edge(plus, f"v_{unit.net.name}")
-            activation = f"op_{unit.out.name}_activation"
-            op_node(activation, plan_layer.label)
-            if not coupled:
-                edge(f"v_{unit.net.name}", activation)
-            value_node(unit.out.name, values.get(unit.out.name + suffix),
-                       values.get(f"d{E}/d{unit.out.name}{suffix}"))
-            edge(activation, f"v_{unit.out.name}")
+            edge(f"v_{unit.bias}", plus)
+            value_node(unit.net, values.get(unit.net + suffix),
+                       values.get(derivative(E, unit.net) + suffix))
+            edge(plus, f"v_{unit.net}")
+            activation = f"op_{unit.out}_activation"
+            op_node(activation, layer.label)
+            if not layer.coupled:
+                edge(f"v_{unit.net}", activation)
+            value_node(unit.out, values.get(unit.out + suffix),
+                       values.get(derivative(E, unit.out) + suffix))
+            edge(activation, f"v_{unit.out}")
         # each a of a softmax layer is made from every z of it, so ∂E/∂z gathers ∂E/∂a·∂a/∂z
         # over all of them (an elementwise activation makes a from its own z only)
-        if coupled:
-            for unit in layer:
-                for net in unit.layer_nets:
-                    edge(f"v_{net.name}", f"op_{unit.out.name}_activation")
+        if layer.coupled:
+            for unit in layer.units:
+                for peer in layer.units:
+                    edge(f"v_{peer.net}", f"op_{unit.out}_activation")
     loss_op = "op_loss"
     op_node(loss_op, run.scenario.loss.replace("_", " "))
-    for unit, target in zip(graph.outputs, graph.targets, strict=True):
-        value_node(target.name, values.get(target.name + suffix), None)
-        edge(f"v_{unit.out.name}", loss_op)
-        edge(f"v_{target.name}", loss_op)
+    for unit, target in zip(plan.outputs, plan.targets, strict=True):
+        value_node(target, values.get(target + suffix), None)
+        edge(f"v_{unit.out}", loss_op)
+        edge(f"v_{target}", loss_op)
     loss_value = values.get(E + suffix, values[E])
     value_node(E, loss_value, 1.0, "loss")
     edge(loss_op, f"v_{E}")
