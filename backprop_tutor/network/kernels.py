@@ -145,3 +145,9 @@ def softmax(z: Array) -> Array:
 def softmax_backward(a: Array, dE_da: Array) -> Array:
     """δ_j = Σ_i ∂E/∂a_i · a_i(δ_ij − a_j) of each row: the Jacobian-vector product."""
     return a * (dE_da - (dE_da * a).sum(axis=1, keepdims=True))
+
+
+def softmax_factor(a: Array, i: int, j: int) -> Array:
+    """∂a_i/∂z_j = a_i(δ_ij − a_j) of each sample (0-based units of a [sample, unit] array):
+    the softmax Jacobian's entries as the worked solution shows them."""
+    return a[:, i] * ((i == j) - a[:, j])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..network.addresses import at_sample, derivative, updated
+from ..network.kernels import softmax_factor
 from ..network.plan import Plan
 from ..notation.symbols import Printed
 from ..training.trace import IterationRecord
@@ -173,7 +174,7 @@ def quantity_arrays(plan: Plan, record: IterationRecord, *, learning_rate: float
             table[derivative(E, u.net)] = rec.dE_dz[:, j]
             if layer.coupled:
                 for i, peer in enumerate(layer.units):
-                    table[derivative(peer.out, u.net)] = rec.a[:, i] * ((i == j) - rec.a[:, j])
+                    table[derivative(peer.out, u.net)] = softmax_factor(rec.a, i, j)
             else:
                 table[derivative(u.out, u.net)] = rec.da_dz[:, j]
             for i, (w, x) in enumerate(zip(u.weights, u.inputs, strict=True)):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..network.addresses import at_sample, derivative, updated
+from ..network.kernels import softmax_factor
 from ..network.plan import Plan
 from ..training.trace import IterationRecord
 
@@ -26,9 +28,7 @@ def located_values(role: str, where: tuple[int, ...], record: IterationRecord) -
     if role == "activation":
         return rec.da_dz[:, unit - 1]
     if role == "softmax":
-        a = rec.a
-        j = rest[0] - 1
-        return a[:, unit - 1] * ((unit - 1 == j) - a[:, j])
+        return softmax_factor(rec.a, unit - 1, rest[0] - 1)
     if role == "net":
         return np.full(m, rec.weights[unit - 1, rest[0] - 1])
     if role == "weight":
@@ -41,7 +41,7 @@ def sample_suffixes(record: IterationRecord) -> list[str]:
     """``@s`` for each sample of a batch of several, nothing for a batch of one."""
     if len(record.samples) == 1:
         return [""]
-    return [f"@{s}" for s in record.samples]
+    return [at_sample("", s) for s in record.samples]
 
 
 def iteration_values(plan: Plan, record: IterationRecord, *, per_sample_values: bool = True
@@ -92,33 +92,32 @@ def iteration_values(plan: Plan, record: IterationRecord, *, per_sample_values: 
         below = columns(record.layers[units[0].layer - 2].a if units[0].layer > 1
                         else record.inputs)
         for j, u in enumerate(units):
-            per_sample(f"d{E}/d{u.out}", column(dE_da, j))
+            per_sample(derivative(E, u.out), column(dE_da, j))
             if layer.coupled:
                 # softmax: every a_i of the layer depends on z_j
                 for i, peer in enumerate(units):
-                    per_sample(f"d{peer.out}/d{u.net}",
-                               (rec.a[:, i] * ((i == j) - rec.a[:, j])).tolist())
+                    per_sample(derivative(peer.out, u.net), softmax_factor(rec.a, i, j).tolist())
             else:
-                per_sample(f"d{u.out}/d{u.net}", column(da_dz, j))
-            per_sample(f"d{E}/d{u.net}", column(dE_dz, j))
+                per_sample(derivative(u.out, u.net), column(da_dz, j))
+            per_sample(derivative(E, u.net), column(dE_dz, j))
             row = weights[j]
             for i, (w, x) in enumerate(zip(u.weights, u.inputs, strict=True)):
                 if u.layer > 1:  # ∂z/∂x of the first layer is in no parameter's chain
-                    out[f"d{u.net}/d{x}"] = row[i]
-                per_sample(f"d{u.net}/d{w}", column(below, i))
-            out[f"d{u.net}/d{u.bias}"] = 1.0
+                    out[derivative(u.net, x)] = row[i]
+                per_sample(derivative(u.net, w), column(below, i))
+            out[derivative(u.net, u.bias)] = 1.0
     for layer, rec in reversed(layers):
         grad_w, grad_b = rec.grad_weights.tolist(), rec.grad_biases.tolist()
         for j, u in enumerate(layer.units):
             for i, w in enumerate(u.weights):
-                out[f"d{E}/d{w}"] = grad_w[j][i]
-            out[f"d{E}/d{u.bias}"] = grad_b[j]
+                out[derivative(E, w)] = grad_w[j][i]
+            out[derivative(E, u.bias)] = grad_b[j]
     for layer, rec in reversed(layers):
         after_w, after_b = rec.weights_after.tolist(), rec.biases_after.tolist()
         for j, u in enumerate(layer.units):
             for i, w in enumerate(u.weights):
-                out[f"{w}+"] = after_w[j][i]
-            out[f"{u.bias}+"] = after_b[j]
+                out[updated(w)] = after_w[j][i]
+            out[updated(u.bias)] = after_b[j]
     return out
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 import sympy as sp
 
+from ..network.addresses import derivative
 from .graph import Graph, Unit
 
 Role = Literal["loss", "activation", "softmax", "net", "weight", "bias", "delta"]
@@ -40,7 +41,7 @@ class Factor:
     @property
     def address(self) -> str:
         """The factor's name in the values map: ``dE/da2``."""
-        return f"d{self.of.name}/d{self.wrt.name}"
+        return derivative(self.of.name, self.wrt.name)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Chain:
     @property
     def address(self) -> str:
         """The gradient's name in the values map: ``dE/dw2``."""
-        return f"d{self.derivation.graph.loss_symbol.name}/d{self.parameter.name}"
+        return derivative(self.derivation.graph.loss_symbol.name, self.parameter.name)
 
     def paths(self) -> Iterator[tuple[Factor, ...]]:
         """Each path as its factors, from the loss down to ∂z/∂p."""
@@ -228,13 +229,13 @@ class Derivation:
                 return sp.Symbol(self.loss_factor(source.index).address)
             return sp.Add(*(
                 sp.Mul(self.net_factor(upper, source).expression,
-                       sp.Symbol(f"d{E.name}/d{upper.net.name}"), evaluate=False)
+                       sp.Symbol(derivative(E.name, upper.net.name)), evaluate=False)
                 for upper in layers[source.layer]
             ), evaluate=False)
 
         if unit.activation.coupled:
             expr = sp.Add(*(
-                sp.Mul(sp.Symbol(f"d{E.name}/d{source.out.name}"), factor.expression,
+                sp.Mul(sp.Symbol(derivative(E.name, source.out.name)), factor.expression,
                        evaluate=False)
                 for source, factor in self.activation_step(unit)
             ), evaluate=False)
