@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
-from . import app
 from .boundary import error_boundary
 from .options import Debug
 
@@ -108,7 +107,6 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
     return "\n".join(out) + "\n"
 
 
-@app.command()
 def new(
     output: str = typer.Option(..., "-o", "--output", help="The file to write.",
                                show_default=False),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import typer
 
 from ..errors import InputError
-from . import app
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
 from .options import Debug, NoColor, Width
@@ -57,7 +56,6 @@ def _ask(prompt: str) -> str | None:
         return None
 
 
-@app.command()
 def practice(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),

@@ -8,7 +8,6 @@ import sys
 import typer
 
 from ..errors import InputError
-from . import app
 from .boundary import error_boundary, note
 from .examples import SCENARIO_HELP, complete_parameter, complete_scenario
 from .options import Debug, NoColor, Width
@@ -83,7 +82,6 @@ def _write_exports(console, svg: str | None, html: str | None, title: str) -> No
         atomic_write(html, console.export_html(clear=False))
 
 
-@app.command()
 def run(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),

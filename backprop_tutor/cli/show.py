@@ -6,13 +6,11 @@ import sys
 
 import typer
 
-from . import app
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
 from .options import Debug, NoColor, Width
 
 
-@app.command()
 def show(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),
@@ -27,8 +25,8 @@ def show(
     """Show a scenario and draw its network with the initial weights, without training."""
     with error_boundary(debug):
         from ..examples import resolve
-        from ..solution.derived import plan_of
         from ..scenario import load_scenario
+        from ..solution.derived import plan_of
         from ..solution.values import parameter_values
         from ..training.initial import initial_parameters
 

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import typer
 
-from . import app
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
 from .options import Debug, NoColor, Width
 
 
-@app.command()
 def validate(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),
@@ -23,8 +21,8 @@ def validate(
     """Check a scenario (format, shapes, names) and print a summary of its network."""
     with error_boundary(debug):
         from ..examples import resolve
-        from ..solution.derived import plan_of
         from ..scenario import load_scenario
+        from ..solution.derived import plan_of
         from ..symbolic.graph import build_graph
 
         path = resolve(scenario)
