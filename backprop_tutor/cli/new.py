@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import typer
 
-from ..errors import InputError
+from ..errors import InputError, close_names, did_you_mean
+from ..maths.catalog import LOSS_NAMES, canonical
 from .boundary import error_boundary
 from .options import Debug
 
-LOSSES = "half_squared_error, squared_error, mse, binary_cross_entropy, cross_entropy"
+LOSSES = ", ".join(LOSS_NAMES)
 
 
 def _layers(text: str) -> list[int]:
@@ -37,8 +37,8 @@ def _activations(text: str, layers: int) -> list[str]:
                          field="--activation")
     for name in names:
         if name not in NAMES:
-            close = difflib.get_close_matches(name, NAMES, n=1)
-            hint = f"did you mean {close[0]}?" if close else "expected one of: " + ", ".join(NAMES)
+            hint = (did_you_mean(close_names(name, NAMES))
+                    or "expected one of: " + ", ".join(NAMES))
             raise InputError(f"unknown activation '{name}'; {hint}", field="--activation")
     return names
 
@@ -92,7 +92,7 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         x = rng.uniform(-1, 1, inputs)
         if last == "softmax":
             t = np.eye(outputs)[rng.integers(outputs)]
-        elif last in ("sigmoid", "logistic"):
+        elif canonical(last) == "sigmoid":
             t = rng.uniform(0, 1, outputs)
         else:
             t = rng.uniform(-1, 1, outputs)
