@@ -56,7 +56,9 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
     """The YAML of a new scenario with every number drawn from ``seed`` and explained."""
     import numpy as np
 
-    rng = np.random.default_rng(seed)
+    from ..signals import numpy_random
+
+    rng = numpy_random().default_rng(seed)
     inputs, widths = sizes[0], sizes[1:]
     layers = [f"{n} {a}" for n, a in zip(widths, activations, strict=True)]
     shape = " → ".join([f"{inputs} inputs", *layers])
