@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
 
 
@@ -56,3 +57,16 @@ class InputError(TutorError):
             where += ": "
         field = f"{self.field}: " if self.field else ""
         return f"{where}{field}{self.detail}"
+
+
+def close_names(name: str, options: Iterable[str], *, most: int = 1,
+                cutoff: float = 0.6) -> tuple[str, ...]:
+    """The (at most ``most``) options closest to a misspelt ``name``, closest first."""
+    import difflib
+
+    return tuple(difflib.get_close_matches(name, list(options), n=most, cutoff=cutoff))
+
+
+def did_you_mean(close: Sequence[str]) -> str:
+    """``did you mean X?`` (``X or Y`` for several) for names from close_names; "" for none."""
+    return f"did you mean {' or '.join(close)}?" if close else ""

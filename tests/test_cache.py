@@ -183,10 +183,10 @@ def test_the_oldest_entries_go_beyond_the_limit(tmp_path, monkeypatch):
     assert len(kept) == 3 and kept[-1] == 4
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the Linux (XDG) locations")
 def test_the_folder_follows_the_platform_conventions(monkeypatch, tmp_path):
     monkeypatch.delenv("BACKPROP_TUTOR_CACHE_DIR", raising=False)
     monkeypatch.delenv("BACKPROP_TUTOR_NO_CACHE", raising=False)
-    monkeypatch.setattr(cache.sys, "platform", "linux")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cache.folder() == tmp_path / "backprop-tutor"
     monkeypatch.delenv("XDG_CACHE_HOME")
@@ -194,15 +194,23 @@ def test_the_folder_follows_the_platform_conventions(monkeypatch, tmp_path):
     assert cache.folder() == tmp_path / "home" / ".cache" / "backprop-tutor"
     monkeypatch.setenv("BACKPROP_TUTOR_NO_CACHE", "0")
     assert cache.folder() is not None  # "0" does not turn it off
+    monkeypatch.setenv("BACKPROP_TUTOR_CACHE_DIR", str(tmp_path / "chosen"))
+    assert cache.folder() == tmp_path / "chosen"
+    monkeypatch.setenv("BACKPROP_TUTOR_NO_CACHE", "1")
+    assert cache.folder() is None
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="a home folder found through HOME or pwd")
 def test_without_a_home_folder_there_is_no_cache(monkeypatch):
+    import pwd
+
     monkeypatch.delenv("BACKPROP_TUTOR_CACHE_DIR", raising=False)
+    monkeypatch.delenv("BACKPROP_TUTOR_NO_CACHE", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setattr(cache.sys, "platform", "linux")
+    monkeypatch.delenv("HOME", raising=False)
 
-    def no_home() -> None:
-        raise RuntimeError("Could not determine home directory.")
+    def no_user(uid: int):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
 
-    monkeypatch.setattr(cache.Path, "home", staticmethod(no_home))
+    monkeypatch.setattr(pwd, "getpwuid", no_user)  # a user without a passwd entry
     assert cache.folder() is None

@@ -387,3 +387,14 @@ def test_overflow_prints_no_warnings_in_a_process(tmp_path):
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr
+
+
+def test_suggestions_name_the_closest_options():
+    from backprop_tutor.errors import close_names, did_you_mean
+    from backprop_tutor.maths.catalog import NAMES
+
+    assert close_names("sigmoidd", NAMES) == ("sigmoid",)
+    assert close_names("zzz", NAMES) == ()
+    assert close_names("w11", ["b2", "w12", "w111"], most=2, cutoff=0.5) == ("w111", "w12")
+    assert did_you_mean(("w12", "w21")) == "did you mean w12 or w21?"
+    assert did_you_mean(()) == ""

@@ -7,6 +7,7 @@ import os
 import typer
 
 from .. import __version__
+from . import examples, grade, new, practice, run, schema, show, validate, variants, worksheet
 
 app = typer.Typer(
     name="backprop-tutor",
@@ -32,16 +33,23 @@ def _root(
     """Learn backpropagation step by step."""
 
 
-from . import examples as _examples  # noqa: E402, F401
-from . import grade as _grade  # noqa: E402, F401
-from . import new as _new  # noqa: E402, F401
-from . import practice as _practice  # noqa: E402, F401
-from . import run as _run  # noqa: E402, F401  (registers the command
-from . import schema as _schema  # noqa: E402, F401
-from . import show as _show  # noqa: E402, F401
-from . import validate as _validate  # noqa: E402, F401
-from . import variants as _variants  # noqa: E402, F401
-from . import worksheet as _worksheet  # noqa: E402, F401
+# Every command, in the order --help lists them. Each module keeps its heavy imports inside
+# its command, so importing them all costs only typer and the modules themselves.
+COMMANDS = (
+    ("examples", examples.examples),
+    ("grade", grade.grade),
+    ("new", new.new),
+    ("practice", practice.practice),
+    ("run", run.run),
+    ("schema", schema.schema),
+    ("show", show.show),
+    ("validate", validate.validate),
+    ("variants", variants.variants),
+    ("worksheet", worksheet.worksheet),
+    ("key", worksheet.key_command),
+)
+for _name, _command in COMMANDS:
+    app.command(_name)(_command)
 
 # The tutor's matrices are small: a BLAS thread pool costs more to start and to synchronise
 # than it saves, and on a busy machine its spinning threads can slow training tenfold.

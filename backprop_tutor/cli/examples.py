@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from . import app
 from .boundary import error_boundary
 from .options import Debug, NoColor, Width
 
@@ -80,7 +79,6 @@ def complete_parameter(ctx: typer.Context, incomplete: str) -> list[str]:
 SCENARIO_HELP = "A scenario file (YAML), or the name of a shipped example (see `examples`)."
 
 
-@app.command()
 def examples(
     no_color: NoColor = False,
     width: Width = None,

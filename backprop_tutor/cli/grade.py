@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from . import app
 from .boundary import error_boundary
 from .options import Debug, NoColor, Width
 
@@ -25,7 +24,6 @@ class GradeFormat(str, Enum):
     prairielearn = "prairielearn"
 
 
-@app.command()
 def grade(
     scenario: Annotated[Path, typer.Argument(show_default=False,
                                     help="The scenario file, or a folder written by variants.")],

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import typer
 
-from ..errors import InputError
-from . import app
+from ..errors import InputError, close_names, did_you_mean
+from ..maths.catalog import LOSS_NAMES, canonical
 from .boundary import error_boundary
 from .options import Debug
 
-LOSSES = "half_squared_error, squared_error, mse, binary_cross_entropy, cross_entropy"
+LOSSES = ", ".join(LOSS_NAMES)
 
 
 def _layers(text: str) -> list[int]:
@@ -38,8 +37,8 @@ def _activations(text: str, layers: int) -> list[str]:
                          field="--activation")
     for name in names:
         if name not in NAMES:
-            close = difflib.get_close_matches(name, NAMES, n=1)
-            hint = f"did you mean {close[0]}?" if close else "expected one of: " + ", ".join(NAMES)
+            hint = (did_you_mean(close_names(name, NAMES))
+                    or "expected one of: " + ", ".join(NAMES))
             raise InputError(f"unknown activation '{name}'; {hint}", field="--activation")
     return names
 
@@ -57,7 +56,9 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
     """The YAML of a new scenario with every number drawn from ``seed`` and explained."""
     import numpy as np
 
-    rng = np.random.default_rng(seed)
+    from ..signals import numpy_random
+
+    rng = numpy_random().default_rng(seed)
     inputs, widths = sizes[0], sizes[1:]
     layers = [f"{n} {a}" for n, a in zip(widths, activations, strict=True)]
     shape = " → ".join([f"{inputs} inputs", *layers])
@@ -93,7 +94,7 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         x = rng.uniform(-1, 1, inputs)
         if last == "softmax":
             t = np.eye(outputs)[rng.integers(outputs)]
-        elif last in ("sigmoid", "logistic"):
+        elif canonical(last) == "sigmoid":
             t = rng.uniform(0, 1, outputs)
         else:
             t = rng.uniform(-1, 1, outputs)
@@ -108,7 +109,6 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
     return "\n".join(out) + "\n"
 
 
-@app.command()
 def new(
     output: str = typer.Option(..., "-o", "--output", help="The file to write.",
                                show_default=False),

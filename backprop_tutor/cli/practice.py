@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..errors import InputError
-from . import app
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
 from .options import Debug, NoColor, Width
@@ -40,7 +39,6 @@ def _ask(prompt: str) -> str | None:
         return None
 
 
-@app.command()
 def practice(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 
 import typer
 
-from ..errors import InputError
-from . import app
+from ..errors import InputError, close_names, did_you_mean
 from .boundary import error_boundary, note
 from .examples import SCENARIO_HELP, complete_parameter, complete_scenario
 from .options import Debug, NoColor, Width
@@ -20,8 +18,8 @@ STEP_LIMIT = 10_000
 def _check_parameter(name: str, parameters: list[str]) -> None:
     if name in parameters:
         return
-    close = difflib.get_close_matches(name, parameters, n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]}? " if close else ""
+    hint = did_you_mean(close_names(name, parameters, cutoff=0.5))
+    hint += " " if hint else ""
     raise InputError(f"no parameter is called '{name}'; {hint}valid names: "
                      + ", ".join(parameters), field="--explain")
 
@@ -83,7 +81,6 @@ def _write_exports(console, svg: str | None, html: str | None, title: str) -> No
         atomic_write(html, console.export_html(clear=False))
 
 
-@app.command()
 def run(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from .boundary import error_boundary
 
 
@@ -21,7 +20,6 @@ class Document(str, Enum):
     grades = "grades"
 
 
-@app.command()
 def schema(
     document: Annotated[Document, typer.Argument(show_default=False,
                                         help="scenario, trace (run --json), sheet or grades.")],

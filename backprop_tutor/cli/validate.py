@@ -6,13 +6,11 @@ from pathlib import Path
 
 import typer
 
-from . import app
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
 from .options import Debug, NoColor, Width
 
 
-@app.command()
 def validate(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),

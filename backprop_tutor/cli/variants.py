@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from .boundary import error_boundary
 from .options import Debug
 
 
-@app.command()
 def variants(
     scenario: Annotated[Path, typer.Argument(show_default=False, help="The scenario file.")],
     output: Annotated[Path, typer.Option(

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from . import app
 from .boundary import error_boundary
 from .options import Debug
 
@@ -47,7 +46,6 @@ def _load(scenario: Path):
     return path, api.run(api.load(path))
 
 
-@app.command()
 def worksheet(
     scenario: Annotated[Path, typer.Argument(show_default=False, help="The scenario file.")],
     output_format: Annotated[WorksheetFormat, typer.Option(
@@ -75,7 +73,6 @@ def worksheet(
         _write(text, output)
 
 
-@app.command("key")
 def key_command(
     scenario: Annotated[Path, typer.Argument(show_default=False, help="The scenario file.")],
     output_format: Annotated[KeyFormat, typer.Option(

@@ -6,12 +6,11 @@ project's top-level ``scenarios`` folder points here.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, close_names, did_you_mean
 
 FOLDER = Path(__file__).resolve().parent
 SUFFIXES = (".yaml", ".yml")
@@ -72,7 +71,7 @@ def resolve(argument: str | os.PathLike[str]) -> Path:
     shipped = names()
     if os.sep in text or "/" in text:
         raise InputError(f"{text}: no such file")
-    close = difflib.get_close_matches(path.stem, shipped, n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
+    hint = did_you_mean(close_names(path.stem, shipped))
+    hint += " " if hint else ""
     raise InputError(f"no file '{text}' here, and no shipped example of that name; {hint}"
                      "`backprop-tutor examples` lists the shipped ones: " + ", ".join(shipped))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, close_names, did_you_mean
 from ..examples import resolve
 from ..scenario import load_scenario
 from ..solution.run import train
@@ -24,7 +23,6 @@ WRONG = "wrong"
 BLANK = "blank"
 NOT_A_NUMBER = "not a number"
 UNKNOWN = "unknown"
-VERDICTS = (CORRECT, CARRIED, WRONG, BLANK, NOT_A_NUMBER, UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -115,8 +113,8 @@ def scenario_for(scenario: str | os.PathLike[str], sheet: Sheet) -> Path:
         if not found.is_file():
             known = sorted(p.stem for p in path.glob("*.yaml")
                            if not p.name.endswith(".sheet.yaml"))
-            close = difflib.get_close_matches(sheet.variant, known, n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
+            hint = did_you_mean(close_names(sheet.variant, known))
+            hint = f"; {hint}" if hint else ""
             raise InputError(f"no variant '{sheet.variant}' in {path}{hint}", file=sheet.path,
                              field="variant")
         return found
@@ -180,8 +178,8 @@ def grade_sheet(solution: Solution, sheet: Sheet, settings: Settings = Settings(
 
 
 def _unknown(solution: Solution, answer: Answer) -> Item:
-    close = tuple(difflib.get_close_matches(answer.address, list(solution.key), n=3, cutoff=0.5))
-    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    close = close_names(answer.address, solution.key, most=3, cutoff=0.5)
+    hint = f"; {did_you_mean(close)}" if close else ""
     return Item(answer.address, answer.written_as, None, answer.value, answer.text, UNKNOWN, 0.0,
                 0.0, f"this scenario has no quantity '{answer.written_as}'{hint}",
                 suggestions=close)

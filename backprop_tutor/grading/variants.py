@@ -13,6 +13,7 @@ import numpy as np
 import yaml
 
 from ..scenario.loader import scenario_from_text
+from ..signals import numpy_random
 from ..solution.run import Run
 
 
@@ -46,7 +47,7 @@ def variant_data(run: Run, rng: np.random.Generator, title: str) -> dict[str, An
 
 def make_variants(run: Run, count: int, seed: int) -> list[Variant]:
     """``count`` variants of a run's scenario, the same for the same seed."""
-    rng = np.random.default_rng(seed)
+    rng = numpy_random().default_rng(seed)
     base = run.scenario.title or "Exercise"
     out = []
     for k in range(1, count + 1):

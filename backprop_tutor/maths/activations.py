@@ -13,7 +13,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from .catalog import ALIASES, BUILTIN_NAMES
+from .catalog import BUILTIN_NAMES, canonical
 from .checks import default_points, same_function
 from .softmax import softmax_derivative
 
@@ -127,7 +127,7 @@ BUILTIN: dict[str, Activation] = {
 
 def activation_named(name: str, **options: float) -> Activation:
     """The activation called ``name`` (aliases allowed)."""
-    name = ALIASES.get(name, name)
+    name = canonical(name)
     if name == "leaky_relu":
         return leaky_relu(options.get("alpha", 0.01))
     return BUILTIN[name]

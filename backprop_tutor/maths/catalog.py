@@ -1,4 +1,4 @@
-"""The names a scenario may give an activation, known without building any expression."""
+"""The names a scenario may give an activation or a loss, known without building any expression."""
 
 from __future__ import annotations
 
@@ -6,3 +6,12 @@ from __future__ import annotations
 BUILTIN_NAMES = ("sigmoid", "linear", "tanh", "relu", "softplus", "softmax")
 ALIASES = {"identity": "linear", "logistic": "sigmoid"}
 NAMES = (*BUILTIN_NAMES, "leaky_relu", *ALIASES)
+
+# the losses of losses.py, in the order they are listed
+LOSS_NAMES = ("half_squared_error", "squared_error", "mse", "binary_cross_entropy",
+              "cross_entropy")
+
+
+def canonical(name: str) -> str:
+    """The built-in activation an activation name stands for (an alias's target)."""
+    return ALIASES.get(name, name)

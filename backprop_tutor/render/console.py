@@ -33,17 +33,29 @@ def needs_width(table, column: int, width: int) -> None:
 
 
 def min_width(console, options, table) -> int:
-    """The narrowest a table can be without cutting a cell of a no-wrap column."""
+    """The narrowest a table can be without cutting a cell of a no-wrap column.
+
+    Rich measures a table's minimum from each column's narrowest cell (a no-wrap column's cells
+    are then cut) and its ``min_width``. Measured here: a copy of the table whose columns have
+    as ``min_width`` the width they need, a no-wrap column the widest of its cells.
+    """
+    import copy
+    import dataclasses
+
     from rich.measure import Measurement
 
-    total = table._extra_width
+    wide = options.update_width(10_000)
+    minimums = getattr(table, "fit_minimums", {})
+    columns = []
     for i, column in enumerate(table.columns):
-        shown = (column.header, *column._cells) if table.show_header else column._cells
-        cells = [Measurement.get(console, options.update_width(10_000), c) for c in shown]
+        shown = (column.header, *column.cells) if table.show_header else tuple(column.cells)
+        cells = [Measurement.get(console, wide, c) for c in shown]
         widest = max((m.maximum if column.no_wrap else m.minimum for m in cells), default=0)
-        widest = max(widest, column.min_width or 0, getattr(table, "fit_minimums", {}).get(i, 0))
-        total += widest + table._get_padding_width(column._index)
-    return total
+        widest = max(widest, column.min_width or 0, minimums.get(i, 0))
+        columns.append(dataclasses.replace(column, min_width=widest))
+    sized = copy.copy(table)
+    sized.columns = columns
+    return Measurement.get(console, wide, sized).minimum
 
 
 class Fit:

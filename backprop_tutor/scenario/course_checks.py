@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import InputError
+from ..maths.catalog import canonical
 from .messages import located
 from .schema import CustomActivation, NamedActivation, Scenario
 from .yaml_source import Document
@@ -26,7 +27,7 @@ def _activation_name(spec: str | NamedActivation | CustomActivation) -> str:
     if isinstance(spec, CustomActivation):
         return "custom"
     name = spec if isinstance(spec, str) else spec.name
-    return {"identity": "linear", "logistic": "sigmoid"}.get(name, name)
+    return canonical(name)
 
 
 def check_softmax_layer(s: Scenario, i: int, doc: Document) -> None:

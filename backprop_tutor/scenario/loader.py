@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 
 from pydantic import ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, close_names, did_you_mean
 from ..maths.catalog import NAMES as ACTIVATION_NAMES
 from . import limits
 from .course_checks import (
@@ -136,9 +135,8 @@ def _check_activation(spec: str | NamedActivation | CustomActivation, doc: Docum
         return
     name = spec if isinstance(spec, str) else spec.name
     if name not in ACTIVATION_NAMES:
-        close = difflib.get_close_matches(name, ACTIVATION_NAMES, n=1)
-        hint = f"did you mean {close[0]}?" if close else "expected one of: " + ", ".join(
-            ACTIVATION_NAMES)
+        hint = (did_you_mean(close_names(name, ACTIVATION_NAMES))
+                or "expected one of: " + ", ".join(ACTIVATION_NAMES))
         raise located(doc, loc if isinstance(spec, str) else (*loc, "name"),
                       f"unknown activation '{name}'; {hint}")
     if isinstance(spec, NamedActivation) and spec.alpha is not None and name != "leaky_relu":
@@ -171,9 +169,8 @@ def _check_names(s: Scenario, doc: Document) -> None:
     parameters = names.parameters()
     for n, name in enumerate(s.frozen):
         if name not in parameters:
-            close = difflib.get_close_matches(name, parameters, n=1)
-            hint = (f"did you mean {close[0]}?" if close else
-                    "the parameters are " + _listing(parameters))
+            hint = (did_you_mean(close_names(name, parameters))
+                    or "the parameters are " + _listing(parameters))
             raise located(doc, ("frozen", n), f"no parameter is called '{name}'; {hint}")
 
 

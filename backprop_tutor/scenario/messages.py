@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import types
 import typing
@@ -11,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, close_names, did_you_mean
 from .yaml_source import Document
 
 Loc = tuple[str | int, ...]
@@ -168,8 +167,8 @@ def validation_message(error: ValidationError, doc: Document, root: type[BaseMod
     if kind == "extra_forbidden":
         name = str(loc[-1])
         options = known_keys(root, loc[:-1])
-        close = difflib.get_close_matches(name, options, n=1)
-        hint = f"did you mean {close[0]}?" if close else f"expected one of: {', '.join(options)}"
+        hint = (did_you_mean(close_names(name, options))
+                or f"expected one of: {', '.join(options)}")
         return located(doc, loc, f"unknown key '{name}'; {hint}", key=True)
     if kind == "missing":
         return located(doc, loc[:-1], f"missing required key '{loc[-1]}'")
@@ -201,8 +200,8 @@ def _hint(error: dict) -> str:
     if kind == "finite_number":
         return " (NaN and infinity are not allowed)"
     if kind == "literal_error" and isinstance(value, str):
-        close = difflib.get_close_matches(value, _options(error), n=1)
-        return f" (did you mean {close[0]}?)" if close else ""
+        hint = did_you_mean(close_names(value, _options(error)))
+        return f" ({hint})" if hint else ""
     return ""
 
 

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict
 from pydantic.types import AllowInfNan
 
+from ..maths.catalog import LOSS_NAMES
+
 # A number in a scenario: an int or a float, never a bool, a string, NaN or infinity.
 Number = Annotated[float, Strict(), AllowInfNan(False)]
 Count = Annotated[int, Strict(), Field(ge=1)]
@@ -79,8 +81,7 @@ class Init(Strict_):
     high: Number = 0.5
 
 
-LossName = Literal["half_squared_error", "squared_error", "mse", "binary_cross_entropy",
-                   "cross_entropy"]
+LossName = Literal[LOSS_NAMES]
 
 
 class Scenario(Strict_):

@@ -37,22 +37,25 @@ _NUMBERS_ONLY = {"title", "teaches", "data", "learning_rate", "epochs", "mode", 
 
 
 def folder() -> Path | None:
-    """Where entries are kept, or None when caching is off."""
+    """Where entries are kept, or None when caching is off.
+
+    The platform's user cache folder (platformdirs): ``$XDG_CACHE_HOME/backprop-tutor`` or
+    ``~/.cache/backprop-tutor`` on Linux, ``~/Library/Caches/backprop-tutor`` on macOS,
+    ``%LOCALAPPDATA%\\backprop-tutor`` on Windows. Without a home folder to put it in (the
+    path would not be absolute) there is no cache.
+    """
     if os.environ.get("BACKPROP_TUTOR_NO_CACHE", "") not in ("", "0"):
         return None
     chosen = os.environ.get("BACKPROP_TUTOR_CACHE_DIR")
     if chosen:
         return Path(chosen)
+    from platformdirs import user_cache_path
+
     try:
-        if sys.platform == "win32":
-            base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        elif sys.platform == "darwin":
-            base = str(Path.home() / "Library" / "Caches")
-        else:
-            base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    except (RuntimeError, KeyError):  # no home folder to be found: no cache
+        where = user_cache_path("backprop-tutor", appauthor=False, opinion=False)
+    except (RuntimeError, KeyError, OSError):  # no home folder to be found: no cache
         return None
-    return Path(base) / "backprop-tutor"
+    return where if where.is_absolute() else None
 
 
 def structure(scenario: Scenario) -> dict[str, Any]:

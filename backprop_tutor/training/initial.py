@@ -8,6 +8,7 @@ import numpy as np
 
 from ..scenario.names import NetworkNames
 from ..scenario.schema import Init, Scenario
+from ..signals import numpy_random
 from .trace import Parameters
 
 
@@ -32,7 +33,7 @@ def initial_parameters(scenario: Scenario) -> Parameters:
     def rng() -> np.random.Generator:
         # numpy.random is imported on first use: a file that gives every number never needs it
         if not drawn:
-            drawn.append(np.random.default_rng(init.seed))
+            drawn.append(numpy_random().default_rng(init.seed))
         return drawn[0]
 
     weights, biases = [], []
