@@ -27,8 +27,8 @@ def show(
     """Show a scenario and draw its network with the initial weights, without training."""
     with error_boundary(debug):
         from ..examples import resolve
-        from ..solution.derived import plan_of
         from ..scenario import load_scenario
+        from ..solution.derived import plan_of
         from ..solution.values import parameter_values
         from ..training.initial import initial_parameters
 

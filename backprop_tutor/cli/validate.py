@@ -23,8 +23,8 @@ def validate(
     """Check a scenario (format, shapes, names) and print a summary of its network."""
     with error_boundary(debug):
         from ..examples import resolve
-        from ..solution.derived import plan_of
         from ..scenario import load_scenario
+        from ..solution.derived import plan_of
         from ..symbolic.graph import build_graph
 
         path = resolve(scenario)
