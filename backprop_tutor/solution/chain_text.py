@@ -1,56 +1,50 @@
-"""The printed chains of a run's ``--json`` document: each parameter's paths of factors, and
-each factor's symbolic form as text and LaTeX, as plain data.
+"""The printed chains of a network: each parameter's gradient as paths of chain-rule factors,
+and each factor's symbolic form as sympy text and LaTeX, as plain data.
 
-This is the symbolic half of the document. It depends only on the network, not on its numbers,
-so it is made once per network and kept (cache.py); json_out.py puts the numbers in.
+It depends only on the network, not on its numbers, so it is made once per network and kept
+(cache.py, read by json_layout.py). This module imports sympy; json_layout.py does not.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from ..symbolic.derivation import Factor
 from ..symbolic.printers import latex_symbol, latex_text
+from .json_types import ChainLayout, FactorForm, GradientForm
 from .run import Run
 
 
-def layout_data(run: Run) -> dict[str, Any]:
-    """``chains``: [parameter, form, paths of factor addresses, its distinct factors];
-    ``entries``: address → the factor's printed entry; ``places``: address → [role, where]."""
+def chain_layout(run: Run) -> ChainLayout:
+    """``factors``: address → the factor's printed form, each factor once, in the order the
+    chains first name them; ``gradients``: parameter → its form and paths of factor addresses."""
     printed = _Printed()
-    chains: list[list[Any]] = []
-    # a factor is shared by many chains: its printed entry is made once per run
-    entries: dict[str, dict[str, Any]] = {}
-    places: dict[str, list[Any]] = {}
+    factors: dict[str, FactorForm] = {}
+    gradients: dict[str, GradientForm] = {}
     for chain in run.derivation.chains():
         paths = list(chain.paths()) if chain.expanded else [chain.compact()]
-        factors: dict[str, None] = {}
         addresses = []
         for path in paths:
             row = []
             for f in path:
-                address = f.address
-                row.append(address)
-                factors[address] = None
-                if address not in entries:
-                    entries[address] = _entry(f, address, printed)
-                    places[address] = [f.role, list(f.where)]
+                row.append(f.address)
+                if f.address not in factors:  # a factor is shared by many chains
+                    factors[f.address] = _form(f, printed)
             addresses.append(row)
-        chains.append([chain.parameter.name, "paths" if chain.expanded else "delta",
-                       addresses, list(factors)])
-    return {"chains": chains, "entries": entries, "places": places}
+        gradients[chain.parameter.name] = {"form": "paths" if chain.expanded else "delta",
+                                           "paths": addresses}
+    return {"factors": factors, "gradients": gradients}
 
 
-def _entry(f: Factor, address: str, printed: _Printed) -> dict[str, Any]:
+def _form(f: Factor, printed: _Printed) -> FactorForm:
     expression, latex = printed(f)
-    entry = {"symbol": address, "expression": expression, "latex": latex}
+    form: FactorForm = {"expression": expression, "latex": latex}
     if f.note:
-        entry["note"] = f.note
-    return entry
+        form["note"] = f.note
+    return form
 
 
 class _Printed:
