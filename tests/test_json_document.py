@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import yaml
@@ -193,3 +194,15 @@ def test_a_large_batch_keeps_each_samples_z_once_and_in_order():
         for s, sample in enumerate(samples):
             assert sample["nodes"] == [*record.layers[0].z[s], *record.layers[1].z[s]]
             assert sample["loss"] == record.sample_losses[s]
+
+
+def test_the_json_renderer_only_assembles_what_the_solution_gives():
+    import ast
+
+    from backprop_tutor.render import json_out
+
+    tree = ast.parse(Path(json_out.__file__).read_text(encoding="utf-8"))
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
+    assert not {m for m in imported if "sympy" in m or m.endswith("cache") or m == "numpy"}
