@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from backprop_tutor import api, examples
 from backprop_tutor.cli import app
 from backprop_tutor.grading.grade import VERDICTS
-from backprop_tutor.render.json_out import MAX_ADDRESSED_SAMPLES, run_document
+from backprop_tutor.render.json_out import MAX_ADDRESSED_SAMPLES, dumps, run_document
 from backprop_tutor.scenario.loader import scenario_from_text
 
 EXAMPLES = [examples.bundled_path(name) for name in examples.names()]
@@ -206,3 +206,12 @@ def test_the_json_renderer_only_assembles_what_the_solution_gives():
     imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                  for a in node.names}
     assert not {m for m in imported if "sympy" in m or m.endswith("cache") or m == "numpy"}
+
+
+def test_a_document_that_is_not_of_its_type_is_written_with_a_warning():
+    run = api.run(scenario_from_text(scenario_text(2)))
+    document = run_document(run)
+    assert dumps(document).startswith("{\n")
+    document["iterations"][0]["values"]["z11"] = "text"  # type: ignore[typeddict-item]
+    with pytest.warns(UserWarning):
+        dumps(document)

@@ -17,6 +17,7 @@ from backprop_tutor.cli import BLAS_THREAD_VARIABLES, single_threaded_blas
 from backprop_tutor.cli.progress import EpochBar, training_progress
 from backprop_tutor.maths.checks import same_function
 from backprop_tutor.render.json_out import (
+    ANY_JSON,
     LARGE_DOCUMENT_NUMBERS,
     MAX_ADDRESSED_SAMPLES,
     dumps,
@@ -86,20 +87,20 @@ def _finite_only(obj):
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.text(max_size=6), _json_values, max_size=5))
 def test_dumps_is_strict_json_of_the_same_data(document):
-    text = dumps(document)
+    text = dumps(document, ANY_JSON)
 
     def refuse(constant: str) -> None:
         raise AssertionError(f"{constant} is not strict JSON")
 
     assert json.loads(text, parse_constant=refuse) == _finite_only(document)
     stream = io.StringIO()
-    write_json(document, stream)
+    write_json(document, stream, ANY_JSON)
     assert stream.getvalue() == text + "\n"
 
 
 def test_a_small_document_is_indented_and_keeps_its_characters():
     document = {"a": [1.0, 2.5], "b": {"x": 1, "y": "∂"}, "c": float("nan")}
-    text = dumps(document)
+    text = dumps(document, ANY_JSON)
     assert '\n  "b": {\n    "x": 1,\n    "y": "∂"\n  },\n' in text
     assert json.loads(text) == {**document, "c": None}
 
@@ -128,11 +129,11 @@ def test_large_documents_are_counted_by_their_numbers():
 def test_a_large_document_is_compact_strict_json_of_the_same_data(small, extra):
     document = {**small, "iterations": [{"samples": [{"nodes": {"z1": v}} for v in extra],
                                          "bulk": [0.25] * LARGE_DOCUMENT_NUMBERS}]}
-    text = dumps(document)
+    text = dumps(document, ANY_JSON)
     assert "\n" not in text  # a line break inside a string is escaped
     assert _strict(text) == _finite_only(document)
     stream = io.StringIO()
-    write_json(document, stream)
+    write_json(document, stream, ANY_JSON)
     assert stream.getvalue() == text + "\n"
 
 

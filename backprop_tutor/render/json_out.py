@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from pydantic_core import to_json
+from pydantic import TypeAdapter
 
 from ..solution import json_layout
 from ..solution.json_types import (
     MAX_ADDRESSED_SAMPLES,
     SCHEMA_VERSION,
+    TRACE,
     ChainLayout,
     Iteration,
     NormalisedScenario,
@@ -26,9 +27,12 @@ from ..solution.run import Run
 from ..solution.values import iteration_values
 from ..training.trace import IterationRecord
 
-__all__ = ["LARGE_DOCUMENT_NUMBERS", "MAX_ADDRESSED_SAMPLES", "SCHEMA_VERSION", "dumps",
-           "is_large", "iteration_document", "normalised_scenario", "run_document",
+__all__ = ["ANY_JSON", "LARGE_DOCUMENT_NUMBERS", "MAX_ADDRESSED_SAMPLES", "SCHEMA_VERSION",
+           "dumps", "is_large", "iteration_document", "normalised_scenario", "run_document",
            "write_json"]
+
+# any JSON data, for ``as_type``: written as it is
+ANY_JSON: TypeAdapter[Any] = TypeAdapter(Any)
 
 
 def normalised_scenario(run: Run) -> NormalisedScenario:
@@ -111,16 +115,17 @@ def is_large(document: Any) -> bool:
     return False
 
 
-def dumps(document: Any) -> str:
+def dumps(document: Any, as_type: TypeAdapter[Any] = TRACE) -> str:
     """The document as strict JSON text: indented with two spaces, or compact if large.
 
-    pydantic's serialiser writes floats in their shortest form that reads back to the same
-    double, and a non-finite number as null.
+    It is written by pydantic as its type (by default the ``--json`` document's, which warns
+    where the document does not have that type): floats in their shortest form that reads back
+    to the same double, a non-finite number as null.
     """
     indent = None if isinstance(document, (dict, list, tuple)) and is_large(document) else 2
-    return to_json(document, indent=indent, inf_nan_mode="null").decode()
+    return as_type.dump_json(document, indent=indent).decode()
 
 
-def write_json(document: Any, stream: TextIO) -> None:
+def write_json(document: Any, stream: TextIO, as_type: TypeAdapter[Any] = TRACE) -> None:
     """The text of ``dumps`` and a newline."""
-    stream.write(dumps(document) + "\n")
+    stream.write(dumps(document, as_type) + "\n")

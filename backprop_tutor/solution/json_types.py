@@ -1,8 +1,9 @@
 """The types of the ``run --json`` document (schema version 2), as pydantic reads them.
 
-The document is built as plain dicts of these types (json_layout.py, render/json_out.py); the
-JSON Schema that ``backprop-tutor schema trace`` prints is made from ``TraceDocument`` by
-pydantic, and the cached chains are checked against ``ChainLayout`` before they are used.
+The document is built as plain dicts of these types (json_layout.py, render/json_out.py) and
+written by pydantic as a ``TraceDocument``; the JSON Schema that ``backprop-tutor schema trace``
+prints is made from the same type, and the cached chains are checked against ``ChainLayout``
+before they are used.
 
 Each thing is said once: ``values`` holds every number of an iteration by its address;
 ``factors`` each chain-rule factor's symbolic form, once per document; ``gradients`` how each
@@ -133,7 +134,7 @@ class TraceDocument(TypedDict):
     """backprop-tutor run --json"""
 
     __pydantic_config__ = ConfigDict(  # type: ignore[misc]
-        extra="forbid", title="backprop-tutor run --json")
+        extra="forbid", title="backprop-tutor run --json", ser_json_inf_nan="null")
     schema_version: Literal[2]
     scenario: NormalisedScenario
     factors: Annotated[dict[str, FactorForm], Field(
