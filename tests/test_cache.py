@@ -147,9 +147,13 @@ def test_a_changed_printed_form_is_only_text_and_entries_are_checked(tmp_path):
     cold = _tool(args, tmp_path)
     path = _entries(tmp_path)["json"]
     entry = json.loads(path.read_text(encoding="utf-8"))
-    entry["data"]["chains"][0][2] = [["not-a-factor"]]
+    entry["data"]["gradients"]["w1"]["paths"] = [["not-a-factor"]]
     path.write_text(json.dumps(entry), encoding="utf-8")
     assert _tool(args, tmp_path) == cold  # a chain naming an unknown factor: derived again
+    entry = json.loads(path.read_text(encoding="utf-8"))  # written again, whole
+    entry["data"]["factors"]["dE/da2"]["latex"] = 2
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    assert _tool(args, tmp_path) == cold  # a printed form that is not text: derived again
 
 
 def test_an_unwritable_folder_only_means_no_cache(tmp_path):

@@ -34,16 +34,16 @@ def test_json_is_one_document_with_the_contract():
     result = invoke("run", TWO, "--json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert set(doc) >= {"scenario", "iterations", "final", "history"}
     first = doc["iterations"][0]
     assert first["iteration"] == 1
     assert first["loss"] == first["values"]["E"]
     assert first["values"]["w2+"] == pytest.approx(0.45 - 0.4 * first["values"]["dE/dw2"])
-    factors = first["gradients"]["w1"]["factors"]
-    assert [f["symbol"] for f in factors] == ["dE/da2", "da2/dz2", "dz2/da1", "da1/dz1",
-                                              "dz1/dw1"]
-    assert factors[1]["expression"] == "a2*(1 - a2)"
+    assert doc["gradients"]["w1"]["paths"] == [["dE/da2", "da2/dz2", "dz2/da1", "da1/dz1",
+                                                "dz1/dw1"]]
+    assert doc["factors"]["da2/dz2"]["expression"] == "a2*(1 - a2)"
+    assert first["values"]["da2/dz2"] == first["values"]["a2"] * (1 - first["values"]["a2"])
     assert doc["final"]["stop_reason"] == "epochs"
     assert set(doc["final"]["parameters"]) == {"w1", "b1", "w2", "b2"}
 

@@ -96,9 +96,10 @@ def test_frozen_parameters_keep_their_value_and_are_marked() -> None:
     updates = {line.address: line for line in run.lines(record) if line.section == "updates"}
     assert updates["b11+"].frozen and updates["b11+"].result == 0.5
     assert not updates["b12+"].frozen
-    gradients = run_document(run)["iterations"][0]["gradients"]
+    document = run_document(run)
+    gradients = document["gradients"]
     assert gradients["b11"]["frozen"] is True and "frozen" not in gradients["b12"]
-    assert gradients["b11"]["value"] != 0  # still computed and shown
+    assert document["iterations"][0]["values"]["dE/db11"] != 0  # still computed and shown
 
 
 def test_unknown_frozen_names_are_refused() -> None:
@@ -117,10 +118,13 @@ def test_l2_is_its_own_term_of_each_weight_gradient_only() -> None:
     lines = {line.address: line for line in decayed.lines(decayed.trace.iterations[0])}
     assert lines["dE/dw211"].l2_term == pytest.approx(0.1 * 0.7)
     assert lines["dE/db21"].l2_term == 0.0
-    gradients = run_document(decayed)["iterations"][0]["gradients"]
-    assert gradients["w211"]["l2"]["value"] == pytest.approx(0.07)
-    assert "l2" not in gradients["b21"] and "l2" not in run_document(plain)[
-        "iterations"][0]["gradients"]["w211"]
+    document = run_document(decayed)
+    assert document["gradients"]["w211"]["l2"] == {"symbol": "λ·w211", "lambda": 0.1}
+    assert document["iterations"][0]["l2"]["w211"] == pytest.approx(0.07)
+    assert "l2" not in document["gradients"]["b21"] and "b21" not in document["iterations"][0]["l2"]
+    plain_document = run_document(plain)
+    assert "l2" not in plain_document["gradients"]["w211"]
+    assert "l2" not in plain_document["iterations"][0]
 
 
 def _without_parameters(**init):

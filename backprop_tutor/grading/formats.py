@@ -1,18 +1,116 @@
 """Graded sheets as documents: the tool's own JSON, Gradescope's results.json, PrairieLearn's.
 
-All three are plain dicts, ready for ``json.dumps``; the schema of the tool's own is in
-``schemas.GRADES_SCHEMA``.
+All three are plain dicts, ready for ``json.dumps``. The tool's own is built as a
+``GradesDocument``, the type its JSON Schema is made from (``schemas.document_schema``).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, TypeAdapter
+from typing_extensions import TypedDict
 
 from .grade import CORRECT, ClassSummary, Item, Settings, SheetResult
 
 GRADES_VERSION = 1
+
+_CLOSED = ConfigDict(extra="forbid")
+Points = Annotated[float, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Verdict = Literal["correct", "carried forward", "wrong", "blank", "not a number", "unknown"]
+
+
+class MistakeDocument(TypedDict):
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    rule: str
+    description: str
+    at: str | None
+    value: float | None
+    from_own_values: bool
+
+
+CarriedDocument = TypedDict("CarriedDocument", {"value": float | None, "from": list[str]})
+CarriedDocument.__pydantic_config__ = _CLOSED  # type: ignore[attr-defined]
+
+
+class ItemDocument(TypedDict):
+    """One marked quantity."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    address: str
+    written_as: str
+    key: float | None
+    given: float | None
+    given_text: str
+    verdict: Verdict
+    points: Points
+    max_points: Points
+    feedback: str
+    mistake: MistakeDocument | None
+    carried_forward: CarriedDocument | None
+    suggestions: list[str]
+
+
+class SheetDocument(TypedDict):
+    """One graded sheet."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    sheet: Annotated[str, Field(description="The answer sheet file.")]
+    student: str
+    variant: str | None
+    scenario: Annotated[str, Field(description="The scenario graded against.")]
+    title: str | None
+    iteration: Annotated[int, Field(ge=1)]
+    score: Points
+    max_score: Points
+    items: list[ItemDocument]
+
+
+class QuantityDocument(TypedDict):
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    address: str
+    answered: Count
+    correct: Count
+    carried_forward: Count
+    missed: Count
+    mistakes: Annotated[dict[str, int], Field(description="Mistake → how many made it.")]
+
+
+class SummaryDocument(TypedDict):
+    """A class's results per quantity."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    sheets: Count
+    mean_fraction: Share
+    quantities: list[QuantityDocument]
+
+
+class SettingsDocument(TypedDict):
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    rel_tol: Points
+    abs_tol: Points
+    rounding: bool
+    ecf_credit: Share
+    points: Points
+    all_quantities: bool
+
+
+class GradesDocument(TypedDict):
+    """backprop-tutor grade --format json"""
+
+    __pydantic_config__ = ConfigDict(  # type: ignore[misc]
+        extra="forbid", title="backprop-tutor grade --format json")
+    grades_version: Literal[1]
+    settings: SettingsDocument
+    sheets: list[SheetDocument]
+    summary: SummaryDocument | None
+
+
+GRADES = TypeAdapter(GradesDocument)
 
 
 def _number(value: float | None) -> float | None:
@@ -24,7 +122,7 @@ def _round(points: float) -> float:
     return round(points, 6)
 
 
-def item_document(item: Item) -> dict[str, Any]:
+def item_document(item: Item) -> ItemDocument:
     """One marked quantity."""
     return {
         "address": item.address,
@@ -51,7 +149,7 @@ def item_document(item: Item) -> dict[str, Any]:
     }
 
 
-def sheet_document(result: SheetResult) -> dict[str, Any]:
+def sheet_document(result: SheetResult) -> SheetDocument:
     """One graded sheet."""
     return {
         "sheet": result.path,
@@ -66,7 +164,7 @@ def sheet_document(result: SheetResult) -> dict[str, Any]:
     }
 
 
-def summary_document(summary: ClassSummary) -> dict[str, Any]:
+def summary_document(summary: ClassSummary) -> SummaryDocument:
     """A class's results per quantity."""
     return {
         "sheets": summary.sheets,
@@ -80,7 +178,7 @@ def summary_document(summary: ClassSummary) -> dict[str, Any]:
 
 
 def grades_document(results: list[SheetResult], settings: Settings,
-                    summary: ClassSummary | None = None) -> dict[str, Any]:
+                    summary: ClassSummary | None = None) -> GradesDocument:
     """The tool's own JSON of a grading run."""
     tol = settings.tolerance
     return {

@@ -1,141 +1,84 @@
-"""The printed chains of a run's ``--json`` document: each parameter's paths of factors, and
-each factor's symbolic form as text and LaTeX, as plain data.
+"""The parts of a run's ``--json`` document, as plain data of the types in json_types.py.
 
-This is the symbolic half of the document. It depends only on the network, not on its numbers,
-so it is made once per network and kept (cache.py); json_out.py puts the numbers in.
+The chains (each factor's printed form, each gradient's paths) depend only on the network: they
+are printed with sympy once per network (chain_text.py) and kept (cache.py); a later run of the
+same network reads them back without importing sympy. Each iteration's numbers come from its
+record. render/json_out.py puts the parts together and writes them.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import sympy as sp
-from sympy.printing.str import StrPrinter
+import numpy as np
 
-from ..symbolic.derivation import Factor
-from ..symbolic.printers import latex_symbol, latex_text
+from ..training.trace import IterationRecord
+from .cache import cached
+from .json_types import LAYOUT, MAX_ADDRESSED_SAMPLES, ChainLayout, Gradient, Sample
 from .run import Run
 
 
-def layout_data(run: Run) -> dict[str, Any]:
-    """``chains``: [parameter, form, paths of factor addresses, its distinct factors];
-    ``entries``: address → the factor's printed entry; ``places``: address → [role, where]."""
-    printed = _Printed()
-    chains: list[list[Any]] = []
-    # a factor is shared by many chains: its printed entry is made once per run
-    entries: dict[str, dict[str, Any]] = {}
-    places: dict[str, list[Any]] = {}
-    for chain in run.derivation.chains():
-        paths = list(chain.paths()) if chain.expanded else [chain.compact()]
-        factors: dict[str, None] = {}
-        addresses = []
-        for path in paths:
-            row = []
-            for f in path:
-                address = f.address
-                row.append(address)
-                factors[address] = None
-                if address not in entries:
-                    entries[address] = _entry(f, address, printed)
-                    places[address] = [f.role, list(f.where)]
-            addresses.append(row)
-        chains.append([chain.parameter.name, "paths" if chain.expanded else "delta",
-                       addresses, list(factors)])
-    return {"chains": chains, "entries": entries, "places": places}
+def chain_layout(run: Run) -> ChainLayout:
+    """The network's chains: printed now, or read back from the cache."""
+    return cached("json-layout", run.scenario, lambda: _printed_layout(run), _checked_layout)
 
 
-def _entry(f: Factor, address: str, printed: _Printed) -> dict[str, Any]:
-    expression, latex = printed(f)
-    entry = {"symbol": address, "expression": expression, "latex": latex}
-    if f.note:
-        entry["note"] = f.note
-    return entry
+def _printed_layout(run: Run) -> ChainLayout:
+    from .chain_text import chain_layout as printed  # sympy: only when the cache has no entry
+
+    return printed(run)
 
 
-class _Printed:
-    """Each factor's expression printed once per run: as text and as LaTeX.
-
-    The δ of every unit of a layer has the same tree with other symbols, and a wide layer's δ
-    is a long sum: it is printed once per tree shape, with numbered placeholders for the
-    symbols, and each unit's names are put in. The δ sums keep the order they were built in
-    (k = 1, 2, ..., not sorted by name), which is the order of the backpropagation recursion.
-    """
-
-    def __init__(self) -> None:
-        self._by_address: dict[str, tuple[str, str]] = {}
-        self._by_shape: dict[tuple, tuple[str, str] | None] = {}
-        # the same few names (a unit's inputs, the δ of the layer above) recur in many factors
-        self._latex_names: dict[str, str] = {}
-
-    def _latex_symbol(self, name: str) -> str:
-        found = self._latex_names.get(name)
-        if found is None:
-            found = self._latex_names[name] = latex_symbol(name)
-        return found
-
-    def __call__(self, factor: Factor) -> tuple[str, str]:
-        found = self._by_address.get(factor.address)
-        if found is None:
-            found = self._print(factor)
-            self._by_address[factor.address] = found
-        return found
-
-    def _print(self, factor: Factor) -> tuple[str, str]:
-        expr = factor.expression
-        if isinstance(expr, sp.Symbol):  # most factors are a bare weight or input
-            return expr.name, self._latex_symbol(expr.name)
-        if factor.role != "delta":
-            return str(expr), latex_text(expr)
-        order: dict[sp.Symbol, int] = {}
-        shape = _shape(expr, order)
-        names = [s.name for s in order]
-        if shape not in self._by_shape:
-            self._by_shape[shape] = _template(expr, list(order))
-        template = self._by_shape[shape]
-        if template is None:
-            return _in_order(expr), latex_text(expr)
-        return _fill(template[0], names), _fill(template[1], [self._latex_symbol(n) for n in names])
+def _checked_layout(data: Any) -> ChainLayout:
+    # a stored layout is used only if it has the type chain_layout gives
+    layout: ChainLayout = LAYOUT.validate_python(data, strict=True)
+    factors = layout["factors"]
+    for gradient in layout["gradients"].values():
+        for path in gradient["paths"]:
+            if not all(address in factors for address in path):
+                raise KeyError("a chain names a factor the layout does not have")
+    return layout
 
 
-_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+def gradients(run: Run, layout: ChainLayout) -> dict[str, Gradient]:
+    """Parameter → how its gradient is built, with weight decay's term and frozen marks."""
+    frozen = set(run.scenario.frozen)
+    index = run.plan.parameter_index
+    out: dict[str, Gradient] = {}
+    for name, form in layout["gradients"].items():
+        gradient: Gradient = {"form": form["form"], "paths": form["paths"]}
+        if run.scenario.l2 and index[name][0] == "weight":
+            gradient["l2"] = {"symbol": "λ·" + name, "lambda": run.scenario.l2}
+        if name in frozen:
+            gradient["frozen"] = True
+        out[name] = gradient
+    return out
 
 
-class _OrderedText(StrPrinter):
-    """sympy's str form, terms in the order they were built; symbols as given."""
-
-    def __init__(self, names: dict[sp.Symbol, str] | None = None) -> None:
-        super().__init__({"order": "none"})
-        self.names = names or {}
-
-    def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return self.names.get(expr, expr.name)
+def addressed(record: IterationRecord) -> bool:
+    """Whether the iteration's per-sample numbers are in its ``values`` (``z1@2``)."""
+    return len(record.samples) <= MAX_ADDRESSED_SAMPLES
 
 
-def _in_order(expr: sp.Expr) -> str:
-    return _OrderedText().doprint(expr)
+def sample_nodes(run: Run) -> list[str]:
+    """The names of a sample's ``nodes``: the net input of every unit, layer by layer."""
+    return [u.net for layer in run.plan.layers for u in layer.units]
 
 
-def _shape(expr: sp.Basic, order: dict[sp.Symbol, int]) -> tuple:
-    # the tree with each symbol replaced by the position of its first appearance
-    if isinstance(expr, sp.Symbol):
-        return ("symbol", order.setdefault(expr, len(order)))
-    if not expr.args:
-        return (type(expr), expr)
-    return (type(expr), *(_shape(arg, order) for arg in expr.args))
+def samples(record: IterationRecord) -> list[Sample]:
+    """Each sample of the batch: its index, every unit's z (``sample_nodes``), its loss."""
+    rows = np.hstack([rec.z for rec in record.layers]).tolist()
+    losses = record.sample_losses.tolist()
+    return [{"index": index, "nodes": rows[s], "loss": losses[s]}
+            for s, index in enumerate(record.samples)]
 
 
-def _fill(template: str, names: list[str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: names[int(m.group(1))], template)
-
-
-def _template(expr: sp.Expr, symbols: list[sp.Symbol]) -> tuple[str, str] | None:
-    tokens = {s: f"\ue000{k}\ue001" for k, s in enumerate(symbols)}
-    text = _OrderedText(tokens).doprint(expr)
-    latex = sp.latex(expr, order="none", symbol_names=tokens)
-    names = [s.name for s in symbols]
-    # a printer that looked at the names themselves would make the template wrong
-    if (_fill(text, names) != _in_order(expr)
-            or _fill(latex, [latex_symbol(n) for n in names]) != latex_text(expr)):
-        return None
-    return text, latex
+def weight_decay_terms(run: Run, record: IterationRecord) -> dict[str, float]:
+    """Weight → its term λ·w of this iteration's gradient."""
+    out: dict[str, float] = {}
+    for layer, rec in zip(run.plan.layers, record.layers, strict=True):
+        rows = rec.l2_weights.tolist()
+        for j, u in enumerate(layer.units):
+            for name, value in zip(u.weights, rows[j], strict=True):
+                out[name] = value
+    return out

@@ -1,0 +1,155 @@
+"""The types of the ``run --json`` document (schema version 2), as pydantic reads them.
+
+The document is built as plain dicts of these types (json_layout.py, render/json_out.py) and
+written by pydantic as a ``TraceDocument``; the JSON Schema that ``backprop-tutor schema trace``
+prints is made from the same type, and the cached chains are checked against ``ChainLayout``
+before they are used.
+
+Each thing is said once: ``values`` holds every number of an iteration by its address;
+``factors`` each chain-rule factor's symbolic form, once per document; ``gradients`` how each
+gradient is built from those factors, by address. Numbers are floats at full precision, or
+null where they are not finite.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, TypeAdapter
+from typing_extensions import NotRequired, TypedDict
+
+SCHEMA_VERSION = 2
+# Larger batches keep their per-sample numbers in ``samples`` only.
+MAX_ADDRESSED_SAMPLES = 32
+
+Number = Annotated[float | None, Field(description="null where the value is not finite")]
+Count = Annotated[int, Field(ge=0)]
+Index = Annotated[int, Field(ge=1)]
+_CLOSED = ConfigDict(extra="forbid")
+
+
+class FactorForm(TypedDict):
+    """A chain-rule factor's symbolic form."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    expression: Annotated[str, Field(description="sympy's text of the factor")]
+    latex: str
+    note: NotRequired[str]
+
+
+class GradientForm(TypedDict):
+    """How a gradient is built: the sum over its paths of the product of each path's factors."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    form: Annotated[Literal["paths", "delta"], Field(
+        description="paths: every path from the loss; delta: through the δ of its unit")]
+    paths: Annotated[list[list[str]], Field(description="Factor addresses (keys of factors).")]
+
+
+class ChainLayout(TypedDict):
+    """What a network's chains are, whatever its numbers: kept in the cache."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    factors: dict[str, FactorForm]
+    gradients: dict[str, GradientForm]
+
+
+WeightDecay = TypedDict("WeightDecay", {"symbol": str, "lambda": float})
+WeightDecay.__pydantic_config__ = _CLOSED  # type: ignore[attr-defined]
+
+
+class Gradient(GradientForm):
+    """A gradient's form, and whether weight decay adds λ·w to it or the parameter is frozen."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    l2: NotRequired[Annotated[WeightDecay, Field(
+        description="Weight decay's own term λ·w, added to the sum over the paths; its value "
+                    "in each iteration is in the iteration's l2.")]]
+    frozen: NotRequired[Literal[True]]
+
+
+class Sample(TypedDict):
+    """One sample of a batch of more than 32."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    index: Annotated[Index, Field(description="Its place in the scenario's data (1-based).")]
+    nodes: Annotated[list[Number], Field(
+        description="The net input z of every unit, in the order of the document's "
+                    "sample_nodes; each a is f(z).")]
+    loss: Number
+
+
+class Iteration(TypedDict):
+    """An iteration kept in full."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    iteration: Index
+    epoch: Index
+    sample_indices: list[Index]
+    loss: Number
+    values: Annotated[dict[str, Number], Field(
+        description="Address → value: the vocabulary of answer sheets. Every number of the "
+                    "iteration (nodes, factors, gradients, updates); per sample as name@s for "
+                    "batches of up to 32 samples.")]
+    samples: NotRequired[Annotated[list[Sample], Field(
+        description="Only for a batch of more than 32 samples, whose per-sample numbers "
+                    "are not in values.")]]
+    l2: NotRequired[Annotated[dict[str, Number], Field(
+        description="Weight → its weight-decay term λ·w in this iteration's gradient.")]]
+
+
+class Final(TypedDict):
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    epochs: Count
+    iterations: Count
+    loss: Number
+    parameters: dict[str, Number]
+    stop_reason: Literal["epochs", "tolerance", "diverged"]
+
+
+class DataRow(TypedDict):
+    inputs: list[float]
+    targets: list[float]
+
+
+class NormalisedLayer(TypedDict):
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+    units: Annotated[int, Field(ge=1)]
+    weights: list[list[float]]
+    biases: list[float]
+
+
+class NormalisedScenario(TypedDict):
+    """The scenario with every default filled in and the initial parameters it trained from."""
+
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+    inputs: list[str]
+    layers: list[NormalisedLayer]
+    data: list[DataRow]
+    loss: str
+    learning_rate: float
+
+
+class TraceDocument(TypedDict):
+    """backprop-tutor run --json"""
+
+    __pydantic_config__ = ConfigDict(  # type: ignore[misc]
+        extra="forbid", title="backprop-tutor run --json", ser_json_inf_nan="null")
+    schema_version: Literal[2]
+    scenario: NormalisedScenario
+    factors: Annotated[dict[str, FactorForm], Field(
+        description="Address → the factor's symbolic form, once for the whole document; its "
+                    "numbers are in each iteration's values under the same address.")]
+    gradients: Annotated[dict[str, Gradient], Field(
+        description="Parameter → how its gradient is built from factors, by address; its "
+                    "value is dE/d<parameter> in each iteration's values.")]
+    sample_nodes: Annotated[list[str], Field(
+        description="The names of the numbers of each sample's nodes.")]
+    iterations: list[Iteration]
+    history: Annotated[list[Number], Field(
+        description="The loss over all samples before each epoch.")]
+    final: Final
+
+
+TRACE = TypeAdapter(TraceDocument)
+LAYOUT = TypeAdapter(ChainLayout)
