@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
 
-from .grade import CORRECT, ClassSummary, Item, Settings, SheetResult
+from .grade import CORRECT, VERDICTS, ClassSummary, Item, Settings, SheetResult
 
 GRADES_VERSION = 1
 
@@ -21,7 +21,7 @@ _CLOSED = ConfigDict(extra="forbid")
 Points = Annotated[float, Field(ge=0)]
 Count = Annotated[int, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
-Verdict = Literal["correct", "carried forward", "wrong", "blank", "not a number", "unknown"]
+Verdict = Literal[VERDICTS]  # type: ignore[valid-type]  # the verdicts of grade.py
 
 
 class MistakeDocument(TypedDict):

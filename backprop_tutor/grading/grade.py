@@ -23,6 +23,7 @@ WRONG = "wrong"
 BLANK = "blank"
 NOT_A_NUMBER = "not a number"
 UNKNOWN = "unknown"
+VERDICTS = (CORRECT, CARRIED, WRONG, BLANK, NOT_A_NUMBER, UNKNOWN)  # the grades schema's enum
 
 
 @dataclass(frozen=True)
