@@ -5,6 +5,11 @@ Built straight from the validated Scenario with its own definitions of every act
 respect to every parameter at once: no chain rule, no paths, no δ. Training is replayed with the
 same plan of batches the scenario describes, so every iteration's gradients and updated
 parameters can be compared with the engine's.
+
+The closed form is evaluated in IEEE double arithmetic, as the scenario format computes: an
+overflow or a division by zero gives ∞ or NaN (not an exception), and training stops at the
+update where the loss or a parameter becomes ∞ or NaN (stop reason ``diverged``), as the format
+defines (docs/errors.md, "Diverged training").
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ CUSTOM = {
     "z*sigmoid(z)": lambda z: z / (1 + sp.exp(-z)),
     "log(1 + z**2) + 0.5*z": lambda z: sp.log(1 + z**2) + sp.Rational(1, 2) * z,
 }
+
+
+# The functions of the compiled closed form, on float64 scalars: ∞ and NaN instead of exceptions
+IEEE_FUNCTIONS = {"exp": np.exp, "log": np.log, "tanh": np.tanh}
 
 
 def _sigmoid(z):
@@ -144,15 +153,22 @@ class Oracle:
         total = data + sp.nsimplify(self.s.l2) / 2 * sp.Add(*(w**2 for w in weights))
         grads = [sp.diff(total, p) for p in self.flat]
         # scalar Python code, one sample at a time: numpy's select cannot evaluate the nested
-        # conditions sympy writes for the derivative of a piecewise function of a piecewise one
-        return sp.lambdify([*self.flat, *xs, *ts], [data, *grads], modules="math", cse=True)
+        # conditions sympy writes for the derivative of a piecewise function of a piecewise one.
+        # The functions are NumPy's on float64 scalars, so that an overflow or a log(0) gives ∞
+        # or NaN as in the format's arithmetic, where the math module would raise. No implemented
+        # functions (use_imps=False): looking for them walks the whole tree, shared subtrees and
+        # all, which took a third of the compile time
+        return sp.lambdify([*self.flat, *xs, *ts], [data, *grads],
+                           modules=[IEEE_FUNCTIONS, "math"], cse=True, use_imps=False)
 
     def evaluate(self, params: list[np.ndarray], index: np.ndarray
                  ) -> tuple[float, list[np.ndarray]]:
         """Data loss and gradients of the whole loss at ``params`` on the samples ``index``."""
         x, t = self._samples
-        flat = [float(v) for p in params for v in p.ravel()]
-        per_sample = [self._compiled(*flat, *x[s], *t[s]) for s in index]
+        flat = [np.float64(v) for p in params for v in p.ravel()]
+        # ∞ and NaN are values here, as in the format's arithmetic (only in this evaluation)
+        with np.errstate(all="ignore"):
+            per_sample = [self._compiled(*flat, *x[s], *t[s]) for s in index]
         values = [float(np.mean(column)) for column in zip(*per_sample, strict=True)]
         grads, at = [], 1
         for units, n_in in self.shapes:
@@ -181,9 +197,12 @@ class Oracle:
                     break
             for index in self.plan():
                 loss, grads = self.evaluate(params, index)
-                params = [np.where(f, p, p - self.s.learning_rate * g)
-                          for p, g, f in zip(params, grads, self.frozen, strict=True)]
+                with np.errstate(all="ignore"):
+                    params = [np.where(f, p, p - self.s.learning_rate * g)
+                              for p, g, f in zip(params, grads, self.frozen, strict=True)]
                 steps.append(Step(tuple(int(i) + 1 for i in index), loss, grads, params))
+                if not (np.isfinite(loss) and all(np.isfinite(p).all() for p in params)):
+                    return steps, params, "diverged"
         if reason == "epochs" and self.s.tolerance is not None:
             if self.evaluate(params, everything)[0] < self.s.tolerance:
                 reason = "tolerance"

@@ -12,13 +12,14 @@ import numpy as np
 import sympy as sp
 import yaml
 from finite_differences import central_differences
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from oracle import CUSTOM, Oracle, packed
 
 from backprop_tutor import api
 from backprop_tutor.scenario.loader import scenario_from_text
 from backprop_tutor.scenario.names import network_names
+from backprop_tutor.solution.diagnostics import divergence_message
 from backprop_tutor.solution.lines import quantity_arrays
 from backprop_tutor.solution.shapes import shapes
 from backprop_tutor.solution.values import located_values
@@ -28,6 +29,27 @@ ELEMENTWISE = ["sigmoid", "tanh", "relu", "linear", "identity", "softplus", "lea
                "custom"]
 LOSSES = ["half_squared_error", "squared_error", "mse", "binary_cross_entropy", "cross_entropy"]
 KINKED = {"relu", "leaky_relu"}
+# Found by Hypothesis: the softmax output a2 of sample 1 rounds to exactly 1 at the third update,
+# so binary cross-entropy takes log(1 − a2) = log(0) and training diverges there
+DIVERGES_BY_LOG_OF_ZERO = {
+    "inputs": 3,
+    "layers": [
+        {"units": 2, "activation": "identity", "weights": [[0.0, 0.0, -1.3302], [-0.0, 0.0, -1.0]],
+         "biases": [-0.9644, -1.4929]},
+        {"units": 2, "activation": "relu", "weights": [[-0.3333, -1.1393], [-1.1031, -0.0]],
+         "biases": [1.1582, -0.0]},
+        {"units": 2, "activation": {"name": "leaky_relu", "alpha": 0.3},
+         "weights": [[-1.5, 0.786], [-1.0, 0.0]], "biases": [0.0, 0.71]},
+        {"units": 3, "activation": "softmax",
+         "weights": [[-0.0515, 0.8458], [1.4133, 1.4603], [-0.9315, -0.0]],
+         "biases": [-1.1, 0.13, 0.0046]},
+    ],
+    "data": [{"inputs": [0.632, 1.566, -1.815], "targets": [0.8, 0.8, 0.0]},
+             {"inputs": [-0.0, 0.777, 0.0], "targets": [0.0, 0.8, 0.25]},
+             {"inputs": [-1.312, -0.677, 2.0], "targets": [1.0, 0.0, 0.25]}],
+    "loss": "binary_cross_entropy", "learning_rate": 0.5, "epochs": 2, "mode": "minibatch",
+    "batch_size": 2,
+}
 value = st.floats(-1.5, 1.5, allow_nan=False).map(lambda v: round(v, 4))
 
 
@@ -124,32 +146,68 @@ def _evaluate(formula: sp.Expr, numbers: dict[str, float]) -> float:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.data_too_large])
 @given(scenarios())
+@example(DIVERGES_BY_LOG_OF_ZERO)
 def test_random_networks_agree_with_the_closed_form(doc: dict) -> None:
     scenario = scenario_from_text(yaml.safe_dump(doc))
     run = api.run(scenario, detail=10**6)
     oracle = Oracle(scenario)
-    steps, final, _ = oracle.train(packed(run.trace.initial.weights, run.trace.initial.biases))
+    steps, final, reason = oracle.train(packed(run.trace.initial.weights,
+                                               run.trace.initial.biases))
+    # the same updates, and training ends the same way: a diverged run stops at the update
+    # where the loss or a parameter became ∞ or NaN, in the oracle's arithmetic as in the engine's
     assert len(steps) == len(run.trace.iterations)
+    assert reason == run.trace.stop_reason
     frozen = set(scenario.frozen)
     for step, record in zip(steps, run.trace.iterations, strict=True):
         assert step.samples == record.samples
-        _close(record.loss, step.loss)
         grads = packed([r.grad_weights for r in record.layers],
                        [r.grad_biases for r in record.layers])
         after = packed([r.weights_after for r in record.layers],
                        [r.biases_after for r in record.layers])
+        if not _finite(record.loss, after):
+            # the update that diverged: its numbers are ∞ and NaN, which the closed form's
+            # arithmetic and the engine's need not place alike; both stop here
+            assert step is steps[-1] and not _finite(step.loss, step.after)
+            break
+        _close(record.loss, step.loss)
         for mine, theirs in zip(grads, step.gradients, strict=True):
             _close(mine, theirs)
         for mine, theirs in zip(after, step.after, strict=True):
             _close(mine, theirs)
-    _close(np.concatenate([p.ravel() for p in packed(run.trace.final.weights,
-                                                      run.trace.final.biases)]),
-           np.concatenate([p.ravel() for p in final]))
+    else:
+        _close(np.concatenate([p.ravel() for p in packed(run.trace.final.weights,
+                                                          run.trace.final.biases)]),
+               np.concatenate([p.ravel() for p in final]))
     assert all(run.final_parameters[n] == run.initial_parameters[n] for n in frozen)
 
     record = run.trace.iterations[0]
-    _check_worked_solution(run, record)
-    _check_finite_differences(run, record)
+    if _finite(record.loss, packed([r.weights_after for r in record.layers],
+                                   [r.biases_after for r in record.layers])):
+        _check_worked_solution(run, record)
+        _check_finite_differences(run, record)
+
+
+def _finite(loss: float, parameters: list[np.ndarray]) -> bool:
+    return bool(np.isfinite(loss)) and all(np.isfinite(p).all() for p in parameters)
+
+
+def test_a_softmax_output_that_rounds_to_one_ends_training_as_documented() -> None:
+    """Binary cross-entropy takes log(1 − a): an output of exactly 1 in floating point diverges.
+
+    At the third update the softmax output a of sample 1 is 1 − 1.6·10⁻⁴¹, which rounds to 1: the
+    loss takes log(0) (docs/errors.md, "Diverged training"). The two updates before it agree
+    with the closed form; the oracle's own arithmetic reaches ∞ at the same update.
+    """
+    scenario = scenario_from_text(yaml.safe_dump(DIVERGES_BY_LOG_OF_ZERO))
+    run = api.run(scenario, detail=10**6)
+    assert run.trace.stop_reason == "diverged"
+    assert [r.samples for r in run.trace.iterations] == [(1, 2), (3,), (1, 2)]
+    last = run.trace.iterations[-1]
+    assert last.layers[-1].a[0, 1] == 1.0 and np.isinf(last.loss)
+    assert "log(1 − " in divergence_message(run)
+    steps, _, reason = Oracle(scenario).train(packed(run.trace.initial.weights,
+                                                     run.trace.initial.biases))
+    assert reason == "diverged" and len(steps) == 3 and np.isinf(steps[-1].loss)
 
 
 def _check_worked_solution(run, record) -> None:
