@@ -125,3 +125,21 @@ def test_the_key_shows_each_samples_term_of_a_batch_gradient():
     assert rf"\frac{{1}}{{{len(gradient.values)}}}" in row
     assert all(term in row for term in terms)
     assert row.rstrip(" |").endswith(f"{gradient.result:.4g}".replace("-", "−"))
+
+
+@pytest.mark.parametrize("name", [*SHIPPED, str(Path(__file__).parent / "golden" /
+                                               "deep_delta.yaml")],
+                         ids=[*SHIPPED, "deep_delta"])
+def test_the_json_factors_are_the_worked_solutions_formulas(name):
+    run = api.run(api.load(name))
+    document = json.loads(invoke("run", name, "--json"))
+    worked = {line.address: line.printed.text
+              for line in run.lines(run.record(1), form="latex")}
+    assert document["factors"]
+    for address, form in document["factors"].items():
+        assert form["latex"] == worked[address], address
+    # every factor a gradient names is in the document, with its number in values
+    numbered = {a.split("@")[0] for a in document["iterations"][0]["values"]}
+    for gradient in document["gradients"].values():
+        for path in gradient["paths"]:
+            assert all(a in document["factors"] and a in numbered for a in path)

@@ -176,7 +176,9 @@ def test_blas_threads_default_to_one_but_a_users_setting_wins(monkeypatch):
 def test_delta_templates_print_exactly_what_sympy_prints(sizes, activation, output, loss):
     run = run_of(network_text(sizes, activation, output=output, loss=loss))
     printed = _Printed()
-    deltas = [run.derivation.delta_factor(u) for layer in run.graph.layers for u in layer]
+    d = run.derivation
+    deltas = [f for layer in run.graph.layers for u in layer
+              for f in (d.delta_factor(u), d.upstream_factor(u))]
     for f in deltas:
         text, latex = printed(f)
         assert text == _in_order(f.expression)
@@ -186,8 +188,8 @@ def test_delta_templates_print_exactly_what_sympy_prints(sizes, activation, outp
 
 def test_delta_sum_keeps_the_order_of_the_recursion():
     run = run_of(network_text([2, 3, 11, 1], "sigmoid"))
-    delta = run.derivation.delta_factor(run.graph.layers[0][0])
-    text, _ = _Printed()(delta)
+    upstream = run.derivation.upstream_factor(run.graph.layers[0][0])  # Σ_k w_k·δ_k
+    text, _ = _Printed()(upstream)
     positions = [text.index(f"dE/dz2_{k}") for k in range(1, 12)]
     assert positions == sorted(positions)  # 1, 2, ..., 11, not 1, 10, 11, 2, ...
 

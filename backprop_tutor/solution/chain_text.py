@@ -12,7 +12,8 @@ import re
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..symbolic.derivation import Factor
+from ..symbolic.derivation import Derivation, Factor
+from ..symbolic.graph import Unit
 from ..symbolic.printers import latex_symbol, latex_text
 from .json_types import ChainLayout, FactorForm, GradientForm
 from .run import Run
@@ -24,7 +25,9 @@ def chain_layout(run: Run) -> ChainLayout:
     printed = _Printed()
     factors: dict[str, FactorForm] = {}
     gradients: dict[str, GradientForm] = {}
-    for chain in run.derivation.chains():
+    d = run.derivation
+    explained: set[tuple[int, int]] = set()  # units whose δ's factors are in ``factors``
+    for chain in d.chains():
         paths = list(chain.paths()) if chain.expanded else [chain.compact()]
         addresses = []
         for path in paths:
@@ -34,9 +37,36 @@ def chain_layout(run: Run) -> ChainLayout:
                 if f.address not in factors:  # a factor is shared by many chains
                     factors[f.address] = _form(f, printed)
             addresses.append(row)
+        place = (chain.unit.layer, chain.unit.index)
+        if not chain.expanded and place not in explained:
+            # δ's formula reads ∂E/∂a and ∂a/∂z, and ∂E/∂a the δ of the layer above
+            explained.add(place)
+            _add_delta_factors(d, chain.unit, factors, printed)
         gradients[chain.parameter.name] = {"form": "paths" if chain.expanded else "delta",
                                            "paths": addresses}
     return {"factors": factors, "gradients": gradients}
+
+
+def _add_delta_factors(d: Derivation, unit: Unit, factors: dict[str, FactorForm],
+                       printed: _Printed) -> None:
+    """The factors δ of ``unit`` is made of, and theirs, up to the loss (each once)."""
+    todo = [unit]
+    while todo:
+        u = todo.pop()
+        if d.is_simplified(u):
+            continue
+        steps = d.activation_step(u)
+        for source, factor in steps:
+            upstream = d.upstream_factor(source)
+            for f in (upstream, factor):
+                if f.address not in factors:
+                    factors[f.address] = _form(f, printed)
+            if source.layer < len(d.graph.layers):
+                for upper in d.graph.layers[source.layer]:
+                    delta = d.delta_factor(upper)
+                    if delta.address not in factors:
+                        factors[delta.address] = _form(delta, printed)
+                        todo.append(upper)
 
 
 def _form(f: Factor, printed: _Printed) -> FactorForm:
@@ -79,7 +109,7 @@ class _Printed:
         expr = factor.expression
         if isinstance(expr, sp.Symbol):  # most factors are a bare weight or input
             return expr.name, self._latex_symbol(expr.name)
-        if factor.role != "delta":
+        if factor.role not in ("delta", "upstream"):  # the long sums of a wide layer
             return str(expr), latex_text(expr)
         order: dict[sp.Symbol, int] = {}
         shape = _shape(expr, order)

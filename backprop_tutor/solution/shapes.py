@@ -88,17 +88,15 @@ def shapes(derivation: Derivation, *, frozen: frozenset[str] = frozenset(),
 
 
 def _upstream(d: Derivation, unit: Unit) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
-    """∂E/∂a of a unit: the loss's derivative at the output, Σ_k w_k·δ_k below it (and the same
-    sum through the factors ∂z_k/∂a)."""
+    """∂E/∂a of a unit (derivation.upstream_factor), and below the output the same sum through
+    the factors ∂z_k/∂a by their addresses."""
+    shown = d.upstream_factor(unit).expression
     graph = d.graph
     if unit.layer == len(graph.layers):
-        return d.loss_factor(unit.index).expression, ()
+        return shown, ()
     E = graph.loss_symbol.name
-    upper = graph.layers[unit.layer]
-    shown = _sum([sp.Mul(d.net_factor(v, unit).expression, _ref(derivative(E, v.net.name)),
-                         evaluate=False) for v in upper])
     through = _sum([sp.Mul(_ref(d.net_factor(v, unit)), _ref(derivative(E, v.net.name)),
-                           evaluate=False) for v in upper])
+                           evaluate=False) for v in graph.layers[unit.layer]])
     return shown, (through,)
 
 
@@ -119,15 +117,14 @@ def _backward(d: Derivation, units: tuple[Unit, ...]) -> list[Shape]:
         steps = d.activation_step(u)
         for _, factor in steps:
             out.append(Shape(BACKWARD, factor.address, factor.expression, True))
-        delta = derivative(E, u.net.name)
-        through = _sum([sp.Mul(_ref(derivative(E, source.out.name)), _ref(factor),
-                               evaluate=False) for source, factor in steps])
-        if d.is_simplified(u):
-            simplified = d.simplified_output_factor(u)
-            out.append(Shape(BACKWARD, delta, simplified.expression, True,
-                             note=simplified.note, alternatives=(through,)))
+        delta = d.delta_factor(u)
+        if d.is_simplified(u):  # a − T, and the sum it simplifies
+            through = _sum([sp.Mul(_ref(derivative(E, source.out.name)), _ref(factor),
+                                   evaluate=False) for source, factor in steps])
+            out.append(Shape(BACKWARD, delta.address, delta.expression, True, note=delta.note,
+                             alternatives=(through,)))
         else:
-            out.append(Shape(BACKWARD, delta, through, True))
+            out.append(Shape(BACKWARD, delta.address, delta.expression, True))
         for w, x in zip(u.weights, u.inputs, strict=True):
             if u.layer > 1:  # ∂z/∂x of the first layer is in no parameter's chain
                 lower = d.graph.layers[u.layer - 2][_position(u.inputs, x)]

@@ -15,7 +15,7 @@ import sympy as sp
 from ..network.addresses import derivative
 from .graph import Graph, Unit
 
-Role = Literal["loss", "activation", "softmax", "net", "weight", "bias", "delta"]
+Role = Literal["loss", "activation", "softmax", "net", "weight", "bias", "delta", "upstream"]
 
 # Up to this many paths a chain is shown expanded as a sum of products; beyond it, as the
 # backpropagated error δ = ∂E/∂z of the parameter's unit times ∂z/∂p.
@@ -111,6 +111,7 @@ class Derivation:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self._deltas: dict[tuple[int, int], Factor] = {}
+        self._upstreams: dict[tuple[int, int], Factor] = {}
 
     def loss_factor(self, k: int) -> Factor:
         """∂E/∂a for output unit k (1-based)."""
@@ -210,8 +211,25 @@ class Derivation:
                 for p in (*unit.weights, unit.bias):
                     yield Chain(p, unit, self.path_count(unit), self)
 
+    def upstream_factor(self, unit: Unit) -> Factor:
+        """∂E/∂a of a unit: the loss's derivative at the output; below it Σ_k w_k·δ_k over the
+        units k of the layer above (each ∂z_k/∂a = w_k times their backpropagated error)."""
+        layers = self.graph.layers
+        if unit.layer == len(layers):
+            return self.loss_factor(unit.index)
+        key = (unit.layer, unit.index)
+        if key not in self._upstreams:
+            E = self.graph.loss_symbol
+            expr = sp.Add(*(
+                sp.Mul(self.net_factor(upper, unit).expression,
+                       sp.Symbol(derivative(E.name, upper.net.name)), evaluate=False)
+                for upper in layers[unit.layer]), evaluate=False)
+            self._upstreams[key] = Factor(E, unit.out, expr, "upstream", key)
+        return self._upstreams[key]
+
     def delta_factor(self, unit: Unit) -> Factor:
-        """δ = ∂E/∂z of a unit: ∂E/∂a·f′(z) at the output, f′(z)·Σ_k w_k·δ_k below it."""
+        """δ = ∂E/∂z of a unit: ∂E/∂a·∂a/∂z (softmax: Σ_i ∂E/∂a_i·∂a_i/∂z), each factor by its
+        address; a − T for softmax outputs under cross-entropy (Goodfellow et al., §6.2.2.3)."""
         key = (unit.layer, unit.index)
         if key not in self._deltas:
             self._deltas[key] = self._delta_factor(unit)
@@ -221,27 +239,8 @@ class Derivation:
         if self.is_simplified(unit):
             return self.simplified_output_factor(unit)
         E = self.graph.loss_symbol
-        layers = self.graph.layers
-
-        def upstream(source: Unit) -> sp.Expr:
-            # ∂E/∂a of a unit: a loss factor at the output, Σ_k w_k·δ_k below it
-            if source.layer == len(layers):
-                return sp.Symbol(self.loss_factor(source.index).address)
-            return sp.Add(*(
-                sp.Mul(self.net_factor(upper, source).expression,
-                       sp.Symbol(derivative(E.name, upper.net.name)), evaluate=False)
-                for upper in layers[source.layer]
-            ), evaluate=False)
-
-        if unit.activation.coupled:
-            expr = sp.Add(*(
-                sp.Mul(sp.Symbol(derivative(E.name, source.out.name)), factor.expression,
-                       evaluate=False)
-                for source, factor in self.activation_step(unit)
-            ), evaluate=False)
-        else:
-            # f′(z) first, its own factors unnested: a(1 − a)·∂E/∂a, not (a(1 − a))·∂E/∂a
-            f_prime = unit.activation_derivative
-            head = f_prime.args if isinstance(f_prime, sp.Mul) else (f_prime,)
-            expr = sp.Mul(*head, upstream(unit), evaluate=False)
+        terms = [sp.Mul(sp.Symbol(derivative(E.name, source.out.name)),
+                        sp.Symbol(factor.address), evaluate=False)
+                 for source, factor in self.activation_step(unit)]
+        expr = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
         return Factor(E, unit.net, expr, "delta", (unit.layer, unit.index))
