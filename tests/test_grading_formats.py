@@ -39,7 +39,7 @@ def test_table_per_sheet_and_class_summary(sheets):
     assert "total 2 of 3 points" in result.output
     assert "sign flipped" in result.output
     assert "Class summary: 2 sheets" in result.output
-    assert "did you mean dE/dw2" in result.output
+    assert "did you mean ∂E/∂w2" in result.output  # spelt as the table spells it
 
 
 def test_own_json_follows_its_schema(sheets, tmp_path):

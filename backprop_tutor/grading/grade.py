@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError, close_names, did_you_mean
 from ..examples import resolve
+from ..notation.symbols import symbol_text
 from ..scenario import load_scenario
 from ..solution.run import train
 from .ecf import CarriedForward, carried_forward, own_value
@@ -180,7 +181,8 @@ def grade_sheet(solution: Solution, sheet: Sheet, settings: Settings = Settings(
 
 def _unknown(solution: Solution, answer: Answer) -> Item:
     close = close_names(answer.address, solution.key, most=3, cutoff=0.5)
-    hint = f"; {did_you_mean(close)}" if close else ""
+    # the feedback spells every address as the tables do: ∂E/∂w2
+    hint = f"; {did_you_mean([symbol_text(c) for c in close])}" if close else ""
     return Item(answer.address, answer.written_as, None, answer.value, answer.text, UNKNOWN, 0.0,
                 0.0, f"this scenario has no quantity '{answer.written_as}'{hint}",
                 suggestions=close)
@@ -241,7 +243,8 @@ def name_mistake(solution: Solution, address: str, text: str, own: dict[str, flo
 
 
 def _listing(addresses: tuple[str, ...]) -> str:
-    return ("value " if len(addresses) == 1 else "values ") + ", ".join(addresses)
+    return ("value " if len(addresses) == 1 else "values ") + ", ".join(
+        symbol_text(a) for a in addresses)
 
 
 def _accepted(key: float, written: Written) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from ..network.addresses import derivative, updated
+from ..notation.symbols import symbol_text
 from .solution import Edit, Solution
 from .tolerance import Tolerance, Written, matches, within
 
@@ -51,7 +52,7 @@ def sign_flipped(s: Solution, address: str) -> Iterator[Variant]:
     ∂L/∂b12 printed as −0.057 for +0.0572; −(T − a) written as (T − a); x2 = −0.66 copied as 0.66.
     """
     for at in _here_and_before(s, address):
-        where = "" if at == address else f" in {at}"
+        where = "" if at == address else f" in {symbol_text(at)}"
         yield Variant((Edit(at, scale=-1.0),), f"sign flipped{where}", at)
 
 
@@ -108,7 +109,8 @@ def derivative_left_out(s: Solution, address: str) -> Iterator[Variant]:
         if at != address and at.split("@", 1)[0] in factors:
             edit = Edit(at, value=1.0)
             edits.append(edit)
-            yield Variant((edit,), f"the activation's derivative {at} left out", at)
+            yield Variant((edit,), f"the activation's derivative {symbol_text(at)} left out",
+                          at)
     if len(edits) > 1:
         yield Variant(tuple(edits), "the activations' derivatives left out")
 

@@ -11,7 +11,7 @@ and what grading reports. Every address is made here:
 
 from __future__ import annotations
 
-__all__ = ["at_sample", "base", "derivative", "sample_of", "updated"]
+__all__ = ["at_sample", "base", "derivative", "sample_of", "updated", "wrt"]
 
 
 def derivative(of: str, wrt: str) -> str:
@@ -38,3 +38,8 @@ def sample_of(address: str) -> int | None:
     """The sample an address names (``z1@2`` → 2), or None."""
     _, at, sample = address.partition("@")
     return int(sample) if at and sample.isdigit() else None
+
+
+def wrt(address: str) -> str:
+    """The variable a derivative's address is taken with respect to: ``wrt("dE/dw2") == "w2"``."""
+    return address.split("/d", 1)[1]

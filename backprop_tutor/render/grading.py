@@ -9,6 +9,7 @@ from rich.text import Text
 from ..grading.grade import CARRIED, CORRECT, UNKNOWN, ClassSummary, SheetResult
 from ..notation.numbers import number
 from ..notation.symbols import symbol_text
+from .formulas import formula_text
 
 _STYLES = {CORRECT: "green", CARRIED: "yellow", UNKNOWN: "magenta"}
 
@@ -85,7 +86,8 @@ def worksheet_yaml(run, lines, scenario: str, variant: str | None = None) -> str
             section = q.section
             out.append(f"  # {SECTIONS.get(section, section)}")
         key = _yaml_key(q.address) + ":"
-        out.append(f"  {key:<{width}} # {symbol_text(q.base)} = {q.line.printed.text}")
+        formula = formula_text(q.line, mean=q.row.numbers is None)
+        out.append(f"  {key:<{width}} # {symbol_text(q.base)} = {formula}")
     return "\n".join(out) + "\n"
 
 

@@ -12,6 +12,7 @@ from ..notation.symbols import latex_symbol
 from ..solution.lines import SECTIONS, Line, Row
 from ..solution.run import Run
 from ..training.trace import IterationRecord
+from .formulas import formula_latex
 
 _TEXT = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
          "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
@@ -86,7 +87,7 @@ def numbers_cell(line: Line, row: Row, precision: int) -> str:
 
 
 def _row_latex(line: Line, row: Row, precision: int) -> str:
-    lhs, formula = address_latex(row.address), line.printed.text
+    lhs, formula = address_latex(row.address), formula_latex(line, mean=row.numbers is None)
     numbers = numbers_cell(line, row, precision)
     value = rf" = {number_latex(row.value, precision)}" if line.quantity.names else ""
     if row.sample is not None:  # one sample of a batch: one line
@@ -124,7 +125,8 @@ def key_latex(run: Run, record: IterationRecord, lines: list[Line], precision: i
 
 
 def _blank_row(q: Question) -> str:
-    return rf"{address_latex(q.address)} &= {q.line.printed.text} = \rule{{3cm}}{{0.4pt}}"
+    formula = formula_latex(q.line, mean=q.row.numbers is None)
+    return rf"{address_latex(q.address)} &= {formula} = \rule{{3cm}}{{0.4pt}}"
 
 
 def worksheet_latex(run: Run, record: IterationRecord, lines: list[Line]) -> str:

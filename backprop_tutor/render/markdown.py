@@ -12,6 +12,7 @@ from ..notation.symbols import latex_symbol
 from ..solution.lines import SECTIONS, Line
 from ..solution.run import Run
 from ..training.trace import IterationRecord
+from .formulas import formula_latex
 from .latex import address_latex, numbers_cell
 
 
@@ -65,9 +66,9 @@ def key_markdown(run: Run, record: IterationRecord, lines: list[Line], precision
             section = line.section
             out += ["", f"## {SECTIONS.get(section, section)}", "",
                     "| quantity | formula | numbers | value |", "| --- | --- | --- | ---: |"]
-        formula = _math(line.printed.text)
         for row in line.rows():
             numbers = numbers_cell(line, row, precision)
+            formula = _math(formula_latex(line, mean=row.numbers is None))
             out.append(f"| {_math(address_latex(row.address))} | {formula} | "
                        f"{_math(numbers) if numbers else ''} | {number(row.value, precision)} |")
     return "\n".join(out) + "\n"
@@ -83,5 +84,6 @@ def worksheet_markdown(run: Run, record: IterationRecord, lines: list[Line]) -> 
             section = q.section
             out += ["", f"## {SECTIONS.get(section, section)}", "",
                     "| quantity | formula | your answer |", "| --- | --- | --- |"]
-        out.append(f"| {_math(address_latex(q.address))} | {_math(q.line.printed.text)} | |")
+        formula = formula_latex(q.line, mean=q.row.numbers is None)
+        out.append(f"| {_math(address_latex(q.address))} | {_math(formula)} | |")
     return "\n".join(out) + "\n"

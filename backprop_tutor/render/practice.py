@@ -10,6 +10,7 @@ from ..notation.symbols import filled_numbers, symbol_text
 from ..solution.lines import SECTIONS
 from ..solution.run import Run
 from ..training.trace import IterationRecord
+from .formulas import formula_text
 from .network import network_view
 
 
@@ -49,12 +50,6 @@ def prompt_text(question, n: int, total: int) -> Text:
     return text
 
 
-def _formula(line) -> str:
-    if line.section == "gradients" and line.paths:
-        return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
-    return line.printed.text
-
-
 def _batch_level(question) -> bool:
     # one number for the whole batch, made from each sample's: the loss or a gradient
     return question.row.numbers is None
@@ -62,11 +57,7 @@ def _batch_level(question) -> bool:
 
 def formula_hint(question, mistake: str | None = None) -> Text:
     """The first hint: the mistake grading would name, if any, then the formula."""
-    formula = _formula(question.line)
-    if _batch_level(question):
-        formula = f"the mean over the samples of {formula}"
-    if question.line.l2_term:
-        formula += " + λ·w"
+    formula = formula_text(question.line, mean=_batch_level(question))
     text = Text(f"  ✗ not quite: {mistake}. " if mistake else "  ✗ not quite. ", style="red")
     text.append(f"{_name(question)} = {formula}; try again.")
     return text
@@ -117,7 +108,8 @@ def ending_view(outcomes, total: int, precision: int, stopped: bool = False,
         parts.append(Text(f"  {heading}", style="bold"))
         for o in chosen:
             status = "missed" if not o.right else f"right at try {o.tries}"
-            parts.append(Text(f"    {_name(o.question)} = {_formula(o.question.line)}  "
+            formula = formula_text(o.question.line, mean=_batch_level(o.question))
+            parts.append(Text(f"    {_name(o.question)} = {formula}  "
                               f"({status}; it is {answer_text(_key(o.question), precision)})"))
     gradients = [o.question.line.address for o in review
                  if o.question.line.section in ("gradients", "updates")]

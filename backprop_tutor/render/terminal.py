@@ -23,6 +23,7 @@ from ..solution.run import Run
 from ..training.trace import IterationRecord
 from .console import Fit, needs_width
 from .curve import MIN_CURVE_EPOCHS, loss_curve
+from .formulas import formula_text
 from .network import MAX_PICTURED_WEIGHTS, network_view, shape_text
 
 MAX_SAMPLE_COLUMNS = 6
@@ -71,24 +72,8 @@ def drawn_values(run: Run) -> RenderableType:
                              style="dim"))
 
 
-def _chain(line: Line) -> str:
-    if line.section == "gradients" and line.paths:
-        # spaced so that a long chain wraps between its factors, never inside one
-        return " + ".join(" · ".join(symbol_text(a) for a in path) for path in line.paths)
-    return line.printed.text
-
-
-def _l2(line: Line) -> str:
-    """The weight-decay term of a weight's gradient: ``λ·w211``."""
-    return "λ·" + line.address.split("/d", 1)[1]
-
-
 def _formula(line: Line, *, batch: bool = False) -> str:
-    chain = _chain(line)
-    if batch and line.section == "gradients":
-        chain = f"mean over samples of ({chain})" if line.l2_term else \
-            f"mean over samples of {chain}"
-    return f"{chain} + {_l2(line)}" if line.l2_term else chain
+    return formula_text(line, mean=batch and line.section == "gradients")
 
 
 def _numbers(line: Line, precision: int) -> str:
@@ -135,7 +120,8 @@ def _batch_table(title: str, lines: list[Line], record: IterationRecord, precisi
     for line in lines:
         formula = _formula(line, batch=True)
         cells = [number(v, precision) for v in line.values[:shown]]
-        value = "" if line.per_sample else _value(line, precision)
+        # a per-sample quantity's value is in its sample columns; the loss's mean is the value
+        value = "" if line.per_sample and line.section != "loss" else _value(line, precision)
         table.add_row(symbol_text(line.address), formula, *cells, value)
     if shown < len(samples):
         rest = samples[shown:]
@@ -154,7 +140,8 @@ def _section_lines(title: str, lines: list[Line], record: IterationRecord,
         steps = [_formula(line, batch=not single)]
         if single or line.section == "updates":
             steps.append(_numbers(line, precision))
-        value = _value(line, precision) if single or not line.per_sample else None
+        value = _value(line, precision) if single or not line.per_sample \
+            or line.section == "loss" else None
         previous = None
         for step in steps:  # a step equal to the value or to the step before says nothing
             if step != value and step != previous:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -93,10 +94,16 @@ class Line:
     quantity: Quantity
     samples: tuple[int, ...]  # the batch's 1-based sample numbers
     values: tuple[float, ...]
-    substitutions: tuple[dict[str, float], ...]  # per sample: symbol name → its number
+    columns: dict[str, list[float]]  # the formula's symbols: name → its number per sample
     result: float
     l2_term: float = 0.0  # gradients of weights: λ·w
     frozen: bool = False
+
+    @cached_property
+    def substitutions(self) -> tuple[dict[str, float], ...]:
+        """Per sample: each of the formula's symbols → its number."""
+        return tuple({n: column[s] for n, column in self.columns.items()}
+                     for s in range(len(self.samples)))
 
     @property
     def section(self) -> str:
@@ -217,12 +224,11 @@ def fill(quantities: list[Quantity], plan: Plan, record: IterationRecord, *,
         values = tuple(raw.tolist())
         columns = {n: [gradients[n]] * m if n in gradients and q.section == "updates"
                    else table[n].tolist() for n in q.names}
-        subs = tuple({n: columns[n][s] for n in q.names} for s in range(m))
         result, l2_term = _result(q, record, plan, raw)
         if q.section == "gradients":
             gradients[q.address] = result
         is_frozen = q.section == "updates" and q.address[:-1] in frozen
-        lines.append(Line(q, record.samples, values, subs, result,
+        lines.append(Line(q, record.samples, values, columns, result,
                           l2_term=l2_term if l2 else 0.0, frozen=is_frozen))
     return lines
 
