@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import InputError
@@ -26,14 +27,29 @@ def _mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
+def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
+                 inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+
+    InputError, and nothing written, when ``path`` is a folder, is not a regular file (a FIFO,
+    a device) or is one of the command's ``inputs``: an output never replaces what it reads.
+    """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"cannot write {target}: the folder {folder} does not exist")
     if target.is_dir():
         raise InputError(f"cannot write {target}: it is a folder")
+    if target.exists() and not target.is_file():
+        raise InputError(f"cannot write {target}: it is not a regular file")
+    for source in inputs:
+        try:
+            same = target.exists() and os.path.samefile(target, source)
+        except OSError:
+            same = False
+        if same:
+            raise InputError(f"cannot write {target}: it is an input of this command; "
+                             "choose another output file")
     mode = "wb" if isinstance(data, bytes) else "w"
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

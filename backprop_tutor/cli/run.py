@@ -72,13 +72,13 @@ def _step(console, result, precision: int) -> None:
         console.print(summary(result, precision))
 
 
-def _write_exports(console, svg: str | None, html: str | None, title: str) -> None:
+def _write_exports(console, svg: str | None, html: str | None, title: str, source) -> None:
     from ..files import atomic_write
 
     if svg is not None:
-        atomic_write(svg, console.export_svg(title=title, clear=False))
+        atomic_write(svg, console.export_svg(title=title, clear=False), inputs=[source])
     if html is not None:
-        atomic_write(html, console.export_html(clear=False))
+        atomic_write(html, console.export_html(clear=False), inputs=[source])
 
 
 def run(
@@ -138,14 +138,14 @@ def run(
 
             document = run_document(result)  # built whole before anything is written
             if dot is not None:
-                _write_dot(dot, result, precision)
+                _write_dot(dot, result, precision, resolve(scenario))
             write_json(document, sys.stdout)
             return
         from ..render.console import make_console
 
         console = make_console(no_color=no_color, width=width, record=bool(svg or html))
         if dot is not None:
-            _write_dot(dot, result, precision)
+            _write_dot(dot, result, precision, resolve(scenario))
         if explain is not None:
             from ..render.explain import explain_view
 
@@ -156,11 +156,11 @@ def run(
             from ..render.terminal import run_view
 
             console.print(run_view(result, iterations=iterations, precision=precision))
-        _write_exports(console, svg, html, loaded.title or "backprop-tutor")
+        _write_exports(console, svg, html, loaded.title or "backprop-tutor", resolve(scenario))
 
 
-def _write_dot(path: str, result, precision: int) -> None:
+def _write_dot(path: str, result, precision: int, source) -> None:
     from ..files import atomic_write
     from ..render.dot import dot_text
 
-    atomic_write(path, dot_text(result, result.record(1), precision))
+    atomic_write(path, dot_text(result, result.record(1), precision), inputs=[source])

@@ -29,13 +29,13 @@ class KeyFormat(str, Enum):
     latex = "latex"
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str, output: Path | None, source: Path) -> None:
     if output is None:
         sys.stdout.write(text)
         return
     from ..files import atomic_write
 
-    atomic_write(output, text)
+    atomic_write(output, text, inputs=[source])
 
 
 def _load(scenario: Path):
@@ -70,7 +70,7 @@ def worksheet(
             from ..render.latex import worksheet_latex
 
             text = worksheet_latex(result, record, result.lines(record, form="latex"))
-        _write(text, output)
+        _write(text, output, path)
 
 
 def key_command(
@@ -84,7 +84,7 @@ def key_command(
 ) -> None:
     """Write the worked solution: every step's formula, the numbers substituted, the result."""
     with error_boundary(debug):
-        _, result = _load(scenario)
+        path, result = _load(scenario)
         record = result.record(1)
         lines = result.lines(record, form="latex")
         if output_format is KeyFormat.markdown:
@@ -95,4 +95,4 @@ def key_command(
             from ..render.latex import key_latex
 
             text = key_latex(result, record, lines, precision)
-        _write(text, output)
+        _write(text, output, path)

@@ -1,0 +1,53 @@
+"""An output file never replaces what the command reads, nor a FIFO or a device."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("args", [
+    ["key", "{s}", "-o", "{s}"],
+    ["key", "{s}", "--format", "latex", "-o", "{s}"],
+    ["worksheet", "{s}", "-o", "{s}"],
+    ["run", "{s}", "--dot", "{s}"],
+    ["run", "{s}", "--svg", "{s}"],
+    ["run", "{s}", "--html", "{s}"],
+], ids=["key", "key-latex", "worksheet", "dot", "svg", "html"])
+def test_an_output_that_is_the_scenario_is_refused(tmp_path, args):
+    scenario = tmp_path / "net.yaml"
+    shutil.copy(SCENARIOS / "two_neuron.yaml", scenario)
+    before = scenario.read_bytes()
+    result = runner.invoke(app, [a.format(s=scenario) for a in args])
+    assert result.exit_code == 2
+    assert "is an input of this command" in result.stderr
+    assert scenario.read_bytes() == before
+
+
+def test_an_output_through_another_name_of_the_input_is_refused(tmp_path):
+    scenario = tmp_path / "net.yaml"
+    shutil.copy(SCENARIOS / "two_neuron.yaml", scenario)
+    (tmp_path / "link.yaml").symlink_to(scenario)
+    before = scenario.read_bytes()
+    result = runner.invoke(app, ["key", str(scenario), "-o", str(tmp_path / "link.yaml")])
+    assert result.exit_code == 2
+    assert scenario.read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["key", "two_neuron", "-o", str(fifo)])
+    assert result.exit_code == 2
+    assert "not a regular file" in result.stderr
+    assert fifo.is_fifo()
