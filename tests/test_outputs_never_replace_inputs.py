@@ -51,3 +51,17 @@ def test_a_fifo_is_not_replaced(tmp_path):
     assert result.exit_code == 2
     assert "not a regular file" in result.stderr
     assert fifo.is_fifo()
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs /dev/full")
+def test_a_full_output_is_one_plain_line_not_an_internal_error():
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "backprop_tutor", "run", "two_neuron", "--json"]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot write the output: ")

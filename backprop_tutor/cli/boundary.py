@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 import traceback
@@ -42,16 +43,26 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except BrokenPipeError:
         raise  # the reader of stdout went away (``| head``): the command line ends quietly
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            _internal(error, debug)
+        # the output itself could not be written (a full disk, /dev/full): not a bug
+        print(f"error: cannot write the output: {error.strerror or error}", file=sys.stderr)
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
     except MemoryError:
         print("error: out of memory; try a smaller network, fewer samples or fewer "
               "--iterations", file=sys.stderr)
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     except Exception as error:  # the last line of defence: a bug, reported as one
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        print(f"internal error: {type(error).__name__}: {error} (run with --debug for the "
-              "traceback, and please report it)", file=sys.stderr)
-        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+        _internal(error, debug)
+
+
+def _internal(error: Exception, debug: bool) -> None:
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    print(f"internal error: {type(error).__name__}: {error} (run with --debug for the "
+          "traceback, and please report it)", file=sys.stderr)
+    raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
 def note(message: str | None) -> None:
