@@ -29,7 +29,7 @@ __all__ = ["SECTIONS", "Code", "Line", "Quantity", "Row", "fill", "quantity_arra
 SECTIONS = {
     "forward": "Forward pass",
     "loss": "Loss",
-    "factors": "Backward pass: local derivatives and backpropagated errors δ",
+    "factors": "Backward pass: local derivatives and errors δ",
     "gradients": "Gradients: the product of the factors along each path",
     "updates": "Updates",
 }

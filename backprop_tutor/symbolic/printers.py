@@ -333,7 +333,7 @@ class TextPrinter(StrPrinter):
         return self._call("min", expr.args)
 
     def _print_Abs(self, expr: sp.Abs) -> str:
-        return f"|{self._print(expr.args[0])}|"
+        return f"|{self._print(expr.args[0], opens=True)}|"  # |−0.88|, bars are brackets
 
 
 class _TemplatePrinter(TextPrinter):
