@@ -108,6 +108,7 @@ def test_practice_reveals_after_three_misses_and_scores_it():
     child.expect("that is not a number")
     child.sendline("q")
     child.expect(r"stopped after 1 of 4")
-    child.expect(r"Score: 0 of 4 right \(0 at the first try, 0 after a hint; 1 missed\)")
+    child.expect(r"Score: 0 of 4 right \(0 at the first try, 0 after a hint; 1 missed; "
+                 r"3 not answered\)")
     child.expect("run two_neuron --explain w2")
     assert finish(child) == 0

@@ -92,12 +92,15 @@ def ending_view(outcomes, total: int, precision: int, stopped: bool = False,
     parts: list[RenderableType] = [Text("")]
     if stopped:
         parts.append(Text(f"stopped after {len(outcomes)} of {total}"))
+    unanswered = total - len(outcomes)
+    left = f"; {unanswered} not answered" if unanswered else ""
     parts.append(Text(f"Score: {first + later} of {total} right ({first} at the first try, "
-                      f"{later} after a hint; {len(missed)} missed)", style="bold"))
+                      f"{later} after a hint; {len(missed)} missed{left})", style="bold"))
     review = [o for o in outcomes if o.tries > 1 or not o.right]
     if not review:
         if outcomes:
-            parts.append(Text("Nothing to review: every answer was right at the first try.",
+            given = "every answer you gave" if stopped else "every answer"
+            parts.append(Text(f"Nothing to review: {given} was right at the first try.",
                               style="green"))
         return Group(*parts)
     parts.append(Text("To review:", style="bold"))
