@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from oracle import CUSTOM, Oracle, packed
 
 from backprop_tutor import api
+from backprop_tutor.network.kernels import softmax_factor
 from backprop_tutor.scenario.loader import scenario_from_text
 from backprop_tutor.scenario.names import network_names
 from backprop_tutor.solution.diagnostics import divergence_message
 from backprop_tutor.solution.lines import quantity_arrays
 from backprop_tutor.solution.shapes import shapes
-from backprop_tutor.solution.values import located_values
+from backprop_tutor.training.trace import IterationRecord
 
 MAX_PARAMETERS = 30
 ELEMENTWISE = ["sigmoid", "tanh", "relu", "linear", "identity", "softplus", "leaky_relu",
@@ -208,6 +209,28 @@ def test_a_softmax_output_that_rounds_to_one_ends_training_as_documented() -> No
     steps, _, reason = Oracle(scenario).train(packed(run.trace.initial.weights,
                                                      run.trace.initial.biases))
     assert reason == "diverged" and len(steps) == 3 and np.isinf(steps[-1].loss)
+
+
+def located_values(role: str, where: tuple[int, ...], record: IterationRecord) -> np.ndarray:
+    """A factor's value for every sample, read from the trace by its role and place."""
+    m = len(record.samples)
+    layer, unit, *rest = where
+    rec = record.layers[layer - 1]
+    if role == "loss":
+        return rec.dE_da[:, unit - 1]
+    if role == "delta":
+        return rec.dE_dz[:, unit - 1]
+    if role == "activation":
+        return rec.da_dz[:, unit - 1]
+    if role == "softmax":
+        return softmax_factor(rec.a, unit - 1, rest[0] - 1)
+    if role == "net":
+        return np.full(m, rec.weights[unit - 1, rest[0] - 1])
+    if role == "weight":
+        below = record.layers[layer - 2].a if layer > 1 else record.inputs
+        return below[:, rest[0] - 1]
+    return np.ones(m)
+
 
 
 def _check_worked_solution(run, record) -> None:

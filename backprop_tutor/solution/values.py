@@ -16,27 +16,6 @@ from ..network.plan import Plan
 from ..training.trace import IterationRecord
 
 
-def located_values(role: str, where: tuple[int, ...], record: IterationRecord) -> np.ndarray:
-    """The value of the factor of this role and place for every sample of the batch."""
-    m = len(record.samples)
-    layer, unit, *rest = where
-    rec = record.layers[layer - 1]
-    if role == "loss":
-        return rec.dE_da[:, unit - 1]
-    if role == "delta":
-        return rec.dE_dz[:, unit - 1]
-    if role == "activation":
-        return rec.da_dz[:, unit - 1]
-    if role == "softmax":
-        return softmax_factor(rec.a, unit - 1, rest[0] - 1)
-    if role == "net":
-        return np.full(m, rec.weights[unit - 1, rest[0] - 1])
-    if role == "weight":
-        below = record.layers[layer - 2].a if layer > 1 else record.inputs
-        return below[:, rest[0] - 1]
-    return np.ones(m)
-
-
 def sample_suffixes(record: IterationRecord) -> list[str]:
     """``@s`` for each sample of a batch of several, nothing for a batch of one."""
     if len(record.samples) == 1:
