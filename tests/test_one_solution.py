@@ -143,3 +143,9 @@ def test_the_json_factors_are_the_worked_solutions_formulas(name):
     for gradient in document["gradients"].values():
         for path in gradient["paths"]:
             assert all(a in document["factors"] and a in numbered for a in path)
+
+
+def test_explain_takes_a_parameter_as_a_sheet_may_write_its_gradient():
+    plain = invoke("run", "house_price", "--explain", "w111", "--no-color")
+    assert invoke("run", "house_price", "--explain", "∂L/∂w111", "--no-color") == plain
+    assert invoke("run", "house_price", "--explain", "dL/dw111", "--no-color") == plain

@@ -24,6 +24,14 @@ def _check_parameter(name: str, parameters: list[str]) -> None:
                      + ", ".join(parameters), field="--explain")
 
 
+def _parameter_named(written: str, loss: str) -> str:
+    """The parameter ``--explain`` names, also when written as its gradient (``∂E/∂w1``)."""
+    from ..network.addresses import derivative, normalise, wrt
+
+    name = normalise(written)
+    return wrt(name) if name.startswith(derivative(loss, "")) else name
+
+
 def read_key() -> str:
     """One key from the terminal, without waiting for Enter ('' at end of input)."""
     try:
@@ -126,6 +134,7 @@ def run(
         with training_progress(no_color=no_color) as progress:
             result = api.run(loaded, epochs=epochs, detail=detail, progress=progress)
         if explain is not None:
+            explain = _parameter_named(explain, result.plan.loss_symbol)
             _check_parameter(explain, list(result.plan.parameter_index))
         from ..solution.diagnostics import divergence_message
 

@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 from pydantic.types import AllowInfNan
 
+from ..network.addresses import normalise
 from ..scenario.messages import located, validation_message
 from ..scenario.yaml_source import Document, parse_yaml, read_yaml
 from .tolerance import literal
@@ -73,11 +74,6 @@ class Sheet:
         return self.student or Path(self.path).stem
 
 
-def normalise_address(address: str) -> str:
-    """``∂E/∂w2`` → ``dE/dw2``; spaces dropped."""
-    return address.replace("∂", "d").replace(" ", "")
-
-
 def read_sheet(path: str | os.PathLike[str]) -> Sheet:
     """Read and validate an answer sheet file."""
     doc = read_yaml(path)
@@ -100,7 +96,7 @@ def sheet_from_document(doc: Document, text: str) -> Sheet:
     answers: list[Answer] = []
     seen: dict[str, str] = {}
     for written_as, value in model.answers.items():
-        address = normalise_address(written_as)
+        address = normalise(written_as)
         if address in seen:
             raise located(doc, ("answers", written_as),
                           f"'{written_as}' and '{seen[address]}' are the same quantity; "

@@ -11,7 +11,7 @@ and what grading reports. Every address is made here:
 
 from __future__ import annotations
 
-__all__ = ["at_sample", "base", "derivative", "sample_of", "updated", "wrt"]
+__all__ = ["at_sample", "base", "derivative", "normalise", "sample_of", "updated", "wrt"]
 
 
 def derivative(of: str, wrt: str) -> str:
@@ -43,3 +43,9 @@ def sample_of(address: str) -> int | None:
 def wrt(address: str) -> str:
     """The variable a derivative's address is taken with respect to: ``wrt("dE/dw2") == "w2"``."""
     return address.split("/d", 1)[1]
+
+
+def normalise(written: str) -> str:
+    """An address as a person may write it, in the tool's spelling: ``∂E/∂w2`` → ``dE/dw2``,
+    spaces dropped."""
+    return written.replace("∂", "d").replace(" ", "")
