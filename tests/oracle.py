@@ -203,9 +203,11 @@ class Oracle:
                 steps.append(Step(tuple(int(i) + 1 for i in index), loss, grads, params))
                 if not (np.isfinite(loss) and all(np.isfinite(p).all() for p in params)):
                     return steps, params, "diverged"
-        if reason == "epochs" and self.s.tolerance is not None:
-            if self.evaluate(params, everything)[0] < self.s.tolerance:
-                reason = "tolerance"
+        final_loss = self.evaluate(params, everything)[0]  # over all samples, after training
+        if reason == "epochs" and self.s.tolerance is not None and final_loss < self.s.tolerance:
+            reason = "tolerance"
+        if not np.isfinite(final_loss):
+            reason = "diverged"  # the loss after the last update overflowed: it diverged too
         return steps, params, reason
 
 
