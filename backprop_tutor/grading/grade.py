@@ -142,10 +142,11 @@ class Grader:
         self._scenarios: dict[str, Scenario] = {}
 
     def scenario(self, scenario: str | os.PathLike[str]) -> Scenario:
-        """A scenario file, read and checked once."""
-        key = os.fspath(scenario)
+        """A scenario file (or shipped example's name), read and checked once."""
+        path = resolve(scenario)
+        key = os.fspath(path)
         if key not in self._scenarios:
-            self._scenarios[key] = load_scenario(resolve(scenario))
+            self._scenarios[key] = load_scenario(path)
         return self._scenarios[key]
 
     def solution(self, scenario: str | os.PathLike[str], iteration: int = 1) -> Solution:
