@@ -45,13 +45,20 @@ def _no_constants(name: str) -> None:
     raise AssertionError(f"{name} in JSON output")
 
 
-def check(args: list[str]) -> int:
-    """Run the command line; its outcome must be a result (0) or one input error (2)."""
+def check(args: list[str], graded: bool = False) -> int:
+    """Run the command line; its outcome must be a result (0) or one input error (2).
+
+    ``graded``: a sheet that cannot be graded still has its place in the grades document,
+    which lists it as unreadable with the message of stderr."""
     result = CliRunner().invoke(app, args)
     assert result.exit_code in (0, 2), (result.exit_code, result.stderr, result.exception)
     assert "Traceback" not in result.stderr
     if result.exit_code == 0:
         json.loads(result.stdout, parse_constant=_no_constants)
+    elif graded and result.stdout:
+        document = json.loads(result.stdout, parse_constant=_no_constants)
+        assert document["sheets"] == []
+        assert [f"error: {u['error']}\n" for u in document["unreadable"]] == [result.stderr]
     else:
         assert result.stdout == ""
         assert result.stderr.startswith("error: ")
@@ -68,7 +75,7 @@ def run_text(folder: Path, text: str) -> int:
 def grade_text(folder: Path, scenario: str, text: str) -> int:
     path = folder / "fuzzed.sheet.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    return check(["grade", scenario, str(path), "--format", "json"])
+    return check(["grade", scenario, str(path), "--format", "json"], graded=True)
 
 
 # --- values and documents --------------------------------------------------------------------

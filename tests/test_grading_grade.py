@@ -11,9 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_tutor import api
+from backprop_tutor.errors import InputError
 from backprop_tutor.grading.grade import (
+    BLANK,
     CARRIED,
     CORRECT,
+    NOT_ANSWERED,
+    NOT_ASKED,
     UNKNOWN,
     WRONG,
     Grader,
@@ -118,13 +122,41 @@ def test_unknown_addresses_are_reported_with_the_closest_and_grading_goes_on(cha
     by = {i.address: i for i in result.items}
     assert by["dE/dw3"].verdict == UNKNOWN and "dE/dw2" in by["dE/dw3"].suggestions
     assert by["dE/dw3"].max_points == 0
-    assert by["z1"].verdict == CORRECT and result.max_score == 1
+    assert by["z1"].verdict == CORRECT and result.max_score == len(chain.steps)
 
 
-def test_all_quantities_marks_the_unanswered_blank(chain):
-    result = grade_sheet(chain, sheet({"z1": "0.415"}), Settings(all_quantities=True))
-    assert result.max_score == len(chain.steps)
-    assert result.score == 1
+def test_every_quantity_of_the_exercise_counts_and_the_unanswered_score_0(chain):
+    result = grade_sheet(chain, sheet({"z1": "0.415", "a1": ""}))
+    assert len(chain.steps) == 24
+    assert (result.score, result.max_score) == (1, 24)
+    assert [i.address for i in result.items] == list(chain.steps)
+    by = {i.address: i for i in result.items}
+    assert by["a1"].verdict == BLANK
+    assert by["z2"].verdict == NOT_ANSWERED and by["z2"].feedback == "not answered"
+    assert by["z2"].points == 0 and by["z2"].max_points == 1
+
+
+def test_the_sheets_asks_choose_what_counts(chain):
+    text = "asks: [forward, dE/dw2]\nanswers:\n  z1: 0.415\n  dE/dw2: 0.05707\n  w2+: 0.4272\n"
+    result = grade_sheet(chain, sheet_from_text(text, "asks.yaml"))
+    assert result.asks == ("z1", "a1", "z2", "a2", "dE/dw2")
+    by = {i.address: i for i in result.items}
+    assert (result.score, result.max_score) == (2, 5)
+    assert by["a1"].verdict == NOT_ANSWERED
+    assert by["w2+"].verdict == NOT_ASKED and by["w2+"].max_points == 0
+
+
+def test_asks_naming_nothing_of_the_exercise_is_a_located_error(chain):
+    with pytest.raises(InputError, match=r"asks\[1\]: 'dE/dw3' .*did you mean dE/dw2"):
+        grade_sheet(chain, sheet_from_text("asks: [z1, dE/dw3]\nanswers: {}\n", "s.yaml"))
+
+
+def test_the_class_summary_lists_the_unanswered_apart_from_the_wrong(chain):
+    flipped = {"z1": key_text(-chain.key["z1"])}
+    results = [grade_sheet(chain, sheet(flipped, "a")), grade_sheet(chain, sheet({"z2": ""}, "b"))]
+    by = {q.address: q for q in summarise(results).quantities}
+    assert (by["z1"].missed, by["z1"].unanswered, by["z1"].answered) == (1, 1, 1)
+    assert (by["a1"].missed, by["a1"].unanswered, by["a1"].answered) == (0, 2, 0)
 
 
 def test_class_summary_puts_the_most_missed_first(chain):
@@ -158,4 +190,4 @@ def test_the_lecture_notes_misprints_are_found_and_named():
 def test_a_value_off_by_more_than_five_percent_never_scores_alone(chain, address, factor):
     given_value = chain.key[address] * factor
     result = grade_sheet(chain, sheet({address: repr(given_value)}))
-    assert result.items[0].points == 0
+    assert result.score == 0

@@ -118,7 +118,7 @@ def test_grades_of_one_sheet_follow_the_grades_schema(tmp_path):
     assert document["summary"] is None
     assert {i["verdict"] for i in document["sheets"][0]["items"]} >= {"correct", "wrong"}
     assert problems(document, "grades") == []
-    assert problems({**document, "grades_version": 2}, "grades")
+    assert problems({**document, "grades_version": 1}, "grades")
 
 
 def test_the_grades_schema_knows_every_verdict():

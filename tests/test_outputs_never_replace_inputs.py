@@ -65,3 +65,13 @@ def test_a_full_output_is_one_plain_line_not_an_internal_error():
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot write the output: ")
+
+
+def test_grades_are_never_written_over_a_sheet(tmp_path):
+    sheet = tmp_path / "alice.yaml"
+    sheet.write_text("scenario: two_neuron\nanswers:\n  z1: 0.415\n", encoding="utf-8")
+    before = sheet.read_bytes()
+    result = runner.invoke(app, ["grade", "two_neuron", str(sheet), "-o", str(sheet)])
+    assert result.exit_code == 2
+    assert "is an input of this command" in result.stderr
+    assert sheet.read_bytes() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -201,6 +202,19 @@ def test_a_failed_run_writes_no_file(tmp_path):
 
 
 def test_a_failed_grade_writes_no_file(tmp_path):
+    scenario = tmp_path / "net.yaml"
+    scenario.write_text("inputs: 1\ninputs: 2\n", encoding="utf-8")
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text("answers: {z1: 0.1}\n", encoding="utf-8")
+    out = tmp_path / "grades.json"
+    result = CliRunner().invoke(app, ["grade", str(scenario), str(sheet), "--format", "json",
+                                      "-o", str(out)])
+    assert result.exit_code == 2
+    assert "duplicate key 'inputs'" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.yaml", "sheet.yaml"]
+
+
+def test_an_unreadable_sheet_is_written_whole_into_the_grades(tmp_path):
     sheet = tmp_path / "sheet.yaml"
     sheet.write_text("answers: {z1: 0.1}\nanswers: {}\n", encoding="utf-8")
     out = tmp_path / "grades.json"
@@ -208,7 +222,10 @@ def test_a_failed_grade_writes_no_file(tmp_path):
                                       "-o", str(out)])
     assert result.exit_code == 2
     assert "duplicate key 'answers'" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.json", "sheet.yaml"]
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["sheets"] == []
+    assert "duplicate key 'answers'" in document["unreadable"][0]["error"]
 
 
 # While the tool is still importing, the launcher's handler is in place: sent to itself at

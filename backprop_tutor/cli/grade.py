@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError
+from ..errors import ExitCode, InputError
 from .boundary import error_boundary
 from .options import Debug, NoColor, Width
 
@@ -22,6 +22,15 @@ class GradeFormat(str, Enum):
     json = "json"
     gradescope = "gradescope"
     prairielearn = "prairielearn"
+
+
+class Reveal(str, Enum):
+    """What students see in a course platform's results (formats.REVEAL)."""
+
+    nothing = "nothing"
+    verdict = "verdict"
+    mistake = "mistake"
+    key = "key"
 
 
 def grade(
@@ -36,8 +45,10 @@ def grade(
     ecf_credit: float = typer.Option(0.5, "--ecf-credit", min=0.0, max=1.0,
                                      help="Share of the points for an error carried forward."),
     points: float = typer.Option(1.0, "--points", min=0.0, help="Points per quantity."),
-    all_quantities: bool = typer.Option(False, "--all-quantities",
-                                        help="Mark every quantity, answered or not."),
+    reveal: Annotated[Reveal, typer.Option(
+        "--reveal", help="What students see in gradescope and prairielearn results: nothing, "
+                         "the verdict, the verdict and the named mistake, or the key too "
+                         "(Gradescope: after the due date).")] = Reveal.mistake,
     output_format: Annotated[GradeFormat, typer.Option(
         "--format", help="table, json, gradescope or prairielearn.")] = GradeFormat.table,
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
@@ -47,7 +58,11 @@ def grade(
     width: Width = None,
     debug: Debug = False,
 ) -> None:
-    """Grade answer sheets: verdicts, named mistakes, error carried forward and points."""
+    """Grade answer sheets: verdicts, named mistakes, error carried forward and points.
+
+    A sheet that cannot be read or graded is reported and the others are graded; the exit
+    status is then 2.
+    """
     with error_boundary(debug):
         from ..grading.grade import Grader, Settings, summarise
         from ..grading.sheet import read_sheet
@@ -57,36 +72,49 @@ def grade(
         if fmt in ("gradescope", "prairielearn") and len(sheets) != 1:
             raise InputError(f"--format {fmt} grades one sheet at a time; got {len(sheets)}",
                              field="--format")
-        settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points,
-                            all_quantities)
-        read = [read_sheet(path) for path in sheets]  # every sheet is checked before grading
+        settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points)
         grader = Grader(settings)
-        results = [grader.grade(scenario, sheet) for sheet in read]
-        summary = summarise(results) if len(results) > 1 else None
+        if not scenario.is_dir():
+            grader.scenario(scenario)  # a broken scenario stops everything: nothing is graded
+        outcomes: list = []  # per sheet, in order: its result, or its error's message
+        for path in sheets:
+            try:
+                outcomes.append(grader.grade(scenario, read_sheet(path)))
+            except InputError as error:
+                message = str(error) if error.file else f"{path}: {error}"
+                print(f"error: {message}", file=sys.stderr)
+                outcomes.append((str(path), message))
+        results = [o for o in outcomes if not isinstance(o, tuple)]
+        unreadable = [o for o in outcomes if isinstance(o, tuple)]
+        summary = summarise(results) if len(sheets) > 1 else None
         if fmt == "table":
-            text = _table(results, summary, precision, no_color, width, output is not None)
+            text = _table(outcomes, summary, precision, no_color, width, output is not None)
         else:
             from ..grading import formats
 
             if fmt == "json":
-                document = formats.grades_document(results, settings, summary)
+                document = formats.grades_document(results, settings, summary, unreadable)
             elif fmt == "gradescope":
-                document = formats.gradescope_document(results[0])
+                document = formats.gradescope_document(results[0], reveal.value) if results \
+                    else formats.gradescope_error_document(unreadable[0][1])
             else:
-                document = formats.prairielearn_document(results[0])
+                document = formats.prairielearn_document(results[0], reveal.value) if results \
+                    else formats.prairielearn_error_document(unreadable[0][1])
             text = formats.dumps(document) + "\n"
         if output is not None:
             from ..files import atomic_write
 
-            atomic_write(output, text)
+            atomic_write(output, text, inputs=[*sheets, *([] if scenario.is_dir() else [scenario])])
         else:
             sys.stdout.write(text)
+        if unreadable:
+            raise typer.Exit(int(ExitCode.USER_INPUT))
 
 
-def _table(results, summary, precision: int, no_color: bool, width: int | None,
+def _table(outcomes, summary, precision: int, no_color: bool, width: int | None,
            to_file: bool) -> str:
     from ..render.console import make_console
-    from ..render.grading import class_view, sheet_view
+    from ..render.grading import class_view, sheet_view, unreadable_view
 
     buffer = io.StringIO()
     console = make_console(no_color=no_color or to_file, width=width or (100 if to_file else None),
@@ -94,8 +122,11 @@ def _table(results, summary, precision: int, no_color: bool, width: int | None,
     if not to_file and sys.stdout.isatty():
         console = make_console(no_color=no_color, width=width)
         buffer = None
-    for result in results:
-        console.print(sheet_view(result, precision))
+    for outcome in outcomes:
+        if isinstance(outcome, tuple):
+            console.print(unreadable_view(*outcome))
+        else:
+            console.print(sheet_view(outcome, precision))
     if summary is not None:
         console.print(class_view(summary))
     return buffer.getvalue() if buffer is not None else ""

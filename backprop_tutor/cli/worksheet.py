@@ -52,24 +52,36 @@ def worksheet(
         "--format", help="yaml: a blank answer sheet; markdown or latex: a printable handout."
     )] = WorksheetFormat.yaml,
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    only: Annotated[list[str], typer.Option(
+        "--only", show_default=False,
+        help="Ask only these: sections (forward, loss, factors or backward, gradients, "
+             "updates) or addresses, repeated or comma-separated; the sheet lists them in "
+             "'asks' and grading counts exactly those.")] = None,
     debug: Debug = False,
 ) -> None:
     """Write a blank answer sheet (every quantity, with the formula to use) or a handout."""
     with error_boundary(debug):
         path, result = _load(scenario)
         record = result.record(1)
+        asks = None
+        if only:
+            from ..grading.worksheet import chosen, questions
+
+            every = [(q.address, q.section) for q in questions(result.lines(record))]
+            asks = chosen(every, [s for o in only for s in o.split(",") if s.strip()],
+                          field="--only")
         if output_format is WorksheetFormat.yaml:
             from ..render.grading import worksheet_yaml
 
-            text = worksheet_yaml(result, result.lines(record), path.name)
+            text = worksheet_yaml(result, result.lines(record), path.name, asks=asks)
         elif output_format is WorksheetFormat.markdown:
             from ..render.markdown import worksheet_markdown
 
-            text = worksheet_markdown(result, record, result.lines(record, form="latex"))
+            text = worksheet_markdown(result, record, result.lines(record, form="latex"), asks)
         else:
             from ..render.latex import worksheet_latex
 
-            text = worksheet_latex(result, record, result.lines(record, form="latex"))
+            text = worksheet_latex(result, record, result.lines(record, form="latex"), asks)
         _write(text, output, path)
 
 

@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
 
-from .grade import CORRECT, VERDICTS, ClassSummary, Item, Settings, SheetResult
+from .grade import (
+    CORRECT,
+    NOT_A_NUMBER,
+    NOT_ANSWERED,
+    NOT_ASKED,
+    UNKNOWN,
+    VERDICTS,
+    ClassSummary,
+    Item,
+    Settings,
+    SheetResult,
+    mistake_text,
+)
 
-GRADES_VERSION = 1
+GRADES_VERSION = 2
 
 _CLOSED = ConfigDict(extra="forbid")
 Points = Annotated[float, Field(ge=0)]
@@ -65,6 +78,8 @@ class SheetDocument(TypedDict):
     scenario: Annotated[str, Field(description="The scenario graded against.")]
     title: str | None
     iteration: Annotated[int, Field(ge=1)]
+    asks: Annotated[list[str] | None, Field(
+        description="The quantities the sheet's asks chose; null: every quantity counts.")]
     score: Points
     max_score: Points
     items: list[ItemDocument]
@@ -76,7 +91,8 @@ class QuantityDocument(TypedDict):
     answered: Count
     correct: Count
     carried_forward: Count
-    missed: Count
+    missed: Annotated[int, Field(ge=0, description="Wrong or not a number.")]
+    unanswered: Annotated[int, Field(ge=0, description="Blank or not answered.")]
     mistakes: Annotated[dict[str, int], Field(description="Mistake → how many made it.")]
 
 
@@ -96,7 +112,14 @@ class SettingsDocument(TypedDict):
     rounding: bool
     ecf_credit: Share
     points: Points
-    all_quantities: bool
+
+
+class UnreadableDocument(TypedDict):
+    """A sheet that could not be graded, and why."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    sheet: str
+    error: Annotated[str, Field(description="The located one-line message.")]
 
 
 class GradesDocument(TypedDict):
@@ -104,9 +127,10 @@ class GradesDocument(TypedDict):
 
     __pydantic_config__ = ConfigDict(  # type: ignore[misc]
         extra="forbid", title="backprop-tutor grade --format json")
-    grades_version: Literal[1]
+    grades_version: Literal[2]
     settings: SettingsDocument
     sheets: list[SheetDocument]
+    unreadable: list[UnreadableDocument]
     summary: SummaryDocument | None
 
 
@@ -158,6 +182,7 @@ def sheet_document(result: SheetResult) -> SheetDocument:
         "scenario": result.scenario,
         "title": result.title,
         "iteration": result.iteration,
+        "asks": None if result.asks is None else list(result.asks),
         "score": _round(result.score),
         "max_score": _round(result.max_score),
         "items": [item_document(i) for i in result.items],
@@ -171,45 +196,72 @@ def summary_document(summary: ClassSummary) -> SummaryDocument:
         "mean_fraction": _round(summary.mean_fraction),
         "quantities": [
             {"address": q.address, "answered": q.answered, "correct": q.correct,
-             "carried_forward": q.carried, "missed": q.missed, "mistakes": q.mistakes}
+             "carried_forward": q.carried, "missed": q.missed, "unanswered": q.unanswered,
+             "mistakes": q.mistakes}
             for q in summary.quantities
         ],
     }
 
 
 def grades_document(results: list[SheetResult], settings: Settings,
-                    summary: ClassSummary | None = None) -> GradesDocument:
-    """The tool's own JSON of a grading run."""
+                    summary: ClassSummary | None = None,
+                    unreadable: Sequence[tuple[str, str]] = ()) -> GradesDocument:
+    """The tool's own JSON of a grading run; ``unreadable`` are (sheet, error) of the sheets
+    that could not be graded."""
     tol = settings.tolerance
     return {
         "grades_version": GRADES_VERSION,
         "settings": {"rel_tol": tol.rel, "abs_tol": tol.abs, "rounding": tol.rounding,
-                     "ecf_credit": settings.ecf_credit, "points": settings.points,
-                     "all_quantities": settings.all_quantities},
+                     "ecf_credit": settings.ecf_credit, "points": settings.points},
         "sheets": [sheet_document(r) for r in results],
+        "unreadable": [{"sheet": sheet, "error": error} for sheet, error in unreadable],
         "summary": None if summary is None else summary_document(summary),
     }
 
 
-def _message(item: Item) -> str:
+# what students see of each quantity in a course platform's results, least to most
+REVEAL = ("nothing", "verdict", "mistake", "key")
+
+
+def _message(item: Item, reveal: str) -> str:
+    """What a student is told of one quantity: ``verdict``, the verdict only; ``mistake``, the
+    verdict, their own number and the named mistake (or why an answer was not marked);
+    ``key``, everything the teacher's table shows; ``nothing``, nothing."""
+    if reveal == "nothing":
+        return ""
+    if reveal == "verdict":
+        return item.verdict
     given = item.given_text or "(blank)"
-    parts = [f"given {given}"]
-    if item.key is not None:
-        parts.append(f"key {item.key:.6g}")
-    if item.feedback:
-        parts.append(item.feedback)
-    return "; ".join(parts)
+    parts = [f"given {given}"] if item.verdict not in (NOT_ANSWERED, UNKNOWN) else []
+    if reveal == "key":
+        if item.key is not None:
+            parts.append(f"key {item.key:.6g}")
+        if item.feedback:
+            parts.append(item.feedback)
+    elif item.mistake is not None:
+        parts.append(mistake_text(item.mistake))
+    elif item.verdict in (UNKNOWN, NOT_A_NUMBER, NOT_ASKED):
+        parts.append(item.feedback)  # about what was written, never the key
+    return f"{item.verdict}: {'; '.join(parts)}" if parts else item.verdict
 
 
-def gradescope_document(result: SheetResult) -> dict[str, Any]:
-    """Gradescope's autograder results.json: one test per quantity, and the total score."""
+# Gradescope's visibility of a test: hidden from students, shown at once, or (for the key)
+# shown once the due date has passed, so that it cannot be copied into a resubmission
+_VISIBILITY = {"nothing": "hidden", "verdict": "visible", "mistake": "visible",
+               "key": "after_due_date"}
+
+
+def gradescope_document(result: SheetResult, reveal: str = "mistake") -> dict[str, Any]:
+    """Gradescope's autograder results.json: one test per quantity, and the total score;
+    ``reveal`` (one of REVEAL) chooses what the tests tell the student."""
     tests = [{
         "name": item.written_as,
         "number": str(n),
         "score": _round(item.points),
         "max_score": _round(item.max_points),
         "status": "passed" if item.verdict == CORRECT else "failed",
-        "output": f"{item.verdict}: {_message(item)}",
+        "output": _message(item, reveal),
+        "visibility": _VISIBILITY[reveal],
     } for n, item in enumerate(result.items, start=1)]
     return {
         "score": _round(result.score),
@@ -219,13 +271,19 @@ def gradescope_document(result: SheetResult) -> dict[str, Any]:
     }
 
 
-def prairielearn_document(result: SheetResult) -> dict[str, Any]:
-    """PrairieLearn's external grader results: a score in [0, 1] and one test per quantity."""
-    tests = [{
+def gradescope_error_document(error: str) -> dict[str, Any]:
+    """Gradescope's results.json for a sheet that could not be read: 0 points and why."""
+    return {"score": 0.0, "output": f"error: {error}", "tests": []}
+
+
+def prairielearn_document(result: SheetResult, reveal: str = "mistake") -> dict[str, Any]:
+    """PrairieLearn's external grader results: a score in [0, 1] and one test per quantity
+    (none when ``reveal`` is ``nothing``: PrairieLearn shows every test to the student)."""
+    tests = [] if reveal == "nothing" else [{
         "name": item.written_as,
         "points": _round(item.points),
         "max_points": _round(item.max_points),
-        "message": f"{item.verdict}: {_message(item)}",
+        "message": _message(item, reveal),
     } for item in result.items]
     return {
         "gradable": True,
@@ -233,6 +291,12 @@ def prairielearn_document(result: SheetResult) -> dict[str, Any]:
         "message": f"{_round(result.score):g} of {_round(result.max_score):g} points",
         "tests": tests,
     }
+
+
+def prairielearn_error_document(error: str) -> dict[str, Any]:
+    """PrairieLearn's results for a sheet that could not be read: not gradable, and why."""
+    return {"gradable": False, "score": 0.0, "message": f"error: {error}",
+            "format_errors": [error], "tests": []}
 
 
 def dumps(document: dict[str, Any]) -> str:

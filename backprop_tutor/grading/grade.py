@@ -10,21 +10,25 @@ from pathlib import Path
 from ..errors import InputError, close_names, did_you_mean
 from ..examples import resolve
 from ..notation.symbols import symbol_text
-from ..scenario import load_scenario
+from ..scenario import Scenario, load_scenario
 from ..solution.run import train
 from .ecf import CarriedForward, carried_forward, own_value
 from .mistakes import Mistake, find_mistake
 from .sheet import Answer, Sheet
 from .solution import Solution
 from .tolerance import Tolerance, Written, literal, matches, relative_error, rounds_to
+from .worksheet import chosen
 
 CORRECT = "correct"
 CARRIED = "carried forward"
 WRONG = "wrong"
-BLANK = "blank"
+BLANK = "blank"  # on the sheet with no number
+NOT_ANSWERED = "not answered"  # asked by the exercise, missing from the sheet
 NOT_A_NUMBER = "not a number"
-UNKNOWN = "unknown"
-VERDICTS = (CORRECT, CARRIED, WRONG, BLANK, NOT_A_NUMBER, UNKNOWN)  # the grades schema's enum
+UNKNOWN = "unknown"  # an address the scenario does not have
+NOT_ASKED = "not asked"  # answered, but not one of the sheet's asks: not marked
+VERDICTS = (CORRECT, CARRIED, WRONG, BLANK, NOT_ANSWERED, NOT_A_NUMBER, UNKNOWN,
+            NOT_ASKED)  # the grades schema's enum
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,6 @@ class Settings:
     tolerance: Tolerance = Tolerance()
     ecf_credit: float = 0.5  # share of the points for a value carried forward
     points: float = 1.0  # per quantity
-    all_quantities: bool = False  # mark every quantity of the iteration, answered or not
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class SheetResult:
     title: str | None
     iteration: int
     items: tuple[Item, ...]
+    asks: tuple[str, ...] | None = None  # the quantities the sheet's asks chose; None: all
 
     @property
     def score(self) -> float:
@@ -91,7 +95,8 @@ class QuantitySummary:
     answered: int
     correct: int
     carried: int
-    missed: int  # wrong, blank or not a number
+    missed: int  # wrong or not a number
+    unanswered: int = 0  # blank or not answered
     mistakes: dict[str, int] = field(default_factory=dict)  # description → how many
 
 
@@ -135,12 +140,21 @@ class Grader:
     def __init__(self, settings: Settings = Settings()) -> None:
         self.settings = settings
         self._solutions: dict[tuple[str, int], Solution] = {}
+        self._scenarios: dict[str, Scenario] = {}
+
+    def scenario(self, scenario: str | os.PathLike[str]) -> Scenario:
+        """A scenario file (or shipped example's name), read and checked once."""
+        path = resolve(scenario)
+        key = os.fspath(path)
+        if key not in self._scenarios:
+            self._scenarios[key] = load_scenario(path)
+        return self._scenarios[key]
 
     def solution(self, scenario: str | os.PathLike[str], iteration: int = 1) -> Solution:
         """The solution of one iteration of a scenario file."""
         key = (os.fspath(scenario), iteration)
         if key not in self._solutions:
-            run = train(load_scenario(resolve(scenario)), detail=iteration)
+            run = train(self.scenario(scenario), detail=iteration)
             if iteration > run.trace.iteration_count:
                 raise InputError(f"the sheet asks for iteration {iteration}, but the scenario "
                                  f"runs {run.trace.iteration_count}", field="iteration")
@@ -154,29 +168,50 @@ class Grader:
         return grade_sheet(solution, sheet, self.settings, scenario=os.fspath(path))
 
 
+def asked(solution: Solution, sheet: Sheet) -> list[str]:
+    """The quantities a sheet is marked on, in textbook order: its ``asks``, else every one."""
+    if sheet.asks is None:
+        return list(solution.steps)
+    quantities = [(a, step.section) for a, step in solution.steps.items()]
+    return chosen(quantities, sheet.asks, file=sheet.path)
+
+
 def grade_sheet(solution: Solution, sheet: Sheet, settings: Settings = Settings(),
                 scenario: str = "") -> SheetResult:
-    """Mark every answer of a sheet, in the order the worked solution computes them."""
-    order = {a: i for i, a in enumerate(solution.key)}
-    known = [a for a in sheet.answers if a.address in order]
-    known.sort(key=lambda a: order[a.address])
-    if settings.all_quantities:
-        answered = {a.address for a in known}
-        known += [Answer(a, a, None, "") for a in solution.steps if a not in answered]
-        known.sort(key=lambda a: order[a.address])
-    own = {a.address: a.value for a in known if a.value is not None}
+    """Mark every quantity the exercise asks, in the order the worked solution computes them:
+    an answered one by its value, an unanswered one 0 ("not answered"); an answer to a
+    quantity the exercise does not ask is listed but not marked."""
+    asks = asked(solution, sheet)
+    wanted = set(asks)
+    answers = {a.address: a for a in sheet.answers if a.address in solution.key}
+    own = {a.address: a.value for a in answers.values() if a.value is not None}
     wrong: set[str] = set()
     items = []
-    for answer in known:
-        item = _mark(solution, answer, own, wrong, settings)
+    for address in solution.key:  # the given inputs and targets, then every step
+        answer = answers.get(address)
+        if address not in wanted:
+            if answer is not None:
+                items.append(_not_asked(solution, answer))
+            continue
+        if answer is None:
+            item = Item(address, address, solution.key[address], None, "", NOT_ANSWERED, 0.0,
+                        settings.points, "not answered")
+        else:
+            item = _mark(solution, answer, own, wrong, settings)
         if item.verdict != CORRECT:
-            wrong.add(answer.address)
+            wrong.add(address)
         items.append(item)
     for answer in sheet.answers:
-        if answer.address not in order:
+        if answer.address not in solution.key:
             items.append(_unknown(solution, answer))
     return SheetResult(sheet.path, sheet.name, sheet.variant, scenario,
-                       solution.run.scenario.title, sheet.iteration, tuple(items))
+                       solution.run.scenario.title, sheet.iteration, tuple(items),
+                       None if sheet.asks is None else tuple(asks))
+
+
+def _not_asked(solution: Solution, answer: Answer) -> Item:
+    return Item(answer.address, answer.written_as, solution.key[answer.address], answer.value,
+                answer.text, NOT_ASKED, 0.0, 0.0, "not asked in this exercise: not marked")
 
 
 def _unknown(solution: Solution, answer: Answer) -> Item:
@@ -268,16 +303,17 @@ def summarise(results: list[SheetResult]) -> ClassSummary:
     order: dict[str, int] = {}
     for result in results:
         for item in result.items:
-            if item.verdict == UNKNOWN:
+            if item.verdict in (UNKNOWN, NOT_ASKED):
                 continue
             order.setdefault(item.address, len(order))
             counts.setdefault(item.address, Counter())[item.verdict] += 1
             if item.mistake is not None:
                 mistakes.setdefault(item.address, Counter())[item.mistake.description] += 1
     quantities = [
-        QuantitySummary(a, sum(c.values()) - c[BLANK], c[CORRECT], c[CARRIED],
-                        c[WRONG] + c[BLANK] + c[NOT_A_NUMBER], dict(mistakes.get(a, {})))
+        QuantitySummary(a, sum(c.values()) - c[BLANK] - c[NOT_ANSWERED], c[CORRECT], c[CARRIED],
+                        c[WRONG] + c[NOT_A_NUMBER], c[BLANK] + c[NOT_ANSWERED],
+                        dict(mistakes.get(a, {})))
         for a, c in counts.items()]
-    quantities.sort(key=lambda q: (-q.missed, -q.carried, order[q.address]))
+    quantities.sort(key=lambda q: (-q.missed, -q.carried, -q.unanswered, order[q.address]))
     mean = sum(r.fraction for r in results) / len(results) if results else 0.0
     return ClassSummary(len(results), mean, tuple(quantities))

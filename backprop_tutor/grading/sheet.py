@@ -36,6 +36,10 @@ class SheetModel(BaseModel):
     variant: str | None = Field(None, description="The id of the variant the sheet answers.")
     iteration: Annotated[int, Strict(), Field(ge=1)] = Field(
         1, description="The iteration the answers are for (1-based).")
+    asks: Annotated[list[str], Field(min_length=1)] | None = Field(
+        None, description="The quantities the exercise asks (addresses, or the sections "
+                          "forward, loss, factors or backward, gradients, updates); only these "
+                          "are marked and each counts. Without it every quantity counts.")
     answers: dict[str, Number | str | None] = Field(
         description="Address (as in the values map of --json) → the number written; "
                     "empty for a question left blank.")
@@ -67,6 +71,7 @@ class Sheet:
     variant: str | None
     iteration: int
     answers: tuple[Answer, ...]
+    asks: tuple[str, ...] | None = None  # as written: addresses or sections; None: every one
 
     @property
     def name(self) -> str:
@@ -106,7 +111,7 @@ def sheet_from_document(doc: Document, text: str) -> Sheet:
         line = position[0] if position else None
         answers.append(_answer(address, written_as, value, position, lines, line))
     return Sheet(doc.path, model.student, model.scenario, model.variant, model.iteration,
-                 tuple(answers))
+                 tuple(answers), None if model.asks is None else tuple(model.asks))
 
 
 def _answer(address: str, written_as: str, value: float | str | None,

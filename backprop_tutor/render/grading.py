@@ -40,13 +40,25 @@ def sheet_view(result: SheetResult, precision: int = 4) -> RenderableType:
     return Group(heading, table, total, Text(""))
 
 
+def unreadable_view(path: str, error: str) -> RenderableType:
+    """A sheet that could not be graded: its name and the located error."""
+    return Group(Text(path, style="bold"), Text(f"not graded: {error}", style="red"), Text(""))
+
+
 def class_view(summary: ClassSummary, limit: int = 10) -> RenderableType:
-    """The class: mean score and the quantities most students missed."""
+    """The class: mean score, the quantities most students got wrong, and apart from them the
+    quantities students left unanswered."""
     heading = Text(f"Class summary: {summary.sheets} sheets, mean score "
                    f"{summary.mean_fraction:.0%}", style="bold")
     missed = [q for q in summary.quantities if q.missed or q.carried][:limit]
+    unanswered = sorted((q for q in summary.quantities if q.unanswered),
+                        key=lambda q: -q.unanswered)[:limit]
+    left = Text("unanswered: " + ", ".join(f"{symbol_text(q.address)} ({q.unanswered})"
+                                           for q in unanswered)) if unanswered else Text("")
     if not missed:
-        return Group(heading, Text("every quantity answered correctly by every student"))
+        text = "no wrong answers" if unanswered else \
+            "every quantity answered correctly by every student"
+        return Group(heading, Text(text), left)
     table = Table(show_edge=False, box=None, pad_edge=False, header_style="bold",
                   title="most missed", title_justify="left")
     for name, justify in (("quantity", "left"), ("missed", "right"),
@@ -57,16 +69,18 @@ def class_view(summary: ClassSummary, limit: int = 10) -> RenderableType:
         common = max(q.mistakes.items(), key=lambda kv: kv[1]) if q.mistakes else None
         table.add_row(symbol_text(q.address), str(q.missed), str(q.carried), str(q.correct),
                       f"{common[0]} ({common[1]})" if common else "")
-    return Group(heading, table)
+    return Group(heading, table, left)
 
 
-def worksheet_yaml(run, lines, scenario: str, variant: str | None = None) -> str:
+def worksheet_yaml(run, lines, scenario: str, variant: str | None = None,
+                   asks: list[str] | None = None) -> str:
     """A blank answer sheet: every number of the worked solution's ``lines`` (printed as text)
-    in textbook order, its formula as a comment."""
+    in textbook order, its formula as a comment; with ``asks``, only those, listed in the
+    sheet's ``asks`` field."""
     from ..grading.worksheet import questions
     from ..solution.lines import SECTIONS
 
-    items = questions(lines)
+    items = questions(lines, asks)
 
     s = run.scenario
     out = [f"# Answer sheet: {s.title or 'backpropagation'}"]
@@ -78,7 +92,10 @@ def worksheet_yaml(run, lines, scenario: str, variant: str | None = None) -> str
             f"scenario: {_yaml_text(scenario)}"]
     if variant:
         out.append(f"variant: {_yaml_text(variant)}")
-    out += ["student:", "iteration: 1", "answers:"]
+    out += ["student:", "iteration: 1"]
+    if asks is not None:
+        out.append(f"asks: [{', '.join(_yaml_text(a) for a in asks)}]")
+    out.append("answers:")
     width = max((len(_yaml_key(q.address)) for q in items), default=0) + 2
     section = None
     for q in items:

@@ -129,11 +129,12 @@ def _blank_row(q: Question) -> str:
     return rf"{address_latex(q.address)} &= {formula} = \rule{{3cm}}{{0.4pt}}"
 
 
-def worksheet_latex(run: Run, record: IterationRecord, lines: list[Line]) -> str:
+def worksheet_latex(run: Run, record: IterationRecord, lines: list[Line],
+                    asks: list[str] | None = None) -> str:
     """The printable worksheet: the exercise, then each quantity with its formula and a blank."""
     title = f"Worksheet: {run.scenario.title or 'backpropagation'}"
     out = _preamble(title) + exercise_latex(run, record)
     out.append(r"Name: \rule{8cm}{0.4pt}\par")
-    out += _sections([(q.section, _blank_row(q)) for q in questions(lines)], r" \\[1ex]")
+    out += _sections([(q.section, _blank_row(q)) for q in questions(lines, asks)], r" \\[1ex]")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

@@ -74,12 +74,13 @@ def key_markdown(run: Run, record: IterationRecord, lines: list[Line], precision
     return "\n".join(out) + "\n"
 
 
-def worksheet_markdown(run: Run, record: IterationRecord, lines: list[Line]) -> str:
+def worksheet_markdown(run: Run, record: IterationRecord, lines: list[Line],
+                       asks: list[str] | None = None) -> str:
     """The printable worksheet: the exercise, then each quantity with its formula and a blank."""
     out = [f"# Worksheet: {run.scenario.title or 'backpropagation'}", "", "Name: ________", ""]
     out += exercise_markdown(run, record)
     section = None
-    for q in questions(lines):
+    for q in questions(lines, asks):
         if q.section != section:
             section = q.section
             out += ["", f"## {SECTIONS.get(section, section)}", "",
