@@ -1,9 +1,9 @@
 """Compiled local derivatives: NumPy expressions printed by sympy, made into functions here.
 
 sympy derives each activation's and loss's derivative and prints it as a NumPy expression
-(``a*(1 - a)``, ``select([greater(z, 0),True], [1,0], default=nan)``: numeric.py), as
+(``a*(1 - a)``, ``select([greater(z, 0),True], [1,0], default=nan)``: symbolic/kernel_source.py), as
 ``sympy.lambdify`` would. This module turns that text into a vectorised function without
-importing sympy, so a run whose printed kernels are already known (cache.py) starts without
+importing sympy, so a run whose printed kernels are already known (solution/cache.py) starts without
 sympy. The text is parsed, never executed: each node of the expression becomes a closure, and
 only arithmetic, the kernel's own arguments and NumPy's mathematical functions are accepted, so
 a kernel read back from a cache file can compute and do nothing else.

@@ -1,8 +1,9 @@
 """The network as plain data: every scalar's name and each layer's compiled kernels.
 
 This is what the engine, the values map and the JSON document need from the symbolic side,
-without sympy: the names come from the scenario (names.py), the kernels from the derivation
-(numeric.py), or from the cache of an earlier run with the same network (cache.py).
+without sympy: the names come from the scenario (scenario/names.py), the kernels from the
+derivation (symbolic/kernel_source.py), or from the cache of an earlier run with the same
+network (solution/derived.py, solution/cache.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Plan + scenario → numeric trace: vectorised forward and backward passes, no sympy in the loop.
 
 The local derivatives are the ones the derivation shows, compiled once per activation and loss
-kind (numeric.py, kernels.py); the loop only multiplies arrays along the same chain:
+kind (symbolic/kernel_source.py, network/kernels.py); the loop only multiplies arrays along the
+same chain:
 δ = ∂E/∂a ⊙ f′(z), ∂E/∂a(below) = δ·W, ∂E/∂W = δᵀ·a(below) / m. A softmax layer replaces the
 elementwise product by its Jacobian-vector product, or by a − T when the loss is cross-entropy.
 """
