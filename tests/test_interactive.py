@@ -74,7 +74,7 @@ def _answer(child) -> str:
 
 def test_practice_moves_on_when_right_and_hints_when_wrong():
     values = api.run(api.load("two_neuron")).values(1)
-    child = spawn("practice", "two_neuron", "--only", "forward")
+    child = spawn("practice", "two_neuron", "--only", "forward,loss")  # as worksheet --only
     child.expect("5 numbers in textbook order")
     asked = []
     while len(asked) < 5:

@@ -150,3 +150,29 @@ def test_explain_takes_a_parameter_as_a_sheet_may_write_its_gradient():
     plain = invoke("run", "house_price", "--explain", "w111", "--no-color")
     assert invoke("run", "house_price", "--explain", "∂L/∂w111", "--no-color") == plain
     assert invoke("run", "house_price", "--explain", "dL/dw111", "--no-color") == plain
+
+
+def test_a_batch_loss_asked_by_its_address_is_its_mean_alone():
+    sheet = yaml.safe_load(invoke("worksheet", "xor", "--only", "E"))
+    assert sheet["asks"] == ["E"]
+    every = yaml.safe_load(invoke("worksheet", "xor", "--only", "z11"))
+    assert every["asks"] == [f"z11@{s}" for s in range(1, 5)]
+
+
+def test_practice_only_takes_what_worksheet_only_takes():
+    sheet = yaml.safe_load(invoke("worksheet", "two_neuron", "--only", "forward,dE/dw2"))
+    total = invoke("practice", "two_neuron", "--only", "forward,dE/dw2", "--no-color",
+                   input="q\n")
+    assert f"[1/{len(sheet['asks'])}] {sheet['asks'][0]}" in total
+
+
+def test_a_lesson_over_several_lines_stays_a_comment_of_the_sheet(tmp_path):
+    scenario = tmp_path / "net.yaml"
+    text = (SCENARIOS / "two_neuron.yaml").read_text(encoding="utf-8")
+    scenario.write_text(re.sub(r"(?m)^teaches:.*$", "teaches: |\n  one\n  answers: {z1: 1}",
+                               text), encoding="utf-8")
+    sheet = tmp_path / "sheet.yaml"
+    invoke("worksheet", str(scenario), "-o", str(sheet))
+    assert yaml.safe_load(sheet.read_text(encoding="utf-8"))["answers"]["z1"] is None
+    graded = json.loads(invoke("grade", str(scenario), str(sheet), "--format", "json"))
+    assert graded["sheets"][0]["score"] == 0

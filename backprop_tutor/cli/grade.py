@@ -102,9 +102,11 @@ def grade(
                     else formats.prairielearn_error_document(unreadable[0][1])
             text = formats.dumps(document) + "\n"
         if output is not None:
+            from ..examples import resolve
             from ..files import atomic_write
 
-            atomic_write(output, text, inputs=[*sheets, *([] if scenario.is_dir() else [scenario])])
+            source = scenario if scenario.is_dir() else resolve(scenario)
+            atomic_write(output, text, inputs=[*sheets, source])
         else:
             sys.stdout.write(text)
         if unreadable:

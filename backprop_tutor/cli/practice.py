@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InputError
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
 from .options import Debug, NoColor, Width
@@ -15,11 +14,6 @@ from .options import Debug, NoColor, Width
 if TYPE_CHECKING:
     from ..grading.worksheet import Question
 
-PARTS = {
-    "forward": ("forward", "loss"),
-    "backward": ("factors", "gradients"),
-    "updates": ("updates",),
-}
 QUIT = {"q", "quit", "exit"}
 
 
@@ -42,8 +36,11 @@ def _ask(prompt: str) -> str | None:
 def practice(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP, show_default=False,
                                    autocompletion=complete_scenario),
-    only: str = typer.Option(None, "--only", metavar="PART",
-                             help="Only one part: forward, backward or updates."),
+    only: Annotated[list[str], typer.Option(
+        "--only", show_default=False,
+        help="Practise only these, as worksheet --only takes them: sections (forward, loss, "
+             "factors or backward, gradients, updates) or addresses, repeated or "
+             "comma-separated.")] = None,
     precision: int = typer.Option(4, "--precision", min=1, max=17,
                                   help="Significant digits of the numbers in hints."),
     no_color: NoColor = False,
@@ -52,15 +49,12 @@ def practice(
 ) -> None:
     """Work iteration 1 by hand: type each quantity; a wrong one gets a hint and another try."""
     with error_boundary(debug):
-        if only is not None and only not in PARTS:
-            raise InputError(f"expected forward, backward or updates; got '{only}'",
-                             field="--only")
         from .. import api
         from ..examples import resolve
         from ..grading.grade import name_mistake
         from ..grading.solution import Solution
         from ..grading.tolerance import is_correct, literal
-        from ..grading.worksheet import questions
+        from ..grading.worksheet import chosen, questions
         from ..render.console import make_console
         from ..render.practice import (
             answer_text,
@@ -73,8 +67,12 @@ def practice(
 
         result = api.run(api.load(resolve(scenario)), epochs=1, detail=1)
         record = result.record(1)
-        sections = PARTS[only] if only else tuple(s for part in PARTS.values() for s in part)
-        todo = questions([ln for ln in result.lines(record) if ln.section in sections])
+        todo = questions(result.lines(record))
+        if only:  # the same selection as worksheet --only
+            asks = set(chosen([(q.address, q.section) for q in todo],
+                              [s for o in only for s in o.split(",") if s.strip()],
+                              field="--only"))
+            todo = [q for q in todo if q.address in asks]
         console = make_console(no_color=no_color, width=width)
         console.print(intro_view(result, record, len(todo), precision))
         outcomes: list[Outcome] = []

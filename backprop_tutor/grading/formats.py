@@ -255,7 +255,7 @@ def gradescope_document(result: SheetResult, reveal: str = "mistake") -> dict[st
     """Gradescope's autograder results.json: one test per quantity, and the total score;
     ``reveal`` (one of REVEAL) chooses what the tests tell the student."""
     tests = [{
-        "name": item.written_as,
+        "name": item.address,  # the address, however the sheet spelt it
         "number": str(n),
         "score": _round(item.points),
         "max_score": _round(item.max_points),
@@ -280,7 +280,7 @@ def prairielearn_document(result: SheetResult, reveal: str = "mistake") -> dict[
     """PrairieLearn's external grader results: a score in [0, 1] and one test per quantity
     (none when ``reveal`` is ``nothing``: PrairieLearn shows every test to the student)."""
     tests = [] if reveal == "nothing" else [{
-        "name": item.written_as,
+        "name": item.address,  # the address, however the sheet spelt it
         "points": _round(item.points),
         "max_points": _round(item.max_points),
         "message": _message(item, reveal),

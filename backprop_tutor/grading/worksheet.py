@@ -69,8 +69,12 @@ def chosen(quantities: Sequence[tuple[str, str]], selectors: Iterable[str], *,
     for n, selector in enumerate(selectors):
         wanted = normalise(selector.strip())
         section = SECTION_NAMES.get(wanted.lower())
-        found = {a for a, s in quantities
-                 if s == section or a == wanted or base(a) == wanted}
+        if section is not None:
+            found = {a for a, s in quantities if s == section}
+        elif any(a == wanted for a, _ in quantities):
+            found = {wanted}  # an address of its own: a batch's E is its mean, not each E@s
+        else:
+            found = {a for a, _ in quantities if base(a) == wanted}
         if not found:
             names = [*SECTION_NAMES, *dict.fromkeys(base(a) for a, _ in quantities)]
             hint = did_you_mean(close_names(wanted, names, most=3, cutoff=0.5))

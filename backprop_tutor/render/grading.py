@@ -33,7 +33,7 @@ def sheet_view(result: SheetResult, precision: int = 4) -> RenderableType:
         key = "" if item.key is None else number(item.key, precision)
         given = item.given_text.replace("-", "−") if item.given_text else ""
         verdict = Text(item.verdict, style=_STYLES.get(item.verdict, "red"))
-        table.add_row(symbol_text(item.written_as), key, given, verdict,
+        table.add_row(symbol_text(item.address), key, given, verdict,
                       f"{_points(item.points)}/{_points(item.max_points)}", item.feedback)
     total = Text(f"total {_points(result.score)} of {_points(result.max_score)} points "
                  f"({result.fraction:.0%})", style="bold")
@@ -83,9 +83,9 @@ def worksheet_yaml(run, lines, scenario: str, variant: str | None = None,
     items = questions(lines, asks)
 
     s = run.scenario
-    out = [f"# Answer sheet: {s.title or 'backpropagation'}"]
+    out = _comment(f"Answer sheet: {s.title or 'backpropagation'}")
     if s.teaches:
-        out.append(f"# Teaches: {s.teaches}")
+        out += _comment(f"Teaches: {s.teaches}")
     out += ["# Write each number after its colon; leave it empty if you cannot work it out.",
             "# Rounding is judged at the precision you write: give at least two significant",
             "# digits, as many as you worked with.",
@@ -106,6 +106,11 @@ def worksheet_yaml(run, lines, scenario: str, variant: str | None = None,
         formula = formula_text(q.line, mean=q.row.numbers is None)
         out.append(f"  {key:<{width}} # {symbol_text(q.base)} = {formula}")
     return "\n".join(out) + "\n"
+
+
+def _comment(text: str) -> list[str]:
+    """Text as YAML comment lines: every line of a multi-line title or lesson commented."""
+    return [f"# {line}".rstrip() for line in text.splitlines() or [""]]
 
 
 def _yaml_key(address: str) -> str:
