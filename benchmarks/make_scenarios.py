@@ -116,9 +116,12 @@ def write_scenarios(out_dir: Path = DEFAULT_OUT) -> dict[str, Path]:
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) > 1:
-        raise SystemExit("usage: python benchmarks/make_scenarios.py [OUT_DIR]")
-    out_dir = Path(argv[0]) if argv else DEFAULT_OUT
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write the benchmark scenario files.")
+    parser.add_argument("out_dir", nargs="?", type=Path, default=DEFAULT_OUT,
+                        help=f"the folder to write them to (default {DEFAULT_OUT})")
+    out_dir = parser.parse_args(argv).out_dir
     for name, path in write_scenarios(out_dir).items():
         size = CASES[name]["sizes"] if name in CASES else [1, 1, 1]
         print(f"{path}  ({parameter_count(size)} parameters)")
