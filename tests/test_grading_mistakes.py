@@ -122,3 +122,18 @@ def test_each_rule_proposes_variants_only_where_it_applies(chain):
     assert list(mistakes.wrong_input(chain, "dE/dw2")) == []  # one input: nothing to swap
     assert list(mistakes.derivative_left_out(chain, "z2")) == []
     assert [v.at for v in mistakes.half_forgotten(chain, "w1+")] == ["dE/da2"]  # not E
+
+
+def test_an_update_not_applied_is_named(chain, house):
+    # the parameter written down unchanged (the examples of the grading issue)
+    assert named(chain, "w2+", 0.45) == "update_not_applied"
+    assert named(chain, "b2+", 0.65) == "update_not_applied"
+    b21 = house.parameters["b21"]
+    assert named(house, "b21+", b21) == "update_not_applied"
+
+
+def test_z_written_for_a_in_the_quantity_itself_is_named(chain, house):
+    assert named(chain, "a1", chain.key["z1"]) == "net_and_activation_swapped"
+    assert named(chain, "z2", chain.key["a2"]) == "net_and_activation_swapped"
+    found = find_mistake(house, "h11", Written(house.key["z11"], "-0.063"), {}, TOL)
+    assert found is not None and found.description == "net input z11 given for h11"

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from ..network.addresses import base as without_sample
 from ..network.addresses import derivative, updated
 from ..notation.symbols import symbol_text
 from .solution import Edit, Solution
@@ -54,6 +55,29 @@ def sign_flipped(s: Solution, address: str) -> Iterator[Variant]:
     for at in _here_and_before(s, address):
         where = "" if at == address else f" in {symbol_text(at)}"
         yield Variant((Edit(at, scale=-1.0),), f"sign flipped{where}", at)
+
+
+def update_not_applied(s: Solution, address: str) -> Iterator[Variant]:
+    """The parameter written down unchanged: w+ = w, the update never made."""
+    if s.steps[address].section == "updates":
+        parameter = without_sample(address).removesuffix("+")
+        yield Variant((Edit(address, set=((ETA, 0.0),)),),
+                      f"update not applied ({symbol_text(address)} left at {parameter})", address)
+
+
+def net_and_activation_swapped(s: Solution, address: str) -> Iterator[Variant]:
+    """The net input z written where its activation a = f(z) belongs, or a where z belongs,
+    in the quantity itself (``net_for_activation`` finds z used inside a later formula)."""
+    name, at, sample = address.partition("@")
+    pairs = {u.out: u.net for layer in s.plan.layers for u in layer.units}
+    swapped = pairs.get(name) or {z: a for a, z in pairs.items()}.get(name)
+    if swapped is None:
+        return
+    other = swapped + at + sample
+    if other in s.key:
+        described = (f"net input {swapped} given for {name}" if name in pairs
+                     else f"activation {swapped} given for {name}")
+        yield Variant((Edit(address, value=s.key[other]),), described, address)
 
 
 def learning_rate_left_out(s: Solution, address: str) -> Iterator[Variant]:
@@ -160,6 +184,8 @@ Rule = Callable[[Solution, str], Iterator[Variant]]
 
 # The order settles ties: w + η·g is named an update added, not a gradient with its sign flipped.
 RULES: dict[str, Rule] = {
+    "update_not_applied": update_not_applied,
+    "net_and_activation_swapped": net_and_activation_swapped,
     "learning_rate_left_out": learning_rate_left_out,
     "update_added": update_added,
     "sign_flipped": sign_flipped,
