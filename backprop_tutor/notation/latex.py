@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from .numbers import number
-from .symbols import Printed
+from .symbols import TOKEN, Printed
 
-TOKEN = "\ue000{}\ue001"  # where a symbol's number goes in a printed template
+__all__ = ["TOKEN", "filled_latex", "mean_latex", "number_latex"]
+
 _TOKENS = re.compile("\ue000(\\d+)\ue001")
 
 
