@@ -94,7 +94,7 @@ def practice(
                                   "(q quits)", style="yellow")
                     continue
                 tries += 1
-                if is_correct(given, key):
+                if is_correct(given, key, start=solution.start(question.address)):
                     own[question.address] = float(literal(given))
                     console.print(f"  ✓ right: {answer_text(key, precision)}", style="green")
                     outcomes.append(Outcome(question, tries, True))

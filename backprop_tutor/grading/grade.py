@@ -12,11 +12,11 @@ from ..examples import resolve
 from ..notation.symbols import symbol_text
 from ..scenario import Scenario, load_scenario
 from ..solution.run import train
-from .ecf import CarriedForward, carried_forward, own_value
+from .ecf import CarriedForward, carried_forward, follows
 from .mistakes import Mistake, find_mistake
 from .sheet import Answer, Sheet
 from .solution import Solution
-from .tolerance import Tolerance, Written, literal, matches, relative_error, rounds_to
+from .tolerance import Tolerance, Written, agrees, literal, relative_error, rounds_to
 from .worksheet import chosen
 
 CORRECT = "correct"
@@ -238,9 +238,10 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
     if answer.value is None:
         return item(NOT_A_NUMBER, 0.0, f"'{answer.text}' is not a number")
     written = Written(answer.value, answer.text)
-    if matches(key, written, tol):
-        feedback = _accepted(key, written)
-        found = own_value(solution, answer.address, written, own, tol) if feedback else None
+    start = solution.start(answer.address)
+    if agrees(key, written, tol, start):
+        feedback = _accepted(key, written, start)
+        found = follows(solution, answer.address, written, own) if feedback else None
         if found is not None:
             read = solution.reads(answer.address, found[1]) & own.keys()
             used = tuple(a for a in solution.key if a in read)
@@ -249,14 +250,20 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
         return item(CORRECT, full, feedback)
     carried = carried_forward(solution, answer.address, written, own, wrong, tol)
     if carried is not None and not carried.sources:
-        return item(CORRECT, full, "follows from your rounded earlier values", carried=carried)
+        feedback = ("follows from your rounded earlier values" if carried.exact else
+                    "within tolerance of what your rounded earlier values give")
+        return item(CORRECT, full, feedback, carried=carried)
     if carried is not None:
+        follows_text = "follows from your" if carried.exact else \
+            "within tolerance of what follows from your"
         return item(CARRIED, full * settings.ecf_credit,
-                    f"follows from your {_listing(carried.sources)} (error carried forward)",
+                    f"{follows_text} {_listing(carried.sources)} (error carried forward)",
                     carried=carried)
     mistake = find_mistake(solution, answer.address, written, own, tol)
     if mistake is not None:
         return item(WRONG, 0.0, mistake_text(mistake), mistake=mistake)
+    if start is not None:
+        return item(WRONG, 0.0, _change_off(key, start, answer.value, answer.text))
     return item(WRONG, 0.0, _how_far(key, answer.value))
 
 
@@ -282,11 +289,28 @@ def _listing(addresses: tuple[str, ...]) -> str:
         symbol_text(a) for a in addresses)
 
 
-def _accepted(key: float, written: Written) -> str:
+def _accepted(key: float, written: Written, start: float | None = None) -> str:
     d = literal(written.text)
     if d is not None and rounds_to(key, d):
         return ""
+    if start is not None:
+        return (f"its change {written.value - start:+.4g} is "
+                f"{relative_error(key - start, written.value - start):.2%} off, within "
+                "tolerance")
     return f"{relative_error(key, written.value):.2%} off, within tolerance"
+
+
+def _change_off(key: float, start: float, given: float, text: str) -> str:
+    """Why an update is wrong, told by its change: the one judged."""
+    change, made = key - start, given - start
+    if change == 0:
+        return f"this parameter does not change ({start:.6g}), but {text} changes it"
+    if made == 0 or (made > 0) != (change > 0):
+        if made == 0 or abs(made) < abs(change) / 10:
+            return (f"{text} does not show the change {change:+.4g}: write enough digits "
+                    "for it")
+        return f"the change {made:+.4g} has the wrong sign (it is {change:+.4g})"
+    return f"the change {made:+.4g} is {relative_error(change, made):.0%} off ({change:+.4g})"
 
 
 def _how_far(key: float, given: float) -> str:

@@ -16,7 +16,7 @@ from ..network.addresses import base as without_sample
 from ..network.addresses import derivative, updated
 from ..notation.symbols import symbol_text
 from .solution import Edit, Solution
-from .tolerance import Tolerance, Written, matches, within
+from .tolerance import Tolerance, Written, agrees, indistinct
 
 ETA = "η"
 
@@ -203,6 +203,7 @@ def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, fl
     if not s.computable(address):
         return None
     key = s.key[address]
+    start = s.start(address)
     earlier = {a: v for a, v in own.items() if a != address}
     for rule, propose in RULES.items():
         for variant in propose(s, address):
@@ -210,8 +211,8 @@ def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, fl
                 if base is not None and not base:
                     continue
                 value = s.evaluate(address, edits=variant.edits, given=base)
-                if (math.isfinite(value) and not within(key, value, tol)
-                        and matches(value, given, tol)):
+                if (math.isfinite(value) and not indistinct(key, value, tol, start)
+                        and agrees(value, given, tol, start)):
                     return Mistake(rule, variant.description, variant.at, value,
                                    base is not None)
     return None

@@ -176,6 +176,14 @@ class Solution:
         """Every computed quantity the step depends on, directly or not."""
         return self._ancestors.get(address, frozenset())
 
+    def start(self, address: str) -> float | None:
+        """For an update w+ = w − η·∂E/∂w, the parameter's value before it (w), from which
+        the update's change is judged; None for every other quantity."""
+        step = self.steps.get(address)
+        if step is None or step.section != "updates":
+            return None
+        return self.parameters.get(base(address).removesuffix("+"))
+
     def computable(self, address: str) -> bool:
         """Whether the step has a formula that reproduces its key."""
         step = self.steps.get(address)

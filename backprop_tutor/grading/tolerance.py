@@ -88,10 +88,59 @@ def matches(key: float, given: Written, tol: Tolerance) -> bool:
     return d is not None and significant_digits(d) >= MIN_SIGNIFICANT and rounds_to(key, d)
 
 
-def is_correct(text: str, key: float, tol: Tolerance = Tolerance()) -> bool:
-    """Whether a typed answer is the key: the rule of practice mode, the same as grading's."""
+def quantum(written: Decimal) -> Decimal:
+    """One unit in the last place written: ``0.1496`` → 0.0001, ``0.15`` → 0.01."""
+    return Decimal(1).scaleb(written.as_tuple().exponent)
+
+
+def change_matches(start: float, key: float, given: Written, tol: Tolerance) -> bool:
+    """Whether a new value written for ``start`` + Δ (an update w+ = w − η·∂E/∂w) makes the
+    key's change Δ = ``key`` − ``start``.
+
+    The change, not the new value, is judged: the written value's change ``given − start``
+    must be within the tolerance of Δ, or the written value must be the key correctly rounded
+    at a precision that resolves the change (one unit in the last place written no larger than
+    |Δ|, so the change has the right sign and is not lost in the rounding). Where Δ is 0 (a
+    frozen parameter, an input of 0) the value must stay ``start``, as written at its
+    precision. w1 = 0.15 and key 0.14959 (Δ = −0.000408): ``0.1496`` passes, ``0.15`` does not.
+    """
+    if not (math.isfinite(start) and math.isfinite(key) and math.isfinite(given.value)):
+        return False
+    change = key - start
+    if abs(given.value - start - change) <= tol.abs + tol.rel * abs(change):
+        return True
+    d = literal(given.text)
+    if d is None or not tol.rounding:
+        return False
+    if change == 0:
+        return rounds_to(start, d)
+    return (significant_digits(d) >= MIN_SIGNIFICANT and quantum(d) <= Decimal(abs(change))
+            and rounds_to(key, d))
+
+
+def agrees(key: float, given: Written, tol: Tolerance, start: float | None = None) -> bool:
+    """Whether ``given`` is the key (``matches``), or, for a quantity that is ``start`` plus a
+    change (an update), whether it makes the key's change (``change_matches``)."""
+    return matches(key, given, tol) if start is None else change_matches(start, key, given, tol)
+
+
+def indistinct(key: float, value: float, tol: Tolerance, start: float | None = None) -> bool:
+    """Whether a computed ``value`` cannot be told from the key: within tolerance of it, or
+    for a quantity that is ``start`` plus a change, making a change within tolerance of the
+    key's."""
+    if start is None:
+        return within(key, value, tol)
+    if not all(math.isfinite(v) for v in (start, key, value)):
+        return False
+    return within(key - start, value - start, tol)
+
+
+def is_correct(text: str, key: float, tol: Tolerance = Tolerance(),
+               start: float | None = None) -> bool:
+    """Whether a typed answer is the key: the rule of practice mode, the same as grading's
+    (``start``: the value an update starts from, whose change is judged)."""
     d = literal(text)
-    return d is not None and matches(key, Written(float(d), text), tol)
+    return d is not None and agrees(key, Written(float(d), text), tol, start)
 
 
 def relative_error(key: float, given: float) -> float:
