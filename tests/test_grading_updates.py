@@ -117,3 +117,19 @@ def test_follows_from_your_rounded_value_only_when_it_does(chain):
     assert items["a2"].verdict == CORRECT
     assert "follows" not in items["a2"].feedback
     assert items["a2"].feedback.endswith("off, within tolerance")
+
+
+def test_a_sheet_naming_another_scenario_is_warned_or_refused(tmp_path):
+    from backprop_tutor.errors import InputError
+    from backprop_tutor.grading.grade import Grader, Settings
+
+    sheet = sheet_from_text("scenario: xor.yaml\nanswers:\n  z1: 0.415\n", "s.yaml")
+    result = Grader().grade(SCENARIOS / "two_neuron.yaml", sheet)
+    assert result.warnings == ("the sheet says it answers 'xor.yaml' but was graded against "
+                               "two_neuron.yaml",)
+    with pytest.raises(InputError, match=r"^s\.yaml:1:11: scenario: .*xor\.yaml.*--strict"):
+        Grader(Settings(strict=True)).grade(SCENARIOS / "two_neuron.yaml", sheet)
+    for same in ("two_neuron.yaml", "scenarios/two_neuron.yaml", "two_neuron"):
+        named = sheet_from_text(f"scenario: {same}\nanswers:\n  z1: 0.415\n", "s.yaml")
+        assert Grader(Settings(strict=True)).grade(SCENARIOS / "two_neuron.yaml",
+                                                   named).warnings == ()

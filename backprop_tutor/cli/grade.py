@@ -45,6 +45,9 @@ def grade(
     ecf_credit: float = typer.Option(0.5, "--ecf-credit", min=0.0, max=1.0,
                                      help="Share of the points for an error carried forward."),
     points: float = typer.Option(1.0, "--points", min=0.0, help="Points per quantity."),
+    strict: bool = typer.Option(
+        False, "--strict", help="A sheet naming another scenario than SCENARIO is not graded "
+                                "(without it: graded, with a warning)."),
     reveal: Annotated[Reveal, typer.Option(
         "--reveal", help="What students see in gradescope and prairielearn results: nothing, "
                          "the verdict, the verdict and the named mistake, or the key too "
@@ -72,7 +75,7 @@ def grade(
         if fmt in ("gradescope", "prairielearn") and len(sheets) != 1:
             raise InputError(f"--format {fmt} grades one sheet at a time; got {len(sheets)}",
                              field="--format")
-        settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points)
+        settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points, strict)
         grader = Grader(settings)
         if not scenario.is_dir():
             grader.scenario(scenario)  # a broken scenario stops everything: nothing is graded

@@ -83,6 +83,9 @@ class SheetDocument(TypedDict):
     score: Points
     max_score: Points
     items: list[ItemDocument]
+    warnings: Annotated[list[str], Field(
+        description="What the grading noticed about the sheet itself: a sheet naming "
+                    "another scenario than the one graded against.")]
 
 
 class QuantityDocument(TypedDict):
@@ -186,6 +189,7 @@ def sheet_document(result: SheetResult) -> SheetDocument:
         "score": _round(result.score),
         "max_score": _round(result.max_score),
         "items": [item_document(i) for i in result.items],
+        "warnings": list(result.warnings),
     }
 
 
@@ -265,8 +269,9 @@ def gradescope_document(result: SheetResult, reveal: str = "mistake") -> dict[st
     } for n, item in enumerate(result.items, start=1)]
     return {
         "score": _round(result.score),
-        "output": f"{result.title or 'backpropagation'}: {_round(result.score):g} of "
-                  f"{_round(result.max_score):g} points",
+        "output": "\n".join((f"{result.title or 'backpropagation'}: "
+                              f"{_round(result.score):g} of {_round(result.max_score):g} points",
+                              *(f"warning: {w}" for w in result.warnings))),
         "tests": tests,
     }
 
@@ -288,7 +293,8 @@ def prairielearn_document(result: SheetResult, reveal: str = "mistake") -> dict[
     return {
         "gradable": True,
         "score": _round(min(1.0, max(0.0, result.fraction))),
-        "message": f"{_round(result.score):g} of {_round(result.max_score):g} points",
+        "message": "\n".join((f"{_round(result.score):g} of {_round(result.max_score):g} points",
+                               *(f"warning: {w}" for w in result.warnings))),
         "tests": tests,
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import InputError, close_names, did_you_mean
@@ -38,6 +38,7 @@ class Settings:
     tolerance: Tolerance = Tolerance()
     ecf_credit: float = 0.5  # share of the points for a value carried forward
     points: float = 1.0  # per quantity
+    strict: bool = False  # a sheet naming another scenario is not graded (else: a warning)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class SheetResult:
     iteration: int
     items: tuple[Item, ...]
     asks: tuple[str, ...] | None = None  # the quantities the sheet's asks chose; None: all
+    warnings: tuple[str, ...] = ()  # what the student and teacher should know of the grading
 
     @property
     def score(self) -> float:
@@ -162,10 +164,34 @@ class Grader:
         return self._solutions[key]
 
     def grade(self, scenario: str | os.PathLike[str], sheet: Sheet) -> SheetResult:
-        """Grade one sheet against a scenario file (or a folder of variants)."""
+        """Grade one sheet against a scenario file (or a folder of variants).
+
+        A sheet whose ``scenario`` field names another scenario than the one it is graded
+        against gets a warning, or with ``Settings.strict`` an InputError (not graded)."""
         path = scenario_for(scenario, sheet)
+        mismatch = scenario_mismatch(sheet, path)
+        if mismatch is not None and self.settings.strict:
+            raise InputError(f"{mismatch} (--strict)", **sheet.where("scenario"))
         solution = self.solution(path, sheet.iteration)
-        return grade_sheet(solution, sheet, self.settings, scenario=os.fspath(path))
+        result = grade_sheet(solution, sheet, self.settings, scenario=os.fspath(path))
+        if mismatch is not None:
+            result = replace(result, warnings=(*result.warnings, mismatch))
+        return result
+
+
+def _stem(name: str) -> str:
+    path = Path(name.strip())
+    return path.stem if path.suffix.lower() in (".yaml", ".yml", ".json") else path.name
+
+
+def scenario_mismatch(sheet: Sheet, path: Path) -> str | None:
+    """What to say when a sheet's ``scenario`` field names another scenario than ``path``,
+    the one it is graded against (compared by file name: ``xor.yaml``, ``scenarios/xor.yaml``
+    and ``xor`` name the same); None when it names it or names none."""
+    if not sheet.scenario or _stem(sheet.scenario) == path.stem:
+        return None
+    return (f"the sheet says it answers {sheet.scenario!r} but was graded against "
+            f"{path.name}")
 
 
 def asked(solution: Solution, sheet: Sheet) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -72,6 +72,13 @@ class Sheet:
     iteration: int
     answers: tuple[Answer, ...]
     asks: tuple[str, ...] | None = None  # as written: addresses or sections; None: every one
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    # where each top-level field was written (line, column), for located messages
+
+    def where(self, name: str) -> dict[str, object]:
+        """``file``, ``line``, ``column`` and ``field`` of a top-level field, for InputError."""
+        line, column = self.positions.get(name, (None, None))
+        return {"file": self.path, "line": line, "column": column, "field": name}
 
     @property
     def name(self) -> str:
@@ -110,8 +117,11 @@ def sheet_from_document(doc: Document, text: str) -> Sheet:
         position = doc.locate(("answers", written_as))
         line = position[0] if position else None
         answers.append(_answer(address, written_as, value, position, lines, line))
+    written = doc.data if isinstance(doc.data, dict) else {}
+    positions = {name: where for name in ("scenario", "variant", "iteration", "asks")
+                 if name in written and (where := doc.locate((name,))) is not None}
     return Sheet(doc.path, model.student, model.scenario, model.variant, model.iteration,
-                 tuple(answers), None if model.asks is None else tuple(model.asks))
+                 tuple(answers), None if model.asks is None else tuple(model.asks), positions)
 
 
 def _answer(address: str, written_as: str, value: float | str | None,

@@ -8,6 +8,7 @@ so the number's source text is kept alongside its value.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -106,7 +107,7 @@ def change_matches(start: float, key: float, given: Written, tol: Tolerance) -> 
     """
     if not (math.isfinite(start) and math.isfinite(key) and math.isfinite(given.value)):
         return False
-    change = key - start
+    change = _change(start, key)
     if abs(given.value - start - change) <= tol.abs + tol.rel * abs(change):
         return True
     d = literal(given.text)
@@ -118,10 +119,35 @@ def change_matches(start: float, key: float, given: Written, tol: Tolerance) -> 
             and rounds_to(key, d))
 
 
+def _change(start: float, key: float) -> float:
+    """key − start, where a difference of a few units in the last place is no change: the
+    rounding of the arithmetic that computed the key (w − η·0 computed another way)."""
+    change = key - start
+    return 0.0 if abs(change) <= 4 * sys.float_info.epsilon * max(abs(start), abs(key)) \
+        else change
+
+
 def agrees(key: float, given: Written, tol: Tolerance, start: float | None = None) -> bool:
     """Whether ``given`` is the key (``matches``), or, for a quantity that is ``start`` plus a
     change (an update), whether it makes the key's change (``change_matches``)."""
     return matches(key, given, tol) if start is None else change_matches(start, key, given, tol)
+
+
+def reproduces(value: float, given: Written, tol: Tolerance, start: float | None = None
+               ) -> bool:
+    """Whether a value computed with a slip made (a named mistake) explains ``given``.
+
+    As ``agrees``, except that a change smaller than one unit in the last place written
+    (a slip that leaves the parameter where it was, to the precision written) is reproduced by
+    the value correctly rounded: the precision a student chose cannot show it, and need not.
+    """
+    if start is None:
+        return matches(value, given, tol)
+    d = literal(given.text)
+    change = _change(start, value) if math.isfinite(value) else math.inf
+    if d is not None and tol.rounding and abs(change) < quantum(d):
+        return rounds_to(value, d)
+    return change_matches(start, value, given, tol)
 
 
 def indistinct(key: float, value: float, tol: Tolerance, start: float | None = None) -> bool:
@@ -132,7 +158,7 @@ def indistinct(key: float, value: float, tol: Tolerance, start: float | None = N
         return within(key, value, tol)
     if not all(math.isfinite(v) for v in (start, key, value)):
         return False
-    return within(key - start, value - start, tol)
+    return within(_change(start, key), _change(start, value), tol)
 
 
 def is_correct(text: str, key: float, tol: Tolerance = Tolerance(),

@@ -37,7 +37,8 @@ def sheet_view(result: SheetResult, precision: int = 4) -> RenderableType:
                       f"{_points(item.points)}/{_points(item.max_points)}", item.feedback)
     total = Text(f"total {_points(result.score)} of {_points(result.max_score)} points "
                  f"({result.fraction:.0%})", style="bold")
-    return Group(heading, table, total, Text(""))
+    warnings = [Text(f"warning: {w}", style="yellow") for w in result.warnings]
+    return Group(heading, *warnings, table, total, Text(""))
 
 
 def unreadable_view(path: str, error: str) -> RenderableType:
