@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +16,24 @@ _REASONS = {
     FileNotFoundError: "the folder does not exist",
     NotADirectoryError: "a part of the path is not a folder",
 }
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def what_it_is(path: str | os.PathLike[str]) -> str | None:
+    """What ``path`` is when it is not a regular file ("a named pipe (FIFO)", "a directory",
+    "a character device"…), through symbolic links; None for a regular file or a path that
+    cannot be examined (reading it then says why). Nothing is opened, so nothing blocks."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
 def _mode(target: Path) -> int:

@@ -398,3 +398,21 @@ def test_suggestions_name_the_closest_options():
     assert close_names("w11", ["b2", "w12", "w111"], most=2, cutoff=0.5) == ("w111", "w12")
     assert did_you_mean(("w12", "w21")) == "did you mean w12 or w21?"
     assert did_you_mean(()) == ""
+
+
+def test_names_that_are_functions_of_the_formulas_are_refused(tmp_path):
+    """A node named exp once shadowed exp() in its formulas and turned error carried forward
+    off without a word: such names are refused."""
+    from backprop_tutor.maths.expression import FUNCTIONS
+    from backprop_tutor.scenario.loader import load_scenario, reserved
+
+    assert all(reserved(name) for name in FUNCTIONS)
+    for name in ("exp", "e", "pi", "maximum", "lambda", "sigmoid"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text("inputs: 1\nlayers:\n  - {units: 1, weights: [[0.15]], biases: [0.4]}\n"
+                        f"  - {{units: 1, weights: [[0.45]], biases: [0.65], names: {{net: [{name}]}}}}\n"
+                        "data:\n  - {inputs: [0.1], targets: [0.25]}\nlearning_rate: 0.4\n")
+        with pytest.raises(InputError, match=f"the name '{name}' of the net input of layer 2 "
+                                             "unit 1 is a function or constant"):
+            load_scenario(path)
+    assert not reserved("h21") and not reserved("net")

@@ -38,13 +38,14 @@ def grade(
                                     help="The scenario file, or a folder written by variants.")],
     sheets: Annotated[list[Path], typer.Argument(show_default=False,
                                         help="Answer sheets (YAML or JSON).")],
-    rel_tol: float = typer.Option(0.005, "--rel-tol", min=0.0,
+    rel_tol: float = typer.Option(0.005, "--rel-tol", min=0.0, max=1.0,
                                   help="Relative tolerance (0.005 is 0.5%)."),
-    abs_tol: float = typer.Option(0.0, "--abs-tol", min=0.0,
+    abs_tol: float = typer.Option(0.0, "--abs-tol", min=0.0, max=1e6,
                                   help="Absolute tolerance, for values near zero."),
     ecf_credit: float = typer.Option(0.5, "--ecf-credit", min=0.0, max=1.0,
                                      help="Share of the points for an error carried forward."),
-    points: float = typer.Option(1.0, "--points", min=0.0, help="Points per quantity."),
+    points: float = typer.Option(1.0, "--points", min=0.0, max=1e6,
+                                help="Points per quantity (up to 1,000,000)."),
     strict: bool = typer.Option(
         False, "--strict", help="A sheet naming another scenario than SCENARIO is not graded "
                                 "(without it: graded, with a warning)."),
@@ -133,5 +134,6 @@ def _table(outcomes, summary, precision: int, no_color: bool, width: int | None,
         else:
             console.print(sheet_view(outcome, precision))
     if summary is not None:
-        console.print(class_view(summary))
+        console.print(class_view(summary, not_graded=sum(isinstance(o, tuple)
+                                                         for o in outcomes)))
     return buffer.getvalue() if buffer is not None else ""

@@ -17,7 +17,8 @@ def variants(
         "-o", "--output", show_default=False,
         help="The folder to write the variants to (created if needed).")],
     count: int = typer.Option(30, "--count", min=1, max=999, help="How many variants."),
-    seed: int = typer.Option(2026, "--seed", help="The same seed gives the same variants."),
+    seed: int = typer.Option(2026, "--seed", min=0, max=2**63 - 1,
+                              help="The same seed gives the same variants (0 or more)."),
     debug: Debug = False,
 ) -> None:
     """Write ID.yaml (the scenario) and ID.sheet.yaml (its blank answer sheet) per variant.

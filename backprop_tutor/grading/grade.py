@@ -172,7 +172,12 @@ class Grader:
         mismatch = scenario_mismatch(sheet, path)
         if mismatch is not None and self.settings.strict:
             raise InputError(f"{mismatch} (--strict)", **sheet.where("scenario"))
-        solution = self.solution(path, sheet.iteration)
+        try:
+            solution = self.solution(path, sheet.iteration)
+        except InputError as error:
+            if error.field != "iteration" or error.file is not None:
+                raise
+            raise InputError(error.detail, **sheet.where("iteration")) from None
         result = grade_sheet(solution, sheet, self.settings, scenario=os.fspath(path))
         if mismatch is not None:
             result = replace(result, warnings=(*result.warnings, mismatch))

@@ -17,7 +17,7 @@ from pydantic.types import AllowInfNan
 
 from ..network.addresses import normalise
 from ..scenario.messages import located, validation_message
-from ..scenario.yaml_source import Document, parse_yaml, read_yaml
+from ..scenario.yaml_source import Document, parse_yaml, read_source, read_yaml
 from .tolerance import literal
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
@@ -86,11 +86,20 @@ class Sheet:
         return self.student or Path(self.path).stem
 
 
+def printable(text: str) -> str:
+    """``text`` with every control or format character (escape sequences, newlines, bidi
+    overrides) written as its escape (``\\x1b``, ``\\n``, ``\\u202e``): what a sheet says
+    reaches a teacher's terminal and a student's results, and must not act there."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def read_sheet(path: str | os.PathLike[str]) -> Sheet:
     """Read and validate an answer sheet file."""
-    doc = read_yaml(path)
-    text = Path(path).read_text(encoding="utf-8")
-    return sheet_from_document(doc, text)
+    text = read_source(path)  # read once: a number's written text is graded
+    return sheet_from_document(read_yaml(path, text=text), text)
 
 
 def sheet_from_text(text: str, name: str = "<sheet>") -> Sheet:
@@ -116,12 +125,18 @@ def sheet_from_document(doc: Document, text: str) -> Sheet:
         seen[address] = written_as
         position = doc.locate(("answers", written_as))
         line = position[0] if position else None
-        answers.append(_answer(address, written_as, value, position, lines, line))
+        answers.append(_answer(printable(address), printable(written_as), value, position,
+                               lines, line))
     written = doc.data if isinstance(doc.data, dict) else {}
     positions = {name: where for name in ("scenario", "variant", "iteration", "asks")
                  if name in written and (where := doc.locate((name,))) is not None}
-    return Sheet(doc.path, model.student, model.scenario, model.variant, model.iteration,
-                 tuple(answers), None if model.asks is None else tuple(model.asks), positions)
+    def clean(text: str | None) -> str | None:
+        return None if text is None else printable(text)
+
+    return Sheet(doc.path, clean(model.student), clean(model.scenario), clean(model.variant),
+                 model.iteration, tuple(answers),
+                 None if model.asks is None else tuple(printable(a) for a in model.asks),
+                 positions)
 
 
 def _answer(address: str, written_as: str, value: float | str | None,
@@ -130,7 +145,8 @@ def _answer(address: str, written_as: str, value: float | str | None,
         return Answer(address, written_as, None, "", line)
     if isinstance(value, str):
         d = literal(value)
-        return Answer(address, written_as, None if d is None else float(d), value.strip(), line)
+        return Answer(address, written_as, None if d is None else float(d),
+                      printable(value.strip()), line)
     return Answer(address, written_as, float(value), _source_text(value, position, lines), line)
 
 

@@ -26,6 +26,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from backprop_tutor.errors import InputError
+from backprop_tutor.files import what_it_is
 from backprop_tutor.scenario.limits import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_VALUES", "Document", "parse_yaml",
@@ -461,33 +462,48 @@ def parse_yaml(text: str, name: str) -> Document:
     return Document(name, data, _text=text)
 
 
+def read_source(path: str | os.PathLike[str]) -> str:
+    """The UTF-8 text of an input file, read once.
+
+    InputError (located) when it is not a regular file (a named pipe, a device, standard
+    input, a directory: refused before it is opened, so nothing blocks), cannot be read, is
+    larger than MAX_FILE_BYTES or is not UTF-8.
+    """
+    name = os.fsdecode(path)
+    kind = what_it_is(path)
+    if kind is not None:
+        raise InputError(f"cannot read the file: it is {kind}, not a regular file; save the "
+                         "text to a file and give that", file=name)
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        reasons = {
+            FileNotFoundError: "no such file",
+            IsADirectoryError: "it is a directory",
+            PermissionError: "permission denied",
+        }
+        reason = reasons.get(type(error), error.strerror or str(error))
+        raise InputError(f"cannot read the file: {reason}", file=name) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"the file is larger than 1 MiB ({MAX_FILE_BYTES} bytes)", file=name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = raw.rfind(b"\n", 0, error.start) + 1
+        column = len(raw[start : error.start].decode("utf-8", "replace")) + 1
+        raise InputError(
+            f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} is invalid); "
+            "save it as UTF-8",
+            file=name,
+            line=raw.count(b"\n", 0, error.start) + 1,
+            column=column,
+        ) from None
+
+
 def read_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> Document:
-    """Read and parse a YAML file (or the given text, named after path)."""
+    """Read and parse a YAML file (or the given text, named after path); see read_source."""
     name = os.fsdecode(path)
     if text is None:
-        try:
-            with open(path, "rb") as stream:
-                raw = stream.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            reasons = {
-                FileNotFoundError: "no such file",
-                IsADirectoryError: "it is a directory",
-                PermissionError: "permission denied",
-            }
-            reason = reasons.get(type(error), error.strerror or str(error))
-            raise InputError(f"cannot read the file: {reason}", file=name) from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise InputError(f"the file is larger than 1 MiB ({MAX_FILE_BYTES} bytes)", file=name)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            start = raw.rfind(b"\n", 0, error.start) + 1
-            column = len(raw[start : error.start].decode("utf-8", "replace")) + 1
-            raise InputError(
-                f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} is invalid); "
-                "save it as UTF-8",
-                file=name,
-                line=raw.count(b"\n", 0, error.start) + 1,
-                column=column,
-            ) from None
+        text = read_source(path)
     return parse_yaml(text, name)
