@@ -126,3 +126,34 @@ def test_a_sigterm_the_tool_was_started_ignoring_stays_ignored():
     finally:
         process.kill()
     assert process.returncode == 0
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_variants_leaves_no_folder_and_no_temporary_files(tmp_path, stop):
+    process = subprocess.Popen([sys.executable, "-m", "backprop_tutor", "variants", "two_neuron",
+                                "--count", "999", "-o", str(tmp_path / "v")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):  # writing now
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(stop)
+        process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + stop
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_variants_never_mix_with_files_already_in_a_folder(tmp_path):
+    folder = tmp_path / "v"
+    folder.mkdir()
+    (folder / "alice.sheet.yaml").write_text("answers: {z1: 0.4}\n")
+    done = tool("variants", "two_neuron", "--count", "2", "-o", str(folder))
+    assert done.returncode == 2 and "already holds files" in done.stderr
+    assert [p.name for p in folder.iterdir()] == ["alice.sheet.yaml"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert tool("variants", "two_neuron", "--count", "2", "-o", str(empty)).returncode == 0
+    assert len(list(empty.iterdir())) == 4
