@@ -52,8 +52,9 @@ def practice(
         from .. import api
         from ..examples import resolve
         from ..grading.grade import name_mistake
+        from ..grading.magnitude import tolerance_for
         from ..grading.solution import Solution
-        from ..grading.tolerance import is_correct, literal
+        from ..grading.tolerance import Tolerance, is_correct, literal
         from ..grading.worksheet import chosen, questions
         from ..render.console import make_console
         from ..render.practice import (
@@ -94,7 +95,8 @@ def practice(
                                   "(q quits)", style="yellow")
                     continue
                 tries += 1
-                if is_correct(given, key, start=solution.start(question.address)):
+                tol = tolerance_for(solution, question.address, Tolerance())
+                if is_correct(given, key, tol, start=solution.start(question.address)):
                     own[question.address] = float(literal(given))
                     console.print(f"  ✓ right: {answer_text(key, precision)}", style="green")
                     outcomes.append(Outcome(question, tries, True))

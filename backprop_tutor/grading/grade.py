@@ -13,6 +13,7 @@ from ..notation.symbols import symbol_text
 from ..scenario import Scenario, load_scenario
 from ..solution.run import train
 from .ecf import CarriedForward, carried_forward, follows
+from .magnitude import tolerance_for
 from .mistakes import Mistake, find_mistake
 from .sheet import Answer, Sheet
 from .solution import Solution
@@ -258,7 +259,7 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
           settings: Settings) -> Item:
     key = solution.key[answer.address]
     full = settings.points
-    tol = settings.tolerance
+    tol = tolerance_for(solution, answer.address, settings.tolerance)  # grading/magnitude.py
 
     def item(verdict: str, points: float, feedback: str, **kw) -> Item:
         return Item(answer.address, answer.written_as, key, answer.value, answer.text, verdict,
@@ -311,7 +312,7 @@ def name_mistake(solution: Solution, address: str, text: str, own: dict[str, flo
     if d is None:
         return None
     mistake = find_mistake(solution, address, Written(float(d), text), own,
-                           tolerance or Tolerance())
+                           tolerance_for(solution, address, tolerance or Tolerance()))
     return None if mistake is None else mistake_text(mistake)
 
 
