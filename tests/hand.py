@@ -88,9 +88,9 @@ def _iteration(scenario: Scenario, plan: Plan, net: Network, slip: str | None
             x_first = [x[1], x[0], *x[2:]]  # in the first unit only
         else:
             x_first = x
-        for name, v in zip(plan.inputs, x):
+        for name, v in zip(plan.inputs, x, strict=True):
             out[at(name, s)] = v
-        for name, v in zip(plan.targets, sample.targets):
+        for name, v in zip(plan.targets, sample.targets, strict=True):
             out[at(name, s)] = float(v)
         below = x
         zs, acts = [], []
@@ -99,7 +99,8 @@ def _iteration(scenario: Scenario, plan: Plan, net: Network, slip: str | None
             z_l, a_l = [], []
             for j, unit in enumerate(layer.units):
                 inputs = x_first if (li == 0 and j == 0) else below
-                z = sum(w * v for w, v in zip(net.weights[li][j], inputs)) + net.biases[li][j]
+                row = net.weights[li][j]
+                z = sum(w * v for w, v in zip(row, inputs, strict=True)) + net.biases[li][j]
                 a = f(z)
                 if slip == "net_and_activation_swapped" and li == 0:
                     a = z  # σ never applied in the first layer
@@ -113,7 +114,7 @@ def _iteration(scenario: Scenario, plan: Plan, net: Network, slip: str | None
         targets = [float(t) for t in sample.targets]
         outs = acts[-1]
         half = 1.0 if slip == "half_forgotten" else 0.5
-        loss = sum(half * (t - a) ** 2 for t, a in zip(targets, outs))
+        loss = sum(half * (t - a) ** 2 for t, a in zip(targets, outs, strict=True))
         losses.append(loss)
         if m > 1:
             out[at(E, s)] = loss

@@ -410,7 +410,8 @@ def test_names_that_are_functions_of_the_formulas_are_refused(tmp_path):
     for name in ("exp", "e", "pi", "maximum", "lambda", "sigmoid"):
         path = tmp_path / f"{name}.yaml"
         path.write_text("inputs: 1\nlayers:\n  - {units: 1, weights: [[0.15]], biases: [0.4]}\n"
-                        f"  - {{units: 1, weights: [[0.45]], biases: [0.65], names: {{net: [{name}]}}}}\n"
+                        "  - {units: 1, weights: [[0.45]], biases: [0.65], "
+                        f"names: {{net: [{name}]}}}}\n"
                         "data:\n  - {inputs: [0.1], targets: [0.25]}\nlearning_rate: 0.4\n")
         with pytest.raises(InputError, match=f"the name '{name}' of the net input of layer 2 "
                                              "unit 1 is a function or constant"):
