@@ -64,10 +64,13 @@ def export(
     ecf_credit: float = typer.Option(0.5, "--ecf-credit", min=0.0, max=1.0,
                                      help="prairielearn and gradescope: share of the points "
                                           "for an error carried forward."),
+    wheel: Annotated[Path, typer.Option(
+        "--wheel", help="gradescope: this wheel of backprop-tutor in the autograder (default: "
+                        "one built now from this copy's source).")] = None,
     output: Annotated[Path, typer.Option(
-        "-o", "--output", help="Where to write (default: next to nothing, in the current "
-                               "folder: SCENARIO's name and the platform's). Written whole "
-                               "or not at all.")] = None,
+        "-o", "--output", help="Where to write (default: in the current folder, named after "
+                               "SCENARIO and the platform). Written whole or not at "
+                               "all.")] = None,
     debug: Debug = False,
 ) -> None:
     """Write the exercise for a course platform: the quantities asked, each key, its margin
@@ -79,6 +82,12 @@ def export(
         if moodle_kind is not None and platform != "moodle":
             raise InputError(f"--moodle-kind is for --to moodle, not {platform}",
                              field="--moodle-kind")
+        if wheel is not None and platform != "gradescope":
+            raise InputError(f"--wheel is for --to gradescope, not {platform}", field="--wheel")
+        if wheel is not None and not (wheel.is_file() and wheel.name.startswith(
+                "backprop_tutor-") and wheel.suffix == ".whl"):
+            raise InputError(f"{wheel} is not a wheel of backprop-tutor "
+                             "(backprop_tutor-VERSION-….whl)", field="--wheel")
         if reveal is not None and platform != "gradescope":
             raise InputError(f"--reveal is for --to gradescope, not {platform} (PrairieLearn "
                              "shows its own feedback; Moodle and Canvas their own)",
@@ -114,9 +123,9 @@ def export(
             from ..render.platforms.gradescope import autograder_zip, build_wheel
 
             _file(target, autograder_zip(
-                made, path, build_wheel(), reveal=(reveal or Reveal.mistake).value,
+                made, path, wheel or build_wheel(), reveal=(reveal or Reveal.mistake).value,
                 ecf_credit=ecf_credit, tolerance=tolerance,
-                asks=[a.address for a in made[0].asked]), path)
+                asks=[a.address for a in made[0].asked] if only else None), path)
         count = f"{len(made)} variant{'s' if len(made) > 1 else ''}, " if variants else ""
         print(f"wrote {target} ({platform}: {count}{len(made[0].asked)} quantities asked)",
               file=sys.stderr)
