@@ -127,8 +127,9 @@ def export(
                 ecf_credit=ecf_credit, tolerance=tolerance,
                 asks=[a.address for a in made[0].asked] if only else None), path)
         count = f"{len(made)} variant{'s' if len(made) > 1 else ''}, " if variants else ""
-        print(f"wrote {target} ({platform}: {count}{len(made[0].asked)} quantities asked)",
-              file=sys.stderr)
+        asked = len(made[0].asked)
+        print(f"wrote {target} ({platform}: {count}{asked} "
+              f"quantit{'y' if asked == 1 else 'ies'} asked)", file=sys.stderr)
 
 
 def _file(target: Path, data: str | bytes, source: Path) -> None:
