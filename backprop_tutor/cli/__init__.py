@@ -9,7 +9,19 @@ import typer
 
 from .. import __version__
 from ..errors import ExitCode
-from . import examples, grade, new, practice, run, schema, show, validate, variants, worksheet
+from . import (
+    examples,
+    export,
+    grade,
+    new,
+    practice,
+    run,
+    schema,
+    show,
+    validate,
+    variants,
+    worksheet,
+)
 
 app = typer.Typer(
     name="backprop-tutor",
@@ -39,6 +51,7 @@ def _root(
 # its command, so importing them all costs only typer and the modules themselves.
 COMMANDS = (
     ("examples", examples.examples),
+    ("export", export.export),
     ("grade", grade.grade),
     ("new", new.new),
     ("practice", practice.practice),
