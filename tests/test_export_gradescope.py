@@ -28,15 +28,29 @@ runner = CliRunner()
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="run_autograder is bash")
 
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
 @pytest.fixture(scope="module")
-def autograder(tmp_path_factory) -> Path:
-    """The autograder zip of two_neuron asking the forward pass and ∂E/∂w2, its wheel built
-    at export time."""
+def wheel(tmp_path_factory) -> Path:
+    """A wheel of this tool built from the checkout the tests run in (export builds one from
+    its own source only where it runs from a source folder; an installed copy is given one)."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
+                    str(REPOSITORY)], check=True, capture_output=True, timeout=600)
+    [built] = out.glob("backprop_tutor-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory, wheel) -> Path:
+    """The autograder zip of two_neuron asking the forward pass and ∂E/∂w2, with a wheel of
+    this tool."""
     folder = tmp_path_factory.mktemp("export")
     target = folder / "autograder.zip"
     result = runner.invoke(app, ["export", str(SCENARIOS / "two_neuron.yaml"), "--to",
                                  "gradescope", "--only", "forward,dE/dw2", "--reveal", "mistake",
-                                 "-o", str(target)])
+                                 "--wheel", str(wheel), "-o", str(target)])
     assert result.exit_code == 0, result.output
     return target
 
@@ -142,3 +156,16 @@ def test_variants_are_graded_against_the_sheets_own_variant(tmp_path):
         f"variant: {variant.stem}\nanswers:\n  a2: {key['a2']:.6g}\n")
     results = run_autograder(root)
     assert results["score"] == 1.0 and [t["name"] for t in results["tests"]] == ["a2"]
+
+
+def test_export_builds_its_own_wheel_from_a_source_folder_or_says_to_give_one():
+    from backprop_tutor.errors import InputError
+    from backprop_tutor.render.platforms import gradescope
+
+    source = Path(gradescope.__file__).resolve().parents[3]
+    if (source / "pyproject.toml").is_file():  # an editable install: the checkout itself
+        built = gradescope.build_wheel()
+        assert built.name.startswith("backprop_tutor-") and built.suffix == ".whl"
+    else:  # installed from a wheel: no source to build from
+        with pytest.raises(InputError, match="pass it with --wheel"):
+            gradescope.build_wheel()

@@ -227,7 +227,7 @@ def grades_document(results: list[SheetResult], settings: Settings,
 REVEAL = ("nothing", "verdict", "mistake", "key")
 
 
-def _message(item: Item, reveal: str) -> str:
+def student_message(item: Item, reveal: str) -> str:
     """What a student is told of one quantity: ``verdict``, the verdict only; ``mistake``, the
     verdict, their own number and the named mistake (or why an answer was not marked);
     ``key``, everything the teacher's table shows; ``nothing``, nothing."""
@@ -264,7 +264,7 @@ def gradescope_document(result: SheetResult, reveal: str = "mistake") -> dict[st
         "score": _round(item.points),
         "max_score": _round(item.max_points),
         "status": "passed" if item.verdict == CORRECT else "failed",
-        "output": _message(item, reveal),
+        "output": student_message(item, reveal),
         "visibility": _VISIBILITY[reveal],
     } for n, item in enumerate(result.items, start=1)]
     return {
@@ -288,7 +288,7 @@ def prairielearn_document(result: SheetResult, reveal: str = "mistake") -> dict[
         "name": item.address,  # the address, however the sheet spelt it
         "points": _round(item.points),
         "max_points": _round(item.max_points),
-        "message": _message(item, reveal),
+        "message": student_message(item, reveal),
     } for item in result.items]
     return {
         "gradable": True,

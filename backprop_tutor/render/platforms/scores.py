@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from ...grading.formats import _message
+from ...grading.formats import student_message
 from ...grading.grade import SheetResult
 from ...notation.symbols import symbol_text
 from .exercise import answer_name
@@ -33,9 +33,9 @@ def score_row(result: SheetResult, qid: str, reveal: str) -> dict[str, str]:
     marked = [i for i in result.items if i.max_points > 0]
     partial = {answer_name(i.address): {
         "score": round(i.points / i.max_points, 6), "weight": 1,
-        "feedback": _message(i, reveal)} for i in marked}
+        "feedback": student_message(i, reveal)} for i in marked}
     lines = [f"{result.score:g} of {result.max_score:g} points"]
-    lines += [f"- {symbol_text(i.address)}: {_message(i, reveal)}" for i in marked
+    lines += [f"- {symbol_text(i.address)}: {student_message(i, reveal)}" for i in marked
               if reveal != "nothing"]
     lines += [f"warning: {w}" for w in result.warnings]
     return {"uid": _uid(result), "instance": "1", "qid": qid,
