@@ -99,3 +99,42 @@ def test_formulas_at_the_limits_are_accepted_and_derived(formula):
     f, df = layer_functions(*activation_kernels(activation))
     z = np.array([[0.3, -0.2]])
     assert np.isfinite(df(z, f(z))).all()
+
+
+# --- deep networks and practice's input (issue 16, §3) ------------------------------------------
+
+def chain(layers: int) -> str:
+    body = "".join("  - units: 1\n    activation: sigmoid\n    weights: [[0.5]]\n"
+                   "    biases: [0.1]\n" for _ in range(layers))
+    return (f"inputs: [x]\nlayers:\n{body}data:\n  - {{inputs: [1.0], targets: [0.3]}}\n"
+            "learning_rate: 0.1\n")
+
+
+@pytest.mark.parametrize("args", [["run", "s.yaml"], ["run", "s.yaml", "--json"]])
+def test_a_chain_of_500_layers_is_refused_by_a_limit_of_its_own(tmp_path, args):
+    # it ended in RecursionError (exit 1), though its 1,000 parameters are within the limit
+    (tmp_path / "s.yaml").write_text(chain(500), encoding="utf-8")
+    result = run_cli(tmp_path, *args)
+    assert result.returncode == 2
+    assert result.stderr == ("error: s.yaml:3:3: layers: the network has 500 layers, more than "
+                             "the limit of 100\n")
+
+
+def test_a_chain_at_the_layer_limit_runs(tmp_path):
+    from backprop_tutor.scenario.limits import MAX_LAYERS
+
+    (tmp_path / "s.yaml").write_text(chain(MAX_LAYERS), encoding="utf-8")
+    result = run_cli(tmp_path, "run", "s.yaml", "--json")
+    assert result.returncode == 0, result.stderr
+
+
+def test_practice_refuses_an_input_without_line_ends(tmp_path):
+    # practice < /dev/zero grew to 7.8 GB in 20 s
+    env = {**os.environ, "BACKPROP_TUTOR_CACHE_DIR": str(tmp_path / "cache")}
+    with open("/dev/zero", "rb") as zero:
+        result = subprocess.run([sys.executable, "-m", "backprop_tutor", "practice",
+                                 "two_neuron"], stdin=zero, capture_output=True, text=True,
+                                timeout=10, env=env)
+    assert result.returncode == 2
+    assert result.stderr == ("error: <stdin>: an answer is longer than the limit of 1,000 "
+                             "characters\n")
