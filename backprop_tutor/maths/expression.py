@@ -215,7 +215,14 @@ def _build(node: ast.AST, text: str) -> sp.Expr:
         if len(node.args) != arity:
             raise InputError(f"{node.func.id} takes {arity} argument{'s' if arity > 1 else ''} "
                              f"in the expression '{text}'")
-        return function(*(_build(arg, text) for arg in node.args))
+        arguments = [_build(arg, text) for arg in node.args]
+        for argument in arguments:
+            _check_real(argument, text)  # sympy's Max and Min raise on an imaginary argument
+        try:
+            return function(*arguments)
+        except (ValueError, TypeError, ArithmeticError):
+            raise InputError(f"{node.func.id} cannot take the arguments it is given in the "
+                             f"expression '{text}'") from None
     what = {ast.Compare: "a comparison", ast.Attribute: "an attribute", ast.Subscript:
             "indexing", ast.Lambda: "lambda", ast.BoolOp: "and/or", ast.IfExp: "if/else"}
     raise _fail(text, what.get(type(node), f"'{type(node).__name__}'"))
