@@ -27,10 +27,30 @@ class Outcome:
 
 
 def _ask(prompt: str) -> str | None:
-    try:
-        return input(prompt)
-    except EOFError:
+    """One answer typed after ``prompt``; None at the end of the input.
+
+    Raises InputError for a line longer than MAX_ANSWER_CHARS, so that an input without line
+    ends (``practice < /dev/zero``) is refused instead of filling the memory. A terminal is
+    read with input() (its line editing); anything else with a bounded readline."""
+    import sys
+
+    from ..errors import InputError
+    from ..scenario.limits import MAX_ANSWER_CHARS
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline(MAX_ANSWER_CHARS + 1) if sys.stdin is not None else ""
+    if not line:
         return None
+    if len(line) > MAX_ANSWER_CHARS:
+        raise InputError(f"an answer is longer than the limit of {MAX_ANSWER_CHARS:,} "
+                         "characters", file="<stdin>")
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 def practice(

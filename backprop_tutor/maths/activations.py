@@ -15,6 +15,7 @@ import sympy as sp
 
 from .catalog import BUILTIN_NAMES, canonical
 from .checks import default_points, same_function
+from .limits import SIMPLIFY_OPS
 from .softmax import softmax_derivative
 
 Z = sp.Symbol("z", real=True)
@@ -73,6 +74,8 @@ def _function_kinds(expr: sp.Expr) -> set[type]:
 def _simplest(expr: sp.Expr) -> sp.Expr:
     # z·sign(z) is |z| for real z, which simplify does not see by itself
     tidy = expr.subs(Z * sp.sign(Z), sp.Abs(Z))
+    if sp.count_ops(tidy) > SIMPLIFY_OPS:
+        return tidy  # simplify's time grows too fast beyond this (maths/limits.py)
     simpler = sp.simplify(tidy)
     # shorter, and in functions the activation itself uses (no cosh for a sigmoid-based one)
     if (sp.count_ops(simpler) <= sp.count_ops(tidy)

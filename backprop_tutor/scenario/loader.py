@@ -114,6 +114,9 @@ def _check_init(s: Scenario, doc: Document) -> None:
 
 def _check_size(s: Scenario, doc: Document) -> None:
     # first of all the checks, so that no later one builds anything of a refused size
+    if len(s.layers) > limits.MAX_LAYERS:
+        raise located(doc, ("layers",), f"the network has {len(s.layers):,} layers, more than "
+                      f"the limit of {limits.MAX_LAYERS:,}")
     sizes = [s.input_count, *(layer.units for layer in s.layers)]
     parameters = limits.parameter_count(sizes)
     if parameters > limits.MAX_PARAMETERS:

@@ -41,15 +41,21 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _MERGE = (
 )
 # YAML 1.1 floats, plus exponents without a dot or exponent sign (1e-3, 2.5e3), which
 # PyYAML would otherwise leave as strings: learning rates are commonly written that way.
+# Base-60 floats (1:30.5) are left out, as are YAML 1.1's integers in other bases (_INT_RE).
 _FLOAT_RE = re.compile(
     r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
     |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
     |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
-    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""",
     re.X,
 )
+# Integers in decimal only. YAML 1.1 also reads 010 as 8 (octal), 0x10 as 16, 0b101 as 5 and
+# 1:30 as 90 (base 60), which a reader of the file would not expect and YAML 1.2 reads
+# otherwise; those forms stay text, so a field that wants a number refuses them with a message
+# saying how to write it (scenario/messages.py) and a field that wants text keeps what was
+# written.
+_INT_RE = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
 _BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _SCALARS = {
     _NULL: SafeConstructor.construct_yaml_null,
@@ -61,13 +67,14 @@ _KINDS = {_STR: "a string", _INT: "a number", _FLOAT: "a number", _BOOL: "a bool
 
 
 def _implicit_resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
-    # Keep YAML 1.1 ints, nulls and merge keys. Drop yes/no/on/off booleans, timestamps
+    # Keep YAML 1.1 decimal ints, nulls and merge keys. Drop yes/no/on/off booleans, timestamps
     # (they would give date objects) and the '=' value tag (no safe constructor exists).
     table: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
     for first, entries in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
         for tag, regexp in entries:
             if tag in (_INT, _NULL, _MERGE, _FLOAT):
-                table.setdefault(first, []).append((tag, _FLOAT_RE if tag == _FLOAT else regexp))
+                own = {_FLOAT: _FLOAT_RE, _INT: _INT_RE}.get(tag, regexp)
+                table.setdefault(first, []).append((tag, own))
     for first in "tTfF":
         table.setdefault(first, []).append((_BOOL, _BOOL_RE))
     return table

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..maths.catalog import canonical
 from ..network.kernels import compile_kernel, has_branch, layer_functions, softmax_backward
 from ..network.plan import Plan
 from ..scenario.schema import Scenario
 from .initial import initial_parameters
 from .rounding import F_ROUNDINGS, U, gamma, input_error, largest, net_input, output_error, screen
+from .stable import stable_loss
 from .trace import IterationRecord, LayerRecord, Parameters, Trace
 
 # max |f′(z)| and max |f(z)| of activations whose bounds are known; softmax: Σ_j |∂a_i/∂z_j|
@@ -69,6 +71,16 @@ class Network:
         self._last_losses: tuple | None = None
         self.softmax_cross_entropy = plan.softmax_cross_entropy
         self.loss, self.loss_derivative = (compile_kernel(k) for k in plan.loss)
+        # cross-entropy from the logits and with 0·log 0 = 0, where the kernels take log(0)
+        output = scenario.layers[-1].activation
+        self.output_activation = canonical(output if isinstance(output, str)
+                                           else getattr(output, "name", "custom"))
+        stable = stable_loss(scenario.loss, self.output_activation)
+        self.loss_terms = None if stable is None else stable[0]
+        if stable is not None:
+            self.loss_derivative = stable[1]
+        self.sigmoid_bce = (self.output_activation, scenario.loss) == ("sigmoid",
+                                                                      "binary_cross_entropy")
         self.scale = plan.loss_scale
         self.l2 = scenario.l2
         # without weight decay the L2 term is zero every update: one read-only array per layer
@@ -178,16 +190,20 @@ class Network:
                 error = output_error(z_error, a, slope)
         return zs, acts, slopes
 
-    def sample_losses(self, output: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        """E_s of every sample."""
+    def sample_losses(self, output: np.ndarray, targets: np.ndarray, logits: np.ndarray
+                      ) -> np.ndarray:
+        """E_s of every sample; a cross-entropy from the output layer's ``logits`` z where
+        training/stable.py can, with 0·log 0 = 0 elsewhere."""
+        if self.loss_terms is not None:
+            return self.scale * self.loss_terms(logits, output, targets).sum(axis=1)
         return self.scale * self.loss(output, targets).sum(axis=1)
 
     def _losses(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        _, acts = self.forward(params, x)
+        zs, acts = self.forward(params, x)
         last = self._last_losses
         if last is not None and last[0] is acts and last[1] is t:
             return last[2]  # the update of a full batch reuses the epoch loss's E_s
-        losses = self.sample_losses(acts[-1], t)
+        losses = self.sample_losses(acts[-1], t, zs[-1])
         self._last_losses = (acts, t, losses)
         return losses
 
@@ -216,6 +232,9 @@ class Network:
                 delta = softmax_backward(acts[n], dE_da)
             else:
                 delta = dE_da * da_dz
+                if self.sigmoid_bce and n == len(zs) - 1:
+                    # ∞·0 where the output rounds to 0 or 1: the product's limit is a − T
+                    delta = np.where(np.isfinite(delta), delta, acts[n] - t)
             grad_w = delta.T @ below / m
             if self._no_l2 is None:
                 l2_term = self.l2 * w
