@@ -183,13 +183,25 @@ class Solution:
         self.base_env: Mapping[str, float] = _Env(self)
         self._results: dict[int, tuple[float, float]] = {}
         self._built: dict[str, Step] = {}
+        self._positions: dict[str, tuple[int, int] | None] = {}
+        self._resolved: dict[tuple[str, str], str] = {}
+        self._read_names: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}
+        self._terms: dict[tuple[str, str, str], float] = {}
         self._reached: dict[frozenset[str], Callable[[str], bool]] = {}
+        self._given_values: tuple[frozenset, dict[str, float]] = (frozenset(), {})
 
     # --- where a quantity is, and its key -------------------------------------------------
 
     def position(self, address: str) -> tuple[int, int] | None:
         """Where an address comes in textbook order (the given inputs and targets first), or
         None if the key has no such address."""
+        try:
+            return self._positions[address]
+        except KeyError:
+            found = self._positions[address] = self._position(address)
+            return found
+
+    def _position(self, address: str) -> tuple[int, int] | None:
         name, at, sample = address.partition("@")
         if at:
             if not self._sample_index or not sample.isdigit():
@@ -320,7 +332,14 @@ class Solution:
         return step
 
     def _resolve(self, name: str, suffix: str) -> str:
-        return name + suffix if suffix and name + suffix in self.base_env else name
+        if not suffix:
+            return name
+        try:
+            return self._resolved[name, suffix]
+        except KeyError:
+            found = name + suffix if name + suffix in self.base_env else name
+            self._resolved[name, suffix] = found
+            return found
 
     def _reproduces(self, step: Step, formula: Formula) -> bool:
         if any(self._resolve(n, suffix) not in self.base_env
@@ -331,11 +350,20 @@ class Solution:
         return math.isfinite(value) and abs(value - key) <= SELF_CHECK * max(1.0, abs(key))
 
     def _apply(self, step: Step, formula: Formula, env: Callable[[str], float],
-               edit: Edit | None) -> float:
+               edit: Edit | None, plain: Callable[[str], bool] | None = None) -> float:
+        """The step by one formula, reading ``env``; a sample's term whose every argument is
+        ``plain`` (the key's value) is the key's term, computed once."""
         swap = dict(edit.swap) if edit else {}
         fixed = dict(edit.set) if edit else {}
         total = 0.0
         for suffix in step.suffixes:
+            if edit is None:
+                names = self._names(formula, suffix)
+                if plain is not None and all(map(plain, names)):
+                    total += self._term(step, formula, suffix, names)
+                else:
+                    total += formula([env(n) for n in names])
+                continue
             args = []
             for name in formula.names:
                 if name in fixed:
@@ -344,6 +372,21 @@ class Solution:
                     args.append(env(self._resolve(swap.get(name, name), suffix)))
             total += formula(args)
         return total / len(step.suffixes) + step.constant
+
+    def _names(self, formula: Formula, suffix: str) -> tuple[str, ...]:
+        try:
+            return self._read_names[formula.names, suffix]
+        except KeyError:
+            found = tuple(self._resolve(n, suffix) for n in formula.names)
+            self._read_names[formula.names, suffix] = found
+            return found
+
+    def _term(self, step: Step, formula: Formula, suffix: str, names: tuple[str, ...]) -> float:
+        key = (step.address, formula.source, suffix)
+        found = self._terms.get(key)
+        if found is None:
+            found = self._terms[key] = formula([self.base_env[n] for n in names])
+        return found
 
     def reads(self, address: str, formula: int = 0) -> set[str]:
         """The quantities one of a step's formulas reads (addresses and leaf names)."""
@@ -443,7 +486,8 @@ class Solution:
             lookup = (lambda n: env[n] if n in env else self.base_env[n]) if env \
                 else self.base_env.__getitem__
             return self._finish(self._apply(step, step.formulas[formula], lookup,
-                                            edit_of(target)), edit_of(target))
+                                            edit_of(target), lambda n: n not in env),
+                                edit_of(target))
 
         given_sources = frozenset(a for a in given if a in self.steps)
         from_given = self._reached.get(given_sources)
@@ -454,13 +498,20 @@ class Solution:
 
         def reached(name: str) -> bool:
             return from_given(name) or from_edits(name)
+
+        # what only the given values reach is the same for every edit: kept for the sheet
+        given_key = frozenset(given.items())
+        if self._given_values[0] != given_key:
+            self._given_values = (given_key, {})
+        shared = self._given_values[1]
         values: dict[str, float] = {}
 
         def value(name: str, reader: tuple[int, int]) -> float:
             position = self.position(name)
             if position is None or position[0] < 0 or position >= reader:
                 return self.base_env[name]  # a leaf, a given input, or not yet recomputed
-            found = values.get(name)
+            memo = values if from_edits(name) else shared
+            found = memo.get(name)
             if found is not None:
                 return found
             if name in given:
@@ -472,14 +523,22 @@ class Solution:
                 if s.formulas:
                     found = self._finish(self._apply(s, s.formulas[0],
                                                      lambda n: value(n, position),
-                                                     edit_of(name)), edit_of(name))
+                                                     edit_of(name),
+                                                     lambda n: plain(n, position)),
+                                         edit_of(name))
                 else:
                     found = self.base_env[name]
-            values[name] = found
+            memo[name] = found
             return found
 
+        def plain(name: str, reader: tuple[int, int]) -> bool:
+            position = self.position(name)
+            return position is None or position[0] < 0 or position >= reader or (
+                name not in given and not reached(name))
+
         return self._finish(self._apply(step, step.formulas[formula],
-                                        lambda n: value(n, here), edit_of(target)),
+                                        lambda n: value(n, here), edit_of(target),
+                                        lambda n: plain(n, here)),
                             edit_of(target))
 
     def _edited(self, at: str) -> list[str]:
