@@ -2,6 +2,8 @@
 
 Usage: python benchmarks/run.py [--runs N] [--only CASE] [--quick] [--tool CMD]
 
+The grading cases time `grade` alone (there is no reference): see benchmarks/README.md.
+
 For every case the two commands run alternately (tool, reference, tool, reference, ...),
 stdout goes to /dev/null, wall time is measured with time.perf_counter around the child and
 peak RSS is read from os.wait4. The result is a Markdown table on stdout; progress and error
@@ -44,7 +46,12 @@ TARGETS = {
     "wide_8_64_64_10": 2.0,
 }
 SETUP_CASES = ["setup_1e2", "setup_1e3", "setup_1e4"]
-ALL_CASES = [*TARGETS, *SETUP_CASES]
+# Grading (no reference): a 20-answer sheet against the 8-64-64-10 network, at most this many
+# CPU seconds and MB; a class of 300 sheets against 30 variants, at most this many CPU ms per
+# sheet beyond the first 30 (half the 47 ms the grading issue measured).
+GRADE_CASES = {"grade_wide_8_64_64_10": (10.0, 500.0), "grade_class_300": 23.5}
+MAKE_SHEETS = HERE / "make_sheets.py"
+ALL_CASES = [*TARGETS, *SETUP_CASES, *GRADE_CASES]
 
 REL_TOL = 1e-9  # agreement of final parameters, relative ...
 ABS_TOL = 1e-12  # ... with this floor for parameters that end up near zero
@@ -65,6 +72,7 @@ class Run:
     returncode: int
     timed_out: bool
     stderr: str
+    cpu: float | None = None  # user + system seconds of the child
 
 
 @dataclass
@@ -133,16 +141,17 @@ def run_once(cmd: list[str], timeout: float, stdout=subprocess.DEVNULL,
                 seconds = time.perf_counter() - start
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 peak_mb = usage.ru_maxrss * RSS_BYTES / 2**20
+                cpu = usage.ru_utime + usage.ru_stime
             else:  # no per-child resource usage on this platform
                 proc.wait()
                 seconds = time.perf_counter() - start
-                peak_mb = None
+                peak_mb = cpu = None
         finally:
             timer.cancel()
         err.seek(0)
         stderr = err.read().decode("utf-8", errors="replace")
     is_floor = peak_mb is not None and peak_mb <= floor_mb
-    return Run(seconds, peak_mb, is_floor, proc.returncode, timed_out.is_set(), stderr)
+    return Run(seconds, peak_mb, is_floor, proc.returncode, timed_out.is_set(), stderr, cpu)
 
 
 def check(run: Run, who: str, cmd: list[str]) -> None:
@@ -464,6 +473,57 @@ def setup_rows(cases: list[str], tool: list[str], runs: int, timeout: float) -> 
     return failures
 
 
+def grading_rows(cases: list[str], tool: list[str], runs: int, timeout: float) -> int:
+    """The grading rows (whole `grade` processes, no reference); returns the number of failed
+    cases."""
+    subprocess.run([sys.executable, str(MAKE_SHEETS), str(OUT), "--tool", shlex.join(tool)],
+                   check=True, stdout=subprocess.DEVNULL)
+    print("\nGrading: whole `grade` processes (table output), CPU = user + system seconds of the")
+    print("process. Per extra sheet = (CPU of 300 sheets - CPU of 30 sheets) / 270, medians.\n")
+    row("case", "command", "median s", "median CPU s", "peak MB", "target")
+    row(*["---"] * 6)
+    failures = 0
+    sheets = sorted((OUT / "class").glob("[0-9][0-9][0-9].yaml"))
+    for name in cases:
+        if name == "grade_wide_8_64_64_10":
+            commands = {"20 answers": [*tool, "grade", str(OUT / "wide_8_64_64_10.yaml"),
+                                       str(OUT / "wide_8_64_64_10.sheet.yaml")]}
+        else:
+            folder = str(OUT / "class")
+            commands = {"30 sheets": [*tool, "grade", folder, *map(str, sheets[::10])],
+                        "300 sheets": [*tool, "grade", folder, *map(str, sheets)]}
+        measured: dict[str, list[Run]] = {label: [] for label in commands}
+        try:
+            for i in range(runs):
+                print(f"  {name}: run {i + 1}/{runs}", file=sys.stderr, flush=True)
+                for label, cmd in commands.items():  # alternately
+                    run = run_once(cmd, timeout)
+                    check(run, "backprop-tutor", cmd)
+                    measured[label].append(run)
+        except CaseFailed as exc:
+            failures += 1
+            row(f"**{name}**", f"**{exc}**", "", "", "", "")
+            continue
+        cpu = {label: statistics.median(r.cpu or 0.0 for r in found)
+               for label, found in measured.items()}
+        for n, (label, found) in enumerate(measured.items()):
+            target = ""
+            if name == "grade_wide_8_64_64_10":
+                most_cpu, most_mb = GRADE_CASES[name]
+                peak = max(r.peak_mb or 0.0 for r in found)
+                met = cpu[label] <= most_cpu and peak <= most_mb
+                verdict = "met" if met else "**missed**"
+                target = f"≤ {most_cpu:g} CPU s, ≤ {most_mb:g} MB ({verdict})"
+            elif n == len(measured) - 1:
+                extra = (cpu["300 sheets"] - cpu["30 sheets"]) / 270 * 1000
+                most = GRADE_CASES[name]
+                target = (f"{extra:.1f} ms CPU per extra sheet; ≤ {most:g} ms "
+                          f"({'met' if extra <= most else '**missed**'})")
+            row(name if n == 0 else "", label, f"{statistics.median(r.seconds for r in found):.3f}",
+                f"{cpu[label]:.3f}", f"{max(r.peak_mb or 0.0 for r in found):.0f}", target)
+    return failures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, help="runs of each command per case (default 5)")
@@ -527,10 +587,14 @@ def _measure(args: argparse.Namespace, cases: list[str], runs: int, tool: list[s
     print("Times are medians of wall seconds per process; ratio = median of tool/reference")
     print("over the pairs (smallest–largest in brackets); peak MB = largest resident set")
     print("of tool / reference.\n")
-    failures = main_rows([c for c in cases if c in TARGETS], tool, runs, args.timeout)
+    main = [c for c in cases if c in TARGETS]
+    failures = main_rows(main, tool, runs, args.timeout) if main else 0
     setup = [c for c in cases if c in SETUP_CASES]
     if setup:
         failures += setup_rows(setup, tool, runs, args.timeout)
+    grading = [c for c in cases if c in GRADE_CASES]
+    if grading:
+        failures += grading_rows(grading, tool, runs, args.timeout)
     if failures:
         print(f"\n{failures} case(s) failed or disagreed with the reference; see above.")
     return 1 if failures else 0

@@ -64,7 +64,6 @@ def carried_forward(solution: Solution, address: str, given: Written, own: Mappi
         return None
     value, formula = found
     used = solution.depends(address, formula)
-    order = list(solution.key)
-    sources = tuple(sorted((a for a in wrong if a in used and a in own), key=order.index))
+    sources = tuple(solution.in_order(a for a in wrong if a in used and a in own))
     exact = agrees(value, given, EXACT, solution.start(address))
     return CarriedForward(value, sources, exact)

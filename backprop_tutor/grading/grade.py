@@ -18,7 +18,6 @@ from .mistakes import Mistake, find_mistake
 from .sheet import Answer, Sheet
 from .solution import Solution
 from .tolerance import Tolerance, Written, agrees, literal, relative_error, rounds_to
-from .worksheet import chosen
 
 CORRECT = "correct"
 CARRIED = "carried forward"
@@ -204,8 +203,7 @@ def asked(solution: Solution, sheet: Sheet) -> list[str]:
     """The quantities a sheet is marked on, in textbook order: its ``asks``, else every one."""
     if sheet.asks is None:
         return list(solution.steps)
-    quantities = [(a, step.section) for a, step in solution.steps.items()]
-    return chosen(quantities, sheet.asks, file=sheet.path)
+    return solution.chosen(sheet.asks, file=sheet.path)
 
 
 def grade_sheet(solution: Solution, sheet: Sheet, settings: Settings = Settings(),
@@ -219,7 +217,8 @@ def grade_sheet(solution: Solution, sheet: Sheet, settings: Settings = Settings(
     own = {a.address: a.value for a in answers.values() if a.value is not None}
     wrong: set[str] = set()
     items = []
-    for address in solution.key:  # the given inputs and targets, then every step
+    # the given inputs and targets, then every step, in textbook order
+    for address in solution.in_order([*wanted, *answers]):
         answer = answers.get(address)
         if address not in wanted:
             if answer is not None:
@@ -276,7 +275,7 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
         found = follows(solution, answer.address, written, own) if feedback else None
         if found is not None:
             read = solution.reads(answer.address, found[1]) & own.keys()
-            used = tuple(a for a in solution.key if a in read)
+            used = tuple(solution.in_order(read))
             if used:
                 feedback = f"follows from your rounded {_listing(used)}"
         return item(CORRECT, full, feedback)

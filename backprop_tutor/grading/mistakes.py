@@ -43,9 +43,10 @@ class Mistake:
 
 
 def _here_and_before(s: Solution, address: str) -> list[str]:
-    """The quantity, then what it is computed from in textbook order."""
-    order = list(s.steps)
-    return [address, *sorted(s.ancestors(address), key=order.index)]
+    """The quantity, then what it is computed from in textbook order (the nearest ones of a
+    quantity computed from very many: ``Solution.places``)."""
+    places = s.places(address)
+    return [address, *(a for a in places if a != address)]
 
 
 def _places(s: Solution, address: str) -> list[str]:

@@ -12,8 +12,9 @@ same list.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 
@@ -23,7 +24,8 @@ from ..network.plan import Plan
 from ..notation.symbols import Printed
 from ..training.trace import IterationRecord
 
-__all__ = ["SECTIONS", "Code", "Line", "Quantity", "Row", "fill", "quantity_arrays"]
+__all__ = ["SECTIONS", "Code", "Line", "Quantity", "Row", "fill", "quantity_arrays",
+           "quantity_columns", "result_of"]
 
 # the sections of a worked solution, in order, with the title every output gives them
 SECTIONS = {
@@ -160,44 +162,62 @@ def quantity_arrays(plan: Plan, record: IterationRecord, *, learning_rate: float
     Taken from the trace as the engine computed it: network scalars, the loss of each sample,
     every factor, δ and ∂E/∂a, each sample's term of every gradient, every update.
     """
+    return {name: column() for name, column in
+            quantity_columns(plan, record, learning_rate=learning_rate, l2=l2).items()}
+
+
+def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: float,
+                     l2: float = 0.0) -> dict[str, Callable[[], np.ndarray]]:
+    """``quantity_arrays`` with each array made only when asked for: name → a function that
+    returns it (a network's worth of names, no network's worth of arrays)."""
     m = len(record.samples)
     E = plan.loss_symbol
-    table: dict[str, np.ndarray] = {RATE: np.full(m, learning_rate), L2: np.full(m, l2)}
+    table: dict[str, Callable[[], np.ndarray]] = {RATE: partial(np.full, m, learning_rate),
+                                                   L2: partial(np.full, m, l2)}
 
-    def constant(value: float) -> np.ndarray:
-        return np.full(m, float(value))
+    def constant(value: float) -> Callable[[], np.ndarray]:
+        return partial(np.full, m, float(value))
+
+    def column(array: np.ndarray, j: int) -> Callable[[], np.ndarray]:
+        return lambda: array[:, j]
+
+    def product(left: np.ndarray, j: int, right: np.ndarray, i: int) -> Callable[[], np.ndarray]:
+        return lambda: left[:, j] * right[:, i]
+
+    def coupled(a: np.ndarray, i: int, j: int) -> Callable[[], np.ndarray]:
+        return lambda: softmax_factor(a, i, j)
 
     for i, x in enumerate(plan.inputs):
-        table[x] = record.inputs[:, i]
+        table[x] = column(record.inputs, i)
     for k, t in enumerate(plan.targets):
-        table[t] = record.targets[:, k]
-    table[E] = record.sample_losses
+        table[t] = column(record.targets, k)
+    table[E] = lambda: record.sample_losses
     for layer, rec in zip(plan.layers, record.layers, strict=True):
         below = record.layers[layer.units[0].layer - 2].a if layer.units[0].layer > 1 \
             else record.inputs
         for j, u in enumerate(layer.units):
-            table[u.net], table[u.out] = rec.z[:, j], rec.a[:, j]
-            table[derivative(E, u.out)] = rec.dE_da[:, j]
-            table[derivative(E, u.net)] = rec.dE_dz[:, j]
+            table[u.net], table[u.out] = column(rec.z, j), column(rec.a, j)
+            table[derivative(E, u.out)] = column(rec.dE_da, j)
+            table[derivative(E, u.net)] = column(rec.dE_dz, j)
             if layer.coupled:
                 for i, peer in enumerate(layer.units):
-                    table[derivative(peer.out, u.net)] = softmax_factor(rec.a, i, j)
+                    table[derivative(peer.out, u.net)] = coupled(rec.a, i, j)
             else:
-                table[derivative(u.out, u.net)] = rec.da_dz[:, j]
+                table[derivative(u.out, u.net)] = column(rec.da_dz, j)
             for i, (w, x) in enumerate(zip(u.weights, u.inputs, strict=True)):
                 table[w] = constant(rec.weights[j, i])
                 table[derivative(u.net, x)] = table[w]
-                table[derivative(u.net, w)] = below[:, i]
-                table[derivative(E, w)] = rec.dE_dz[:, j] * below[:, i]
+                table[derivative(u.net, w)] = column(below, i)
+                table[derivative(E, w)] = product(rec.dE_dz, j, below, i)
                 table[updated(w)] = constant(rec.weights_after[j, i])
             table[u.bias] = constant(rec.biases[j])
             table[derivative(u.net, u.bias)] = constant(1.0)
-            table[derivative(E, u.bias)] = rec.dE_dz[:, j]
+            table[derivative(E, u.bias)] = column(rec.dE_dz, j)
             table[updated(u.bias)] = constant(rec.biases_after[j])
     return table
 
 
-def _result(quantity: Quantity, record: IterationRecord, plan: Plan,
+def result_of(quantity: Quantity, record: IterationRecord, plan: Plan,
             values: np.ndarray) -> tuple[float, float]:
     """(result, L2 term) of a quantity: what counts for the batch."""
     if quantity.section == "loss":
@@ -224,7 +244,7 @@ def fill(quantities: list[Quantity], plan: Plan, record: IterationRecord, *,
         values = tuple(raw.tolist())
         columns = {n: [gradients[n]] * m if n in gradients and q.section == "updates"
                    else table[n].tolist() for n in q.names}
-        result, l2_term = _result(q, record, plan, raw)
+        result, l2_term = result_of(q, record, plan, raw)
         if q.section == "gradients":
             gradients[q.address] = result
         is_frozen = q.section == "updates" and q.address[:-1] in frozen
