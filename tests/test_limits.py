@@ -12,6 +12,8 @@ from backprop_tutor.errors import InputError
 from backprop_tutor.scenario import limits
 from backprop_tutor.scenario.loader import scenario_from_text
 
+runner = CliRunner()
+
 
 def scenario(inputs: int = 1, units: tuple[int, ...] = (1,), samples: int = 1, epochs: int = 1,
              extra: str = "") -> str:
@@ -126,3 +128,25 @@ def test_every_limit_is_documented():
         if name.startswith("MAX_"):
             assert f"`{name}`" in text, name
             assert f"{getattr(limits, name):,}" in text, name
+
+
+def test_a_worked_solution_too_large_to_set_out_is_refused_or_left_to_json(tmp_path):
+    """2-40-40-1 (1,801 parameters) over a batch of 4 samples: 7,204 > 1,000. Writing out its
+    every row took minutes and gigabytes on larger networks; now the terminal shows the
+    training and says why, and a worksheet, key, practice or export is refused at once."""
+    path = tmp_path / "wide.yaml"
+    path.write_text(scenario(2, (40, 40, 1), samples=4), encoding="utf-8")
+    run = runner.invoke(app, ["run", str(path)])
+    assert run.exit_code == 0
+    assert ("note: iteration 1 works 1,801 parameters over a batch of 4 samples (7,204), more "
+            "than the 1,000 (parameters × samples) a worked solution is set out for") in run.stderr
+    assert "Forward pass" not in run.stdout
+    for command in (["worksheet", str(path)], ["key", str(path)], ["practice", str(path)],
+                    ["export", str(path), "--to", "moodle", "-o", str(tmp_path / "q.xml")]):
+        done = runner.invoke(app, command, input="q\n")
+        assert done.exit_code == 2, command
+        assert "(7,204), more than the 1,000" in done.stderr
+    assert not (tmp_path / "q.xml").exists()
+    small = tmp_path / "small.yaml"  # 2-10-1 (41 parameters) × 4 samples: set out in full
+    small.write_text(scenario(2, (10, 1), samples=4), encoding="utf-8")
+    assert "Forward pass" in runner.invoke(app, ["run", str(small)]).stdout

@@ -101,6 +101,9 @@ def export(
         path = resolve(scenario)
         scenario_text = path.read_text(encoding="utf-8")
         run = train(load_scenario(path))
+        from ..scenario.limits import check_worked
+
+        check_worked(*run.worked_size(), "an exported exercise")
         tolerance = Tolerance(rel=rel_tol, abs=abs_tol)
         made = exercises(run, scenario_name=path.name, scenario_text=scenario_text,
                          selectors=only, tolerance=tolerance, variants=variants, seed=seed)

@@ -88,6 +88,9 @@ def practice(
 
         result = api.run(api.load(resolve(scenario)), epochs=1, detail=1)
         record = result.record(1)
+        from ..scenario.limits import check_worked
+
+        check_worked(*result.worked_size(), "practice")
         todo = questions(result.lines(record))
         if only:  # the same selection as worksheet --only
             asks = set(chosen([(q.address, q.section) for q in todo],

@@ -163,8 +163,14 @@ def run(
             _step(console, result, precision)
         else:
             from ..render.terminal import run_view
+            from ..scenario.limits import worked_size
 
-            console.print(run_view(result, iterations=iterations, precision=precision))
+            too_large = worked_size(*result.worked_size())
+            console.print(run_view(result, iterations=0 if too_large else iterations,
+                                   precision=precision))
+            if too_large:
+                note(f"{too_large}: the terminal shows the training only; see one "
+                     "parameter's chain with --explain PARAMETER, or every number with --json")
         _write_exports(console, svg, html, loaded.title or "backprop-tutor", resolve(scenario))
 
 

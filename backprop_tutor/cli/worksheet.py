@@ -63,6 +63,9 @@ def worksheet(
     with error_boundary(debug):
         path, result = _load(scenario)
         record = result.record(1)
+        from ..scenario.limits import check_worked
+
+        check_worked(*result.worked_size(), "a worksheet")
         asks = None
         if only:
             from ..grading.worksheet import chosen, questions
@@ -98,6 +101,9 @@ def key_command(
     with error_boundary(debug):
         path, result = _load(scenario)
         record = result.record(1)
+        from ..scenario.limits import check_worked
+
+        check_worked(*result.worked_size(), "an answer key")
         lines = result.lines(record, form="latex")
         if output_format is KeyFormat.markdown:
             from ..render.markdown import key_markdown

@@ -39,6 +39,11 @@ MAX_ANSWER_CHARS = 1_000
 # Output: iterations kept and rendered in full (--iterations), in numbers shown.
 MAX_ITERATIONS_SHOWN = 1_000
 MAX_SHOWN_VALUES = 1_000_000  # iterations shown × parameters
+# The size of one iteration's worked solution that the terminal, a worksheet, a key, practice
+# or an export sets out, as parameters × samples in the iteration's batch (the number of
+# ∂z/∂w rows, most of its tables): 925 parameters over 1 sample take about 5 s (7.5 s the
+# first time) in the terminal; --json and --explain are not bound by it.
+MAX_WORKED = 1_000
 
 
 def _count(n: int) -> str:
@@ -91,6 +96,26 @@ def check_shown(iterations: int, parameters: int, field: str = "--iterations") -
         raise InputError(f"{_count(iterations)} iterations in full of a network with "
                          f"{_count(parameters)} parameters is too much to show; use at most "
                          f"{_count(most)}", field=field)
+
+
+def worked_size(parameters: int, samples: int) -> str | None:
+    """Why an iteration's worked solution is too large to set out (parameters × the samples
+    of its batch over MAX_WORKED), or None."""
+    if parameters * samples <= MAX_WORKED:
+        return None
+    return (f"iteration 1 works {_count(parameters)} parameters over a batch of "
+            f"{_count(samples)} sample{'' if samples == 1 else 's'} "
+            f"({_count(parameters * samples)}), more than the {_count(MAX_WORKED)} "
+            "(parameters × samples) a worked solution is set out for")
+
+
+def check_worked(parameters: int, samples: int, what: str) -> None:
+    """InputError when an iteration's worked solution is too large for ``what`` ("a
+    worksheet"): see worked_size."""
+    why = worked_size(parameters, samples)
+    if why is not None:
+        raise InputError(f"{why}; {what} needs a smaller network or fewer samples (one "
+                         "parameter's chain: run --explain; every number: run --json)")
 
 
 def check_run(scenario: Scenario, epochs: int | None = None) -> None:

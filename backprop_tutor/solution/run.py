@@ -79,6 +79,11 @@ class Run:
                                     l2=s.l2, frozen=frozenset(s.frozen))
         return self._lines[key]
 
+    def worked_size(self, iteration: int = 1) -> tuple[int, int]:
+        """(parameters, samples of the iteration's batch): what the size of its worked
+        solution grows with (scenario/limits.py, worked_size)."""
+        return len(self.plan.parameter_index), len(self.record(iteration).samples)
+
     def values(self, iteration: int = 1) -> dict[str, float]:
         """The values map of an iteration: address → number."""
         return iteration_values(self.plan, self.record(iteration))
