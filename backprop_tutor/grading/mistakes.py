@@ -64,7 +64,7 @@ def _places(s: Solution, address: str) -> list[str]:
 
 def _reads(s: Solution, at: str) -> set[str]:
     """The names a place's formula reads, without their samples (of every sample's step)."""
-    steps = [at] if at in s.steps else [a for a in s.steps if without_sample(a) == at]
+    steps = [at] if at in s.steps else s.rows_of(at)
     return {n.split("@", 1)[0] for a in steps for n in s.reads(a)}
 
 
