@@ -43,7 +43,7 @@ _BUILTIN: dict[str, tuple[Callable[[Array], Array] | None, Callable[[Array, Arra
     "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
     "tanh": (np.tanh, lambda z, a: 1 - a**2),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: _step(z, 0.0)),
-    "softplus": (lambda z: np.log1p(np.exp(z)), lambda z, a: _sigmoid(z)),
+    "softplus": (lambda z: np.log(1 + np.exp(z)), lambda z, a: _sigmoid(z)),
     "softmax": (None, lambda z, a: a * (1 - a)),  # the diagonal ∂a_j/∂z_j, in a
 }
 

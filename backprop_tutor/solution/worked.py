@@ -15,6 +15,7 @@ import numpy as np
 
 from ..network.kernels import Kernel, compile_kernel
 from ..notation.symbols import Printed
+from ..training.engine import RunOptions, iterate
 from .cache import cached
 from .lines import SECTIONS, Code, Quantity, fill, quantity_arrays, vocabulary
 
@@ -29,9 +30,10 @@ def quantities(run: Run, form: Form = "text") -> list[Quantity]:
     """Every quantity of the run's worked solution, in textbook order, printed in ``form``.
 
     A stored entry is used only if it names this network's quantities; a stored ``code`` form
-    only if every formula reproduces the trace's numbers at every iteration kept in full
-    (``reproduces``), the trace being computed from checked kernels. Text and LaTeX forms only
-    say how a formula is written: every number shown is put in from the trace."""
+    only if every formula reproduces the numbers the engine computed (with checked kernels) at
+    every iteration kept in full and at a copy of the network moved at random (``reproduces``).
+    Text and LaTeX forms only say how a formula is written: every number shown is put in from
+    the trace."""
     known, required = vocabulary(run.plan)
 
     def read(data: Any) -> list[Quantity]:
@@ -45,7 +47,7 @@ def quantities(run: Run, form: Form = "text") -> list[Quantity]:
 
     def check(out: list[Quantity]) -> None:
         if form == "code":
-            for record in run.trace.iterations:
+            for record in (*run.trace.iterations, _elsewhere(run)):
                 reproduces(out, run, record)
 
     return cached(f"worked-{form}", run.scenario, lambda: _derive(run, form), read, check)
@@ -53,6 +55,28 @@ def quantities(run: Run, form: Form = "text") -> list[Quantity]:
 
 # a formula reproduces a number of the trace when it agrees to this relative precision
 SELF_CHECK = 1e-9
+
+
+def _elsewhere(run: Run) -> IterationRecord:
+    """The first iteration of a copy of the run's network whose initial weights, biases and
+    inputs are moved at random, afresh at every run (its targets are kept: a simplified
+    softmax cross-entropy factor needs targets that sum to 1)."""
+    rng = np.random.default_rng()  # from the system's entropy
+
+    def moved(values: np.ndarray) -> list:
+        return (values * rng.uniform(0.5, 1.5, values.shape)
+                + rng.normal(0.0, 0.2, values.shape)).tolist()
+
+    scenario = run.scenario
+    initial = run.trace.initial
+    layers = [layer.model_copy(update={"weights": moved(w), "biases": moved(b)})
+              for layer, w, b in zip(scenario.layers, initial.weights, initial.biases,
+                                     strict=True)]
+    data = [sample.model_copy(update={"inputs": moved(np.asarray(sample.inputs, dtype=float))})
+            for sample in scenario.data]
+    copy = scenario.model_copy(update={"layers": layers, "data": data, "epochs": 1,
+                                       "init": None})
+    return iterate(run.plan, copy, RunOptions(epochs=1, detail=1)).iterations[0]
 
 
 def reproduces(out: list[Quantity], run: Run, record: IterationRecord) -> None:
