@@ -103,7 +103,7 @@ def reproduces(out: list[Quantity], run: Run, record: IterationRecord) -> None:
                 got = np.broadcast_to(np.asarray(function(*values, np.zeros(count)),
                                                  dtype=float), (count,))
             agree = np.abs(got - expected) <= SELF_CHECK * np.maximum(1.0, np.abs(expected))
-            if not np.all(agree | (np.isnan(got) & np.isnan(expected))):
+            if not np.all(agree | (got == expected) | (np.isnan(got) & np.isnan(expected))):
                 raise ValueError(f"a formula of {line.address} does not give its number")
 
 
