@@ -139,3 +139,15 @@ def test_the_conditions_sympy_prints_for_min_and_max_are_read():
               "(equal(z, 1),greater(z, -1))),True], [0,1/2,1], default=nan))")
     kernel = compile_kernel(Kernel(("z",), source))
     np.testing.assert_array_equal(kernel(np.array([-2.0, 0.0, 1.0, 2.0])), [1.0, 1.0, 0.5, 0.0])
+
+
+def test_a_long_sum_compiles_in_time_and_evaluates():
+    # a unit with many inputs: a left-nested sum as deep as the tree may be, constants folded
+    # once at the root only (no work per level that grows with the depth below it)
+    import time
+
+    source = " + ".join(f"z*{i}" for i in range(240)) + " + (1/2)*(2**10)"
+    started = time.monotonic()
+    kernel = compile_kernel(Kernel(("z",), source))
+    assert time.monotonic() - started < 1.0
+    np.testing.assert_array_equal(kernel(np.array([1.0, 2.0])), [28680.0 + 512, 57360.0 + 512])

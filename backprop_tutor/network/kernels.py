@@ -96,9 +96,12 @@ def _number(tree: ast.AST) -> float | None:
     return None
 
 
-def _bounded(tree: ast.AST) -> None:
-    # the size and nesting of the tree, walked without recursion
+def _bounded(tree: ast.AST) -> frozenset[int]:
+    """The ids of the operations made of numbers only (worked out once, by ``_number``);
+    KernelError if the tree is over ``MAX_NODES`` nodes or ``MAX_DEPTH`` levels. Walked
+    without recursion."""
     count = 0
+    order: list[ast.AST] = []
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
@@ -107,18 +110,30 @@ def _bounded(tree: ast.AST) -> None:
             raise KernelError(f"the kernel has more than {MAX_NODES} nodes")
         if depth > MAX_DEPTH:
             raise KernelError(f"the kernel nests deeper than {MAX_DEPTH} levels")
+        order.append(node)
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    numeric: set[int] = set()
+    for node in reversed(order):  # children before their parents
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            numeric.add(id(node))
+        elif isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY \
+                and id(node.operand) in numeric:
+            numeric.add(id(node))
+        elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY \
+                and id(node.left) in numeric and id(node.right) in numeric:
+            numeric.add(id(node))
+    return frozenset(numeric)
 
 
-def _list(tree: ast.AST, args: tuple[str, ...]) -> Node:
+def _list(tree: ast.AST, args: tuple[str, ...], numeric: frozenset[int]) -> Node:
     if not isinstance(tree, (ast.List, ast.Tuple)) or not 0 < len(tree.elts) <= MAX_LIST:
         raise KernelError(f"expected a list of 1 to {MAX_LIST} values")
-    items = [_node(item, args) for item in tree.elts]
+    items = [_node(item, args, numeric) for item in tree.elts]
     kind = list if isinstance(tree, ast.List) else tuple
     return lambda values: kind(item(values) for item in items)
 
 
-def _call(tree: ast.Call, args: tuple[str, ...]) -> Node:
+def _call(tree: ast.Call, args: tuple[str, ...], numeric: frozenset[int]) -> Node:
     func = tree.func
     if isinstance(func, ast.Attribute) and func.attr == "reduce" \
             and isinstance(func.value, ast.Name) and func.value.id in ("logical_and",
@@ -127,7 +142,7 @@ def _call(tree: ast.Call, args: tuple[str, ...]) -> Node:
         if len(tree.args) != 1 or tree.keywords:
             raise KernelError(f"{func.value.id}.reduce takes one list")
         method = _FUNCTIONS[func.value.id].reduce  # type: ignore[attr-defined]
-        items = _list(tree.args[0], args)
+        items = _list(tree.args[0], args, numeric)
         return lambda values: method(items(values))
     if not isinstance(func, ast.Name) or func.id not in _FUNCTIONS:
         name = func.id if isinstance(func, ast.Name) else type(func).__name__
@@ -143,17 +158,18 @@ def _call(tree: ast.Call, args: tuple[str, ...]) -> Node:
         if isinstance(argument, ast.Starred):
             raise KernelError(f"'{name}' cannot be called so")
         if position in lists:
-            positional.append(_list(argument, args))
+            positional.append(_list(argument, args, numeric))
         elif name == "reduce" and position == 0:
             if not (isinstance(argument, ast.Name) and argument.id in _REDUCERS):
                 raise KernelError("reduce takes one of " + ", ".join(_REDUCERS))
             reducer = _FUNCTIONS.get(argument.id, getattr(np, argument.id))
             positional.append(lambda values, reducer=reducer: reducer)
         else:
-            positional.append(_node(argument, args))
+            positional.append(_node(argument, args, numeric))
     if name == "reduce" and len(positional) != 2:
         raise KernelError("reduce takes a function and a list")
-    named = {k.arg: (_literal_axis(k.value) if k.arg == "axis" else _node(k.value, args))
+    named = {k.arg: (_literal_axis(k.value) if k.arg == "axis"
+                     else _node(k.value, args, numeric))
              for k in tree.keywords}
     return lambda values: function(*(a(values) for a in positional),
                                    **{k: v(values) for k, v in named.items()})
@@ -165,7 +181,7 @@ def _literal_axis(tree: ast.AST) -> Node:
     return lambda values: 0
 
 
-def _node(tree: ast.AST, args: tuple[str, ...]) -> Node:
+def _node(tree: ast.AST, args: tuple[str, ...], numeric: frozenset[int]) -> Node:
     # the expression tree as nested closures over the argument values: evaluated, never exec'd
     if isinstance(tree, ast.Constant) and type(tree.value) in (int, float, bool):
         value = tree.value
@@ -180,24 +196,24 @@ def _node(tree: ast.AST, args: tuple[str, ...]) -> Node:
         raise KernelError(f"'{tree.id}' is not an argument or a constant of the kernel")
     if isinstance(tree, ast.BinOp) and type(tree.op) is ast.Pow and _is_minus_one(tree.right):
         # x**(-1.0), as sympy prints 1/x: the same IEEE quotient, without NumPy's general power
-        base = _node(tree.left, args)
+        base = _node(tree.left, args, numeric)
         return lambda values: 1.0 / base(values)
-    if isinstance(tree, (ast.BinOp, ast.UnaryOp)):
+    if id(tree) in numeric and isinstance(tree, (ast.BinOp, ast.UnaryOp)):
         folded = _number(tree)  # a constant made of numbers: worked out once, here
-        if folded is not None:
-            return lambda values: folded
+        return lambda values: folded
     if isinstance(tree, ast.BinOp) and type(tree.op) in _BINARY:
         if type(tree.op) is ast.Pow and isinstance(tree.right, ast.Constant) \
                 and not abs(tree.right.value) <= MAX_EXPONENT:
             raise KernelError(f"an exponent of {tree.right.value} is over the bound of "
                               f"{MAX_EXPONENT}")
-        op, left, right = _BINARY[type(tree.op)], _node(tree.left, args), _node(tree.right, args)
+        op = _BINARY[type(tree.op)]
+        left, right = _node(tree.left, args, numeric), _node(tree.right, args, numeric)
         return lambda values: op(left(values), right(values))
     if isinstance(tree, ast.UnaryOp) and type(tree.op) in _UNARY:
-        op, operand = _UNARY[type(tree.op)], _node(tree.operand, args)
+        op, operand = _UNARY[type(tree.op)], _node(tree.operand, args, numeric)
         return lambda values: op(operand(values))
     if isinstance(tree, ast.Call):
-        return _call(tree, args)
+        return _call(tree, args, numeric)
     raise KernelError(f"{type(tree).__name__} is not allowed in a kernel")
 
 
@@ -222,9 +238,9 @@ def compile_kernel(kernel: Kernel) -> Callable[..., Array]:
         tree = ast.parse(kernel.source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         raise KernelError(f"not an expression: {kernel.source[:80]!r}") from error
-    _bounded(tree)
+    numeric = _bounded(tree)
     try:
-        root = _node(tree.body, kernel.args)
+        root = _node(tree.body, kernel.args, numeric)
     except RecursionError as error:  # within MAX_DEPTH only on a deep call stack
         raise KernelError("the kernel nests too deeply") from error
 
