@@ -186,6 +186,17 @@ def test_a_folder_others_can_write_is_not_used(warm, uncached, mode):
         warm.chmod(0o700)
 
 
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="a system with owners and modes")
+def test_the_tools_own_folder_is_made_private_again(tmp_path, monkeypatch):
+    monkeypatch.delenv("BACKPROP_TUTOR_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    where = cache.folder()
+    where.mkdir(mode=0o775)
+    where.chmod(0o775)  # made by a version that did not ask for 0700, under umask 002
+    assert cache._trusted(where)
+    assert where.stat().st_mode & 0o777 == 0o755
+
+
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="a system with owners")
 def test_a_folder_or_entry_of_another_user_is_not_used(tmp_path, monkeypatch):
     monkeypatch.setenv("BACKPROP_TUTOR_CACHE_DIR", str(tmp_path))

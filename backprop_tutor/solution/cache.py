@@ -142,7 +142,9 @@ def cached(kind: str, scenario: Scenario, build: Callable[[], Any],
 def _trusted(where: Path) -> bool:
     """Whether entries may be read from and written to the folder: it is absent (and will be
     made the user's own), or a folder owned by the user that no one else may write, as ssh
-    asks of its keys. Where there are no owners (Windows) every folder is trusted."""
+    asks of its keys. The platform's default folder, the tool's own, is made so when the user
+    owns it; a folder set by ``BACKPROP_TUTOR_CACHE_DIR`` is never changed. Where there are no
+    owners (Windows) every folder is trusted."""
     try:
         info = os.stat(where)
     except FileNotFoundError:
@@ -153,7 +155,17 @@ def _trusted(where: Path) -> bool:
         return False
     if not hasattr(os, "getuid"):
         return True
-    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if info.st_uid != os.getuid():
+        return False
+    if not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return True
+    if os.environ.get("BACKPROP_TUTOR_CACHE_DIR"):
+        return False  # a folder the user chose is left as it is
+    try:  # the tool's own folder, made before it was made private (umask 002): made private
+        os.chmod(where, stat.S_IMODE(info.st_mode) & ~(stat.S_IWGRP | stat.S_IWOTH))
+    except OSError:
+        return False
+    return True
 
 
 def _load(path: Path) -> Any:
