@@ -34,7 +34,7 @@ from ..scenario.schema import Scenario
 
 FORMAT = 1
 MAX_ENTRIES = 256  # the oldest entries beyond this many are removed when one is written
-MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a larger file is not read (the largest network: ~MB)
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a larger file is not read
 KINDS = ("kernels", "json-layout", "worked-text", "worked-latex", "worked-code")
 # the name of an entry (``_entry_path``): only files so named are ever read or removed
 ENTRY_NAME = re.compile("(?:" + "|".join(KINDS) + r")-[0-9a-f]{40}\.json")
