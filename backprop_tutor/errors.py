@@ -12,7 +12,9 @@ class ExitCode(IntEnum):
     OK = 0
     INTERNAL = 1
     USER_INPUT = 2
+    CANNOT_WRITE = 74  # the output could not be written (sysexits.h EX_IOERR): a full disk
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away, as shell tools end
 
 
 class TutorError(Exception):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError
@@ -15,6 +18,24 @@ _REASONS = {
     FileNotFoundError: "the folder does not exist",
     NotADirectoryError: "a part of the path is not a folder",
 }
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def what_it_is(path: str | os.PathLike[str]) -> str | None:
+    """What ``path`` is when it is not a regular file ("a named pipe (FIFO)", "a directory",
+    "a character device"…), through symbolic links; None for a regular file or a path that
+    cannot be examined (reading it then says why). Nothing is opened, so nothing blocks."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
 def _mode(target: Path) -> int:
@@ -66,4 +87,36 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
         if isinstance(error, OSError):
             reason = _REASONS.get(type(error), error.strerror or str(error))
             raise InputError(f"cannot write {target}: {reason}") from None
+        raise
+
+
+@contextmanager
+def new_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A folder of outputs written whole or not at all: the files go into a temporary folder
+    beside ``path``, which becomes ``path`` only when the block ends without an error (or an
+    interruption); otherwise it is removed.
+
+    InputError, and nothing written, when ``path`` is a file, or a folder that already holds
+    files (they are never mixed with, or replaced by, the new ones).
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise InputError(f"cannot write the folder {target}: it is a file")
+    if target.is_dir() and any(target.iterdir()):
+        raise InputError(f"cannot write the folder {target}: it already holds files; give a "
+                         "new folder")
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    except OSError as error:
+        reason = _REASONS.get(type(error), error.strerror or str(error))
+        raise InputError(f"cannot write the folder {target}: {reason}") from None
+    try:
+        yield temporary
+        if target.is_dir():
+            target.rmdir()  # empty, checked above
+        os.rename(temporary, target)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
         raise

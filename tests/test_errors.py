@@ -343,9 +343,10 @@ def test_divergence_stops_with_a_note_and_strict_json(tmp_path):
     assert final["epochs"] < 500
     assert final["loss"] is None
     assert result.stderr == (
-        f"note: the loss became infinite or NaN at iteration {final['iterations']} (epoch "
-        f"{final['epochs']}): training stopped there (stop_reason: diverged). Each update "
-        "overshot further; the learning rate 10 is probably too high: try 1\n")
+        f"note: the loss became infinite at iteration {final['iterations']} (epoch "
+        f"{final['epochs']}), after {final['iterations'] - 1} updates: training stopped there "
+        "(stop_reason: diverged). Each update overshot further; the learning rate 10 is "
+        "probably too high: try 1\n")
 
 
 def test_divergence_in_the_terminal_exits_0(tmp_path):
@@ -355,17 +356,49 @@ def test_divergence_in_the_terminal_exits_0(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_log_of_zero_is_reported_as_such(tmp_path):
+def test_a_saturated_sigmoid_under_binary_cross_entropy_trains_on(tmp_path):
+    # issue 16 §7: z = 50 rounds σ(z) to 1; the loss from the logit is softplus(50) = 50 and
+    # ∂E/∂z is its limit a − T = 1, where the textbook formulas took log(0) and 0/0
     result = run_cli(tmp_path, SATURATED, "--json")
-    assert result.exit_code == 0
+    assert result.exit_code == 0 and result.stderr == ""
     document = json.loads(result.stdout, parse_constant=_no_constants)
-    assert document["final"]["stop_reason"] == "diverged"
+    assert document["final"]["stop_reason"] == "epochs"
+    first = document["iterations"][0]
+    assert first["loss"] == 50.0
+    assert document["final"]["parameters"]["w1"] == pytest.approx(50 - 3 * 0.1, abs=1e-12)
+
+
+def test_the_loss_of_the_initial_parameters_does_not_blame_the_learning_rate(tmp_path):
+    # issue 16 §7: at iteration 1 no update has happened yet
+    result = run_cli(tmp_path, OVERFLOWS, "--json")
+    assert result.exit_code == 0
     assert result.stderr == (
-        "note: the loss is infinite or NaN at iteration 1 (epoch 1): binary_cross_entropy "
-        "takes log(1 − a1) and the output a1 of sample 1 is exactly 1 (z = 50: in floating "
-        "point the output rounds to 1), so the loss takes log(0); training stopped there "
-        "(stop_reason: diverged). Smaller initial weights, inputs or learning rate keep the "
-        "outputs inside (0, 1)\n")
+        "note: the loss is infinite at iteration 1 (epoch 1), before any update, so the "
+        "learning rate plays no part: the output a21 of sample 1 is infinite (z = 800); "
+        "training stopped there (stop_reason: diverged). Smaller initial weights or inputs "
+        "keep the values finite\n")
+
+
+def test_a_loss_that_overflows_alone_is_not_called_a_parameter(tmp_path):
+    text = DIVERGES.replace("[[0.5]]", "[[1e150]]").replace("[3]", "[1e10]").replace(
+        "targets: [1]", "targets: [0]")
+    result = run_cli(tmp_path, text, "--json")
+    assert result.exit_code == 0
+    assert "the outputs are finite (the largest is 1e+160 in size) but the loss overflowed " \
+        "floating point" in result.stderr
+    assert "parameter" not in result.stderr and "learning rate 10" not in result.stderr
+
+
+def test_a_parameter_that_overflows_after_a_finite_loss_is_named(tmp_path):
+    text = DIVERGES.replace("[[0.5]]", "[[1]]").replace("[3]", "[1e154]").replace(
+        "targets: [1]", "targets: [0]").replace("biases: [0.1]", "biases: [0]")
+    result = run_cli(tmp_path, text, "--json")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "note: the update of iteration 1 (epoch 1) made the parameter w1 −infinite, while the "
+        "loss before it was still finite (5e+307): training stopped there (stop_reason: "
+        "diverged). The step η·∂E/∂p overshot; the learning rate 10 is probably too high: "
+        "try 1\n")
 
 
 @pytest.mark.parametrize("args", [["--json"], ["--no-color", "--width", "100"]])
@@ -398,3 +431,22 @@ def test_suggestions_name_the_closest_options():
     assert close_names("w11", ["b2", "w12", "w111"], most=2, cutoff=0.5) == ("w111", "w12")
     assert did_you_mean(("w12", "w21")) == "did you mean w12 or w21?"
     assert did_you_mean(()) == ""
+
+
+def test_names_that_are_functions_of_the_formulas_are_refused(tmp_path):
+    """A node named exp once shadowed exp() in its formulas and turned error carried forward
+    off without a word: such names are refused."""
+    from backprop_tutor.maths.expression import FUNCTIONS
+    from backprop_tutor.scenario.loader import load_scenario, reserved
+
+    assert all(reserved(name) for name in FUNCTIONS)
+    for name in ("exp", "e", "pi", "maximum", "lambda", "sigmoid"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text("inputs: 1\nlayers:\n  - {units: 1, weights: [[0.15]], biases: [0.4]}\n"
+                        "  - {units: 1, weights: [[0.45]], biases: [0.65], "
+                        f"names: {{net: [{name}]}}}}\n"
+                        "data:\n  - {inputs: [0.1], targets: [0.25]}\nlearning_rate: 0.4\n")
+        with pytest.raises(InputError, match=f"the name '{name}' of the net input of layer 2 "
+                                             "unit 1 is a function or constant"):
+            load_scenario(path)
+    assert not reserved("h21") and not reserved("net")

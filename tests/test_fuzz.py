@@ -8,6 +8,9 @@ and ``grade --format json`` in-process.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -279,3 +282,59 @@ def test_generated_scenarios(tmp_path, scenario, command):
         json.loads(result.stdout, parse_constant=_no_constants)
     if result.exit_code == 2:
         assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+# --- custom activations ------------------------------------------------------------------------
+
+EXPRESSION_LEAVES = st.sampled_from(["z", "z", "0", "1", "2", "0.5", "-1", "1e309", "1e-320",
+                                     "1000", "9**9", "10**400", "(-2)", "sqrt(-1)"])
+
+
+def _expression_branch(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    one = st.sampled_from(["exp", "log", "sqrt", "abs", "tanh", "sigmoid"])
+    two = st.sampled_from(["max", "min"])
+    op = st.sampled_from(["+", "-", "*", "/", "**"])
+    return st.one_of(
+        st.builds(lambda f, x: f"{f}({x})", one, inner),
+        st.builds(lambda f, x, y: f"{f}({x}, {y})", two, inner, inner),
+        st.builds(lambda x, o, y: f"({x}){o}({y})", inner, op, inner),
+        st.builds(lambda x: f"-({x})", inner),
+    )
+
+
+EXPRESSIONS = st.one_of(
+    st.recursive(EXPRESSION_LEAVES, _expression_branch, max_leaves=12),
+    # deep nestings of one function, as the hostile examples were written
+    st.builds(lambda f, n: f"{f}(" * n + "z" + ")" * n,
+              st.sampled_from(["exp", "sigmoid", "tanh", "log", "sqrt"]), st.integers(1, 40)),
+    st.builds(lambda b, n: f"({b})**{n}", st.sampled_from(["z+1", "z", "1-z", "exp(z)"]),
+              st.sampled_from([2, 3, 50, 100, 101, 1000, -7, -101])),
+)
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(expression=EXPRESSIONS, command=st.sampled_from(["validate", "run", "worksheet"]))
+def test_custom_expressions_end_in_a_result_or_one_error_within_10_seconds(tmp_path, expression,
+                                                                           command):
+    """No exit 1 and no run over 10 s (a subprocess timeout: a hang fails the test)."""
+    path = tmp_path / "custom.yaml"
+    quoted = expression.replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text("inputs: [x]\nlayers:\n  - units: 2\n"
+                    f"    activation: {{expression: \"{quoted}\"}}\n"
+                    "    weights: [[0.6], [-0.9]]\n    biases: [0.1, 0.2]\n"
+                    "  - units: 1\n    activation: linear\n    weights: [[0.5, -0.4]]\n"
+                    "    biases: [0.0]\ndata:\n  - {inputs: [1.2], targets: [0.3]}\n"
+                    "learning_rate: 0.1\n", encoding="utf-8")
+    args = {"validate": ["validate", str(path)], "run": ["run", str(path), "--json"],
+            "worksheet": ["worksheet", str(path), "-o", str(tmp_path / "sheet.yaml")]}[command]
+    env = {**os.environ, "BACKPROP_TUTOR_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-m", "backprop_tutor", *args],
+                            capture_output=True, text=True, timeout=10, env=env)
+    assert result.returncode in (0, 2), (expression, result.stderr)
+    assert "Traceback" not in result.stderr
+    if result.returncode == 2:
+        assert result.stderr.startswith("error: "), result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    elif command == "run":
+        json.loads(result.stdout, parse_constant=_no_constants)

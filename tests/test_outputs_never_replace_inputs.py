@@ -62,7 +62,7 @@ def test_a_full_output_is_one_plain_line_not_an_internal_error():
     with open("/dev/full", "w") as full:
         done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True,
                               timeout=120)
-    assert done.returncode == 1
+    assert done.returncode == 74
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot write the output: ")
 

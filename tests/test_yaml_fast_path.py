@@ -329,3 +329,13 @@ def test_plain_decimals_are_the_floats_the_resolver_gives():
     doc = assert_agree(text)
     assert all(type(v) is float for v in doc.data["v"])
     assert doc.data["q"] == ["0.5", "0.5"]
+
+
+@pytest.mark.parametrize("written", ["010", "1:30", "0x10", "0b101", "0o17", "-0x1F", "1:30.5",
+                                     "007", "+5", "1_000", "010.5"])
+def test_both_readers_read_yaml_1_1_number_forms_alike(written):
+    # issue 16 §7: a number is read as written, or stays text for a number field to refuse
+    text = f"a: {written}\nb: [{written}, {{c: {written}}}]\n"
+    assert takes_fast_path(text)
+    fast, slow = parse_yaml(text, "f.yaml"), strict(text, "f.yaml")
+    assert_same_data(fast.data, slow.data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import pytest
 import yaml
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from backprop_tutor.errors import InputError
 from backprop_tutor.scenario import yaml_source
+from backprop_tutor.scenario.loader import scenario_from_text
 from backprop_tutor.scenario.yaml_source import (
     MAX_ALIASES,
     MAX_DEPTH,
@@ -19,6 +21,8 @@ from backprop_tutor.scenario.yaml_source import (
     parse_yaml,
     read_yaml,
 )
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "backprop_tutor/examples/two_neuron.yaml"
 
 # every test runs on the libyaml parser and on the pure Python fallback (conftest.py)
 pytestmark = pytest.mark.usefixtures("yaml_parser")
@@ -139,9 +143,43 @@ def test_numbers_and_null():
     assert data["b"] == -math.inf
     assert data["c"] == 0.001
     assert data["d"] == 250.0
-    assert (data["e"], data["f"]) == (16, 1000)
+    assert (data["e"], data["f"]) == ("0x10", 1000)  # YAML 1.1's other bases stay text
     assert data["g"] is None and data["h"] is None
     assert data["i"] == "12"
+
+
+# issue 16 §7: YAML 1.1 read 010 as 8, 1:30 as 90, 0x10 as 16, 0b101 as 5 and refused 0o17
+OTHER_FORMS = [
+    ("010", "write 10 without leading zeros: YAML 1.1 readers take 010 for an octal number"),
+    ("1:30", "write numbers in decimal: YAML 1.1 readers take 1:30 for 90"),
+    ("0x10", "write numbers in decimal: the hexadecimal 0x10 is 16"),
+    ("0b101", "write numbers in decimal: the binary 0b101 is 5"),
+    ("0o17", "write numbers in decimal: the octal 0o17 is 15"),
+    ("-0x1F", "write numbers in decimal: the hexadecimal -0x1F is -31"),
+    ("1:30.5", "write numbers in decimal: YAML 1.1 readers take 1:30.5 for 90.5"),
+]
+
+
+@pytest.mark.parametrize(("written", "_"), OTHER_FORMS)
+def test_numbers_in_other_bases_are_read_as_written_text(written, _):
+    assert parse_yaml(f"title: {written}\nrate: {written}\n", "n.yaml").data == {
+        "title": written, "rate": written}
+
+
+@pytest.mark.parametrize(("written", "how"), OTHER_FORMS)
+def test_a_number_field_refuses_them_saying_how_to_write_it(written, how):
+    text = EXAMPLE.read_text(encoding="utf-8").replace("learning_rate: 0.4",
+                                                       f"learning_rate: {written}")
+    with pytest.raises(InputError) as caught:
+        scenario_from_text(text, "t.yaml")
+    assert str(caught.value) == (f"t.yaml:23:16: learning_rate: expected a number; got the text "
+                                 f"'{written}' ({how})")
+
+
+def test_decimal_numbers_are_still_numbers():
+    data = parse_yaml("a: 10\nb: -7\nc: +5\nd: 1_000\ne: 0\nf: 010.5\n", "n.yaml").data
+    assert data == {"a": 10, "b": -7, "c": 5, "d": 1000, "e": 0, "f": 10.5}
+    assert all(type(v) is int for v in list(data.values())[:5])
 
 
 def test_dates_and_equals_sign_stay_strings():

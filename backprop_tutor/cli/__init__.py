@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
 
 from .. import __version__
-from . import examples, grade, new, practice, run, schema, show, validate, variants, worksheet
+from ..errors import ExitCode
+from . import (
+    examples,
+    export,
+    grade,
+    new,
+    practice,
+    run,
+    schema,
+    show,
+    validate,
+    variants,
+    worksheet,
+)
 
 app = typer.Typer(
     name="backprop-tutor",
@@ -37,6 +51,7 @@ def _root(
 # its command, so importing them all costs only typer and the modules themselves.
 COMMANDS = (
     ("examples", examples.examples),
+    ("export", export.export),
     ("grade", grade.grade),
     ("new", new.new),
     ("practice", practice.practice),
@@ -66,8 +81,30 @@ def single_threaded_blas() -> None:
 
 def main() -> None:
     """Entry point of the console script."""
-    from .boundary import handle_termination
+    from .boundary import closed_streams, handle_termination
 
     single_threaded_blas()
+    closed_streams()
     handle_termination()
-    app()
+    if not sys.argv[1:]:  # no command: the overview of them all
+        sys.argv.append("--help")
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as error:  # a mistyped command line (click's usage errors)
+        print(f"error: {usage_message(error)}", file=sys.stderr)
+        sys.exit(int(getattr(error, "exit_code", ExitCode.USER_INPUT)))
+    except typer.Abort:  # Ctrl-C or end of input at one of click's own prompts
+        print("interrupted", file=sys.stderr)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_message(error: Exception) -> str:
+    """A command-line error in the one line every other error takes: which command, what is
+    wrong, where help is (not click's usage block and box)."""
+    format_message = getattr(error, "format_message", None)
+    text = format_message() if callable(format_message) else str(error)
+    text = " ".join(text.split())
+    context = getattr(error, "ctx", None)
+    command = getattr(context, "command_path", None) or "backprop-tutor"
+    return f"{command}: {text} (see '{command} --help')"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import io
+import os
 import signal
 import sys
 import traceback
@@ -42,19 +44,64 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
         print("interrupted", file=sys.stderr)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except BrokenPipeError:
-        raise  # the reader of stdout went away (``| head``): the command line ends quietly
+        # the reader of stdout went away (``| head``): end quietly, as shell tools do, with
+        # 128 + SIGPIPE; stdout goes to nowhere so that flushing it at exit fails no more
+        _discard_stdout()
+        raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
     except OSError as error:
-        if error.errno not in (errno.ENOSPC, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        if error.errno not in _CANNOT_WRITE:
             _internal(error, debug)
-        # the output itself could not be written (a full disk, /dev/full): not a bug
+        # the output itself could not be written (a full disk, /dev/full, a closed stdout):
+        # not a bug
         print(f"error: cannot write the output: {error.strerror or error}", file=sys.stderr)
-        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+        raise typer.Exit(int(ExitCode.CANNOT_WRITE)) from None
     except MemoryError:
         print("error: out of memory; try a smaller network, fewer samples or fewer "
               "--iterations", file=sys.stderr)
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     except Exception as error:  # the last line of defence: a bug, reported as one
         _internal(error, debug)
+
+
+_CANNOT_WRITE = {errno.ENOSPC, errno.EIO, errno.EBADF, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+class ClosedOutput(io.TextIOBase):
+    """Standard output (or error) when the process was started with it closed (``>&-``):
+    writing to it is an OSError (EBADF) that the error boundary reports in one line."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, f"{self.name} is closed")
+
+
+def closed_streams() -> None:
+    """Put a ClosedOutput in place of a standard stream the process was started without:
+    a write to a closed stdout is then a one-line error, not an AttributeError; messages to
+    a closed stderr are dropped."""
+    if sys.stdout is None:
+        sys.stdout = ClosedOutput("standard output")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the run)
 
 
 def _internal(error: Exception, debug: bool) -> None:
@@ -77,6 +124,7 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 def handle_termination() -> None:
-    """Make SIGTERM (a grader's timeout) end the process as cleanly as Ctrl-C does."""
-    if hasattr(signal, "SIGTERM"):
+    """Make SIGTERM (a grader's timeout) end the process as cleanly as Ctrl-C does; a SIGTERM
+    the process was started ignoring stays ignored."""
+    if hasattr(signal, "SIGTERM") and signal.getsignal(signal.SIGTERM) != signal.SIG_IGN:
         signal.signal(signal.SIGTERM, _terminated)

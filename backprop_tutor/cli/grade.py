@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ class GradeFormat(str, Enum):
     json = "json"
     gradescope = "gradescope"
     prairielearn = "prairielearn"
+    prairielearn_csv = "prairielearn-csv"
 
 
 class Reveal(str, Enum):
@@ -38,19 +40,33 @@ def grade(
                                     help="The scenario file, or a folder written by variants.")],
     sheets: Annotated[list[Path], typer.Argument(show_default=False,
                                         help="Answer sheets (YAML or JSON).")],
-    rel_tol: float = typer.Option(0.005, "--rel-tol", min=0.0,
+    rel_tol: float = typer.Option(0.005, "--rel-tol", min=0.0, max=1.0,
                                   help="Relative tolerance (0.005 is 0.5%)."),
-    abs_tol: float = typer.Option(0.0, "--abs-tol", min=0.0,
+    abs_tol: float = typer.Option(0.0, "--abs-tol", min=0.0, max=1e6,
                                   help="Absolute tolerance, for values near zero."),
     ecf_credit: float = typer.Option(0.5, "--ecf-credit", min=0.0, max=1.0,
                                      help="Share of the points for an error carried forward."),
-    points: float = typer.Option(1.0, "--points", min=0.0, help="Points per quantity."),
+    points: float = typer.Option(1.0, "--points", min=0.0, max=1e6,
+                                help="Points per quantity (up to 1,000,000)."),
+    strict: bool = typer.Option(
+        False, "--strict", help="A sheet naming another scenario than SCENARIO is not graded "
+                                "(without it: graded, with a warning)."),
     reveal: Annotated[Reveal, typer.Option(
         "--reveal", help="What students see in gradescope and prairielearn results: nothing, "
                          "the verdict, the verdict and the named mistake, or the key too "
                          "(Gradescope: after the due date).")] = Reveal.mistake,
     output_format: Annotated[GradeFormat, typer.Option(
-        "--format", help="table, json, gradescope or prairielearn.")] = GradeFormat.table,
+        "--format", help="table, json, gradescope, prairielearn (one sheet's results) or "
+                         "prairielearn-csv (PrairieLearn's score upload, a row per "
+                         "sheet).")] = GradeFormat.table,
+    only: Annotated[list[str], typer.Option(
+        "--only", show_default=False,
+        help="The exercise asks these, whatever a sheet's asks say: sections or addresses, "
+             "repeated or comma-separated (as worksheet --only).")] = None,
+    qid: Annotated[str, typer.Option(
+        "--qid", help="prairielearn-csv: the question's id in PrairieLearn (default: "
+                      "SCENARIO's name, as export --to prairielearn names its "
+                      "folder).")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
     precision: int = typer.Option(4, "--precision", min=1, max=17,
                                   help="Significant digits of the key in the table."),
@@ -72,14 +88,32 @@ def grade(
         if fmt in ("gradescope", "prairielearn") and len(sheets) != 1:
             raise InputError(f"--format {fmt} grades one sheet at a time; got {len(sheets)}",
                              field="--format")
-        settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points)
+        if qid is not None and fmt != "prairielearn-csv":
+            raise InputError(f"--qid is for --format prairielearn-csv, not {fmt}",
+                             field="--qid")
+        asks = tuple(p.strip() for o in only or () for p in o.split(",") if p.strip())
+        if only is not None and not asks:
+            raise InputError("--only names nothing", field="--only")
+        settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points, strict)
         grader = Grader(settings)
         if not scenario.is_dir():
             grader.scenario(scenario)  # a broken scenario stops everything: nothing is graded
+        if asks:  # a selector that names nothing stops everything too
+            from ..grading.worksheet import chosen
+
+            first = scenario if not scenario.is_dir() else next(
+                (p for p in sorted(scenario.glob("*.yaml"))
+                 if not p.name.endswith(".sheet.yaml")), None)
+            if first is not None:
+                steps = grader.solution(first if scenario.is_dir() else resolve_path(scenario))
+                chosen([(a, s.section) for a, s in steps.steps.items()], asks, field="--only")
         outcomes: list = []  # per sheet, in order: its result, or its error's message
         for path in sheets:
             try:
-                outcomes.append(grader.grade(scenario, read_sheet(path)))
+                sheet = read_sheet(path)
+                if asks:  # the exercise's asks, not the sheet's
+                    sheet = replace(sheet, asks=asks)
+                outcomes.append(grader.grade(scenario, sheet))
             except InputError as error:
                 message = str(error) if error.file else f"{path}: {error}"
                 print(f"error: {message}", file=sys.stderr)
@@ -92,7 +126,13 @@ def grade(
         else:
             from ..grading import formats
 
-            if fmt == "json":
+            if fmt == "prairielearn-csv":
+                from ..render.platforms.scores import scores_csv
+
+                name = qid if qid is not None else \
+                    (scenario.name if scenario.is_dir() else resolve_stem(scenario))
+                text = scores_csv(results, name, reveal.value)
+            elif fmt == "json":
                 document = formats.grades_document(results, settings, summary, unreadable)
             elif fmt == "gradescope":
                 document = formats.gradescope_document(results[0], reveal.value) if results \
@@ -100,7 +140,8 @@ def grade(
             else:
                 document = formats.prairielearn_document(results[0], reveal.value) if results \
                     else formats.prairielearn_error_document(unreadable[0][1])
-            text = formats.dumps(document) + "\n"
+            if fmt != "prairielearn-csv":
+                text = formats.dumps(document) + "\n"
         if output is not None:
             from ..examples import resolve
             from ..files import atomic_write
@@ -111,6 +152,20 @@ def grade(
             sys.stdout.write(text)
         if unreadable:
             raise typer.Exit(int(ExitCode.USER_INPUT))
+
+
+def resolve_path(scenario: Path) -> Path:
+    """A scenario file, or a shipped example's by name."""
+    from ..examples import resolve
+
+    return resolve(scenario)
+
+
+def resolve_stem(scenario: Path) -> str:
+    """A scenario's name without its suffix (a shipped example's name as it is)."""
+    from ..examples import resolve
+
+    return resolve(scenario).stem
 
 
 def _table(outcomes, summary, precision: int, no_color: bool, width: int | None,
@@ -130,5 +185,6 @@ def _table(outcomes, summary, precision: int, no_color: bool, width: int | None,
         else:
             console.print(sheet_view(outcome, precision))
     if summary is not None:
-        console.print(class_view(summary))
+        console.print(class_view(summary, not_graded=sum(isinstance(o, tuple)
+                                                         for o in outcomes)))
     return buffer.getvalue() if buffer is not None else ""

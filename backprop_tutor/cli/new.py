@@ -117,7 +117,8 @@ def new(
     activation: str = typer.Option("sigmoid", "--activation",
                                    help="One activation for every layer, or one per layer: "
                                         "tanh,sigmoid."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random initial numbers."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**63 - 1,
+                              help="Seed of the random initial numbers (0 or more)."),
     samples: int = typer.Option(1, "--samples", min=1, max=100, help="Training samples."),
     loss: str = typer.Option("half_squared_error", "--loss", help=f"One of: {LOSSES}."),
     learning_rate: float = typer.Option(0.5, "--learning-rate", help="The learning rate η."),

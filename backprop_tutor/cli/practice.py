@@ -27,10 +27,30 @@ class Outcome:
 
 
 def _ask(prompt: str) -> str | None:
-    try:
-        return input(prompt)
-    except EOFError:
+    """One answer typed after ``prompt``; None at the end of the input.
+
+    Raises InputError for a line longer than MAX_ANSWER_CHARS, so that an input without line
+    ends (``practice < /dev/zero``) is refused instead of filling the memory. A terminal is
+    read with input() (its line editing); anything else with a bounded readline."""
+    import sys
+
+    from ..errors import InputError
+    from ..scenario.limits import MAX_ANSWER_CHARS
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline(MAX_ANSWER_CHARS + 1) if sys.stdin is not None else ""
+    if not line:
         return None
+    if len(line) > MAX_ANSWER_CHARS:
+        raise InputError(f"an answer is longer than the limit of {MAX_ANSWER_CHARS:,} "
+                         "characters", file="<stdin>")
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 def practice(
@@ -52,8 +72,9 @@ def practice(
         from .. import api
         from ..examples import resolve
         from ..grading.grade import name_mistake
+        from ..grading.magnitude import tolerance_for
         from ..grading.solution import Solution
-        from ..grading.tolerance import is_correct, literal
+        from ..grading.tolerance import Tolerance, is_correct, literal
         from ..grading.worksheet import chosen, questions
         from ..render.console import make_console
         from ..render.practice import (
@@ -94,7 +115,8 @@ def practice(
                                   "(q quits)", style="yellow")
                     continue
                 tries += 1
-                if is_correct(given, key):
+                tol = tolerance_for(solution, question.address, Tolerance())
+                if is_correct(given, key, tol, start=solution.start(question.address)):
                     own[question.address] = float(literal(given))
                     console.print(f"  ✓ right: {answer_text(key, precision)}", style="green")
                     outcomes.append(Outcome(question, tries, True))

@@ -15,9 +15,11 @@ def variants(
     scenario: Annotated[Path, typer.Argument(show_default=False, help="The scenario file.")],
     output: Annotated[Path, typer.Option(
         "-o", "--output", show_default=False,
-        help="The folder to write the variants to (created if needed).")],
+        help="A new (or empty) folder to write the variants to; written whole or not "
+             "at all.")],
     count: int = typer.Option(30, "--count", min=1, max=999, help="How many variants."),
-    seed: int = typer.Option(2026, "--seed", help="The same seed gives the same variants."),
+    seed: int = typer.Option(2026, "--seed", min=0, max=2**63 - 1,
+                              help="The same seed gives the same variants (0 or more)."),
     debug: Debug = False,
 ) -> None:
     """Write ID.yaml (the scenario) and ID.sheet.yaml (its blank answer sheet) per variant.
@@ -26,23 +28,20 @@ def variants(
     """
     with error_boundary(debug):
         from .. import api
-        from ..errors import InputError
         from ..examples import resolve
-        from ..files import atomic_write
+        from ..files import atomic_write, new_folder
         from ..grading.variants import make_variants
         from ..render.grading import worksheet_yaml
 
         result = api.run(api.load(resolve(scenario)))
-        if output.exists() and not output.is_dir():
-            raise InputError(f"{output} is a file, not a folder", field="--output")
         made = make_variants(result, count, seed)
-        output.mkdir(parents=True, exist_ok=True)
-        for variant in made:
-            atomic_write(output / f"{variant.id}.yaml", variant.text)
-            run = api.run(api.load(output / f"{variant.id}.yaml"))
-            sheet = worksheet_yaml(run, run.lines(run.record(1)), f"{variant.id}.yaml",
-                                   variant=variant.id)
-            atomic_write(output / f"{variant.id}.sheet.yaml", sheet)
+        with new_folder(output) as folder:  # the whole folder, or none of it
+            for variant in made:
+                atomic_write(folder / f"{variant.id}.yaml", variant.text)
+                run = api.run(api.load(folder / f"{variant.id}.yaml"))
+                sheet = worksheet_yaml(run, run.lines(run.record(1)), f"{variant.id}.yaml",
+                                       variant=variant.id)
+                atomic_write(folder / f"{variant.id}.sheet.yaml", sheet)
         typer.echo(f"wrote {len(made)} variants to {output} "
                    f"({made[0].id} … {made[-1].id}); grade with: backprop-tutor grade "
                    f"{output} SHEET...")

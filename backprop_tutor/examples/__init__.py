@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, close_names, did_you_mean
+from ..files import what_it_is
 
 FOLDER = Path(__file__).resolve().parent
 SUFFIXES = (".yaml", ".yml")
@@ -62,7 +63,8 @@ def resolve(argument: str | os.PathLike[str]) -> Path:
         return path
     text = str(argument)
     if path.exists():
-        raise InputError(f"{text} is a folder, not a scenario file")
+        kind = what_it_is(path) or "not a regular file"
+        raise InputError(f"{text} is {kind}, not a scenario file")
     if os.sep not in text and "/" not in text:
         try:
             return bundled_path(text)

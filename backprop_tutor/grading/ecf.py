@@ -8,7 +8,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from .solution import Solution
-from .tolerance import Tolerance, Written, matches
+from .tolerance import Tolerance, Written, agrees
+
+# what "follows from" means in words: the written value is the computed one correctly rounded
+EXACT = Tolerance(rel=0.0, abs=0.0, rounding=True)
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class CarriedForward:
 
     value: float
     sources: tuple[str, ...]  # the student's earlier values it used that were marked wrong
+    exact: bool = True  # the written value is this value correctly rounded, not only close
 
 
 def own_value(solution: Solution, address: str, given: Written, own: Mapping[str, float],
@@ -31,11 +35,20 @@ def own_value(solution: Solution, address: str, given: Written, own: Mapping[str
     if not solution.computable(address):
         return None
     earlier = {a: v for a, v in own.items() if a != address}
+    start = solution.start(address)
     for index in range(len(solution.steps[address].formulas)):
         value = solution.evaluate(address, given=earlier, formula=index)
-        if math.isfinite(value) and matches(value, given, tol):
+        if math.isfinite(value) and agrees(value, given, tol, start):
             return value, index
     return None
+
+
+def follows(solution: Solution, address: str, given: Written, own: Mapping[str, float]
+            ) -> tuple[float, int] | None:
+    """Like ``own_value``, but only when the written value is the one the student's earlier
+    values give, correctly rounded at the precision written (σ(0.92) = 0.7150 is followed by
+    0.715, not by 0.716): what "follows from your rounded value" says."""
+    return own_value(solution, address, given, own, EXACT)
 
 
 def carried_forward(solution: Solution, address: str, given: Written, own: Mapping[str, float],
@@ -53,4 +66,5 @@ def carried_forward(solution: Solution, address: str, given: Written, own: Mappi
     used = solution.depends(address, formula)
     order = list(solution.key)
     sources = tuple(sorted((a for a in wrong if a in used and a in own), key=order.index))
-    return CarriedForward(value, sources)
+    exact = agrees(value, given, EXACT, solution.start(address))
+    return CarriedForward(value, sources, exact)

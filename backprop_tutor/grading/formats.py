@@ -83,6 +83,9 @@ class SheetDocument(TypedDict):
     score: Points
     max_score: Points
     items: list[ItemDocument]
+    warnings: Annotated[list[str], Field(
+        description="What the grading noticed about the sheet itself: a sheet naming "
+                    "another scenario than the one graded against.")]
 
 
 class QuantityDocument(TypedDict):
@@ -186,6 +189,7 @@ def sheet_document(result: SheetResult) -> SheetDocument:
         "score": _round(result.score),
         "max_score": _round(result.max_score),
         "items": [item_document(i) for i in result.items],
+        "warnings": list(result.warnings),
     }
 
 
@@ -223,7 +227,7 @@ def grades_document(results: list[SheetResult], settings: Settings,
 REVEAL = ("nothing", "verdict", "mistake", "key")
 
 
-def _message(item: Item, reveal: str) -> str:
+def student_message(item: Item, reveal: str) -> str:
     """What a student is told of one quantity: ``verdict``, the verdict only; ``mistake``, the
     verdict, their own number and the named mistake (or why an answer was not marked);
     ``key``, everything the teacher's table shows; ``nothing``, nothing."""
@@ -260,13 +264,14 @@ def gradescope_document(result: SheetResult, reveal: str = "mistake") -> dict[st
         "score": _round(item.points),
         "max_score": _round(item.max_points),
         "status": "passed" if item.verdict == CORRECT else "failed",
-        "output": _message(item, reveal),
+        "output": student_message(item, reveal),
         "visibility": _VISIBILITY[reveal],
     } for n, item in enumerate(result.items, start=1)]
     return {
         "score": _round(result.score),
-        "output": f"{result.title or 'backpropagation'}: {_round(result.score):g} of "
-                  f"{_round(result.max_score):g} points",
+        "output": "\n".join((f"{result.title or 'backpropagation'}: "
+                              f"{_round(result.score):g} of {_round(result.max_score):g} points",
+                              *(f"warning: {w}" for w in result.warnings))),
         "tests": tests,
     }
 
@@ -283,12 +288,13 @@ def prairielearn_document(result: SheetResult, reveal: str = "mistake") -> dict[
         "name": item.address,  # the address, however the sheet spelt it
         "points": _round(item.points),
         "max_points": _round(item.max_points),
-        "message": _message(item, reveal),
+        "message": student_message(item, reveal),
     } for item in result.items]
     return {
         "gradable": True,
         "score": _round(min(1.0, max(0.0, result.fraction))),
-        "message": f"{_round(result.score):g} of {_round(result.max_score):g} points",
+        "message": "\n".join((f"{_round(result.score):g} of {_round(result.max_score):g} points",
+                               *(f"warning: {w}" for w in result.warnings))),
         "tests": tests,
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import InputError, close_names, did_you_mean
@@ -13,11 +13,12 @@ from ..examples import resolve
 from ..notation.symbols import symbol_text
 from ..scenario import Scenario, load_scenario
 from ..solution.run import train
-from .ecf import CarriedForward, carried_forward, own_value
+from .ecf import CarriedForward, carried_forward, follows
+from .magnitude import tolerance_for
 from .mistakes import Mistake, find_mistake
 from .sheet import VARIANT_FORM, VARIANT_ID, Answer, Sheet
 from .solution import Solution
-from .tolerance import Tolerance, Written, literal, matches, relative_error, rounds_to
+from .tolerance import Tolerance, Written, agrees, literal, relative_error, rounds_to
 from .worksheet import chosen
 
 CORRECT = "correct"
@@ -39,6 +40,7 @@ class Settings:
     tolerance: Tolerance = Tolerance()
     ecf_credit: float = 0.5  # share of the points for a value carried forward
     points: float = 1.0  # per quantity
+    strict: bool = False  # a sheet naming another scenario is not graded (else: a warning)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class SheetResult:
     iteration: int
     items: tuple[Item, ...]
     asks: tuple[str, ...] | None = None  # the quantities the sheet's asks chose; None: all
+    warnings: tuple[str, ...] = ()  # what the student and teacher should know of the grading
 
     @property
     def score(self) -> float:
@@ -183,10 +186,39 @@ class Grader:
         return self._solutions[key]
 
     def grade(self, scenario: str | os.PathLike[str], sheet: Sheet) -> SheetResult:
-        """Grade one sheet against a scenario file (or a folder of variants)."""
+        """Grade one sheet against a scenario file (or a folder of variants).
+
+        A sheet whose ``scenario`` field names another scenario than the one it is graded
+        against gets a warning, or with ``Settings.strict`` an InputError (not graded)."""
         path = scenario_for(scenario, sheet)
-        solution = self.solution(path, sheet.iteration)
-        return grade_sheet(solution, sheet, self.settings, scenario=os.fspath(path))
+        mismatch = scenario_mismatch(sheet, path)
+        if mismatch is not None and self.settings.strict:
+            raise InputError(f"{mismatch} (--strict)", **sheet.where("scenario"))
+        try:
+            solution = self.solution(path, sheet.iteration)
+        except InputError as error:
+            if error.field != "iteration" or error.file is not None:
+                raise
+            raise InputError(error.detail, **sheet.where("iteration")) from None
+        result = grade_sheet(solution, sheet, self.settings, scenario=os.fspath(path))
+        if mismatch is not None:
+            result = replace(result, warnings=(*result.warnings, mismatch))
+        return result
+
+
+def _stem(name: str) -> str:
+    path = Path(name.strip())
+    return path.stem if path.suffix.lower() in (".yaml", ".yml", ".json") else path.name
+
+
+def scenario_mismatch(sheet: Sheet, path: Path) -> str | None:
+    """What to say when a sheet's ``scenario`` field names another scenario than ``path``,
+    the one it is graded against (compared by file name: ``xor.yaml``, ``scenarios/xor.yaml``
+    and ``xor`` name the same); None when it names it or names none."""
+    if not sheet.scenario or _stem(sheet.scenario) == path.stem:
+        return None
+    return (f"the sheet says it answers {sheet.scenario!r} but was graded against "
+            f"{path.name}")
 
 
 def asked(solution: Solution, sheet: Sheet) -> list[str]:
@@ -248,7 +280,7 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
           settings: Settings) -> Item:
     key = solution.key[answer.address]
     full = settings.points
-    tol = settings.tolerance
+    tol = tolerance_for(solution, answer.address, settings.tolerance)  # grading/magnitude.py
 
     def item(verdict: str, points: float, feedback: str, **kw) -> Item:
         return Item(answer.address, answer.written_as, key, answer.value, answer.text, verdict,
@@ -259,9 +291,10 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
     if answer.value is None:
         return item(NOT_A_NUMBER, 0.0, f"'{answer.text}' is not a number")
     written = Written(answer.value, answer.text)
-    if matches(key, written, tol):
-        feedback = _accepted(key, written)
-        found = own_value(solution, answer.address, written, own, tol) if feedback else None
+    start = solution.start(answer.address)
+    if agrees(key, written, tol, start):
+        feedback = _accepted(key, written, start)
+        found = follows(solution, answer.address, written, own) if feedback else None
         if found is not None:
             read = solution.reads(answer.address, found[1]) & own.keys()
             used = tuple(a for a in solution.key if a in read)
@@ -270,14 +303,20 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
         return item(CORRECT, full, feedback)
     carried = carried_forward(solution, answer.address, written, own, wrong, tol)
     if carried is not None and not carried.sources:
-        return item(CORRECT, full, "follows from your rounded earlier values", carried=carried)
+        feedback = ("follows from your rounded earlier values" if carried.exact else
+                    "within tolerance of what your rounded earlier values give")
+        return item(CORRECT, full, feedback, carried=carried)
     if carried is not None:
+        follows_text = "follows from your" if carried.exact else \
+            "within tolerance of what follows from your"
         return item(CARRIED, full * settings.ecf_credit,
-                    f"follows from your {_listing(carried.sources)} (error carried forward)",
+                    f"{follows_text} {_listing(carried.sources)} (error carried forward)",
                     carried=carried)
     mistake = find_mistake(solution, answer.address, written, own, tol)
     if mistake is not None:
         return item(WRONG, 0.0, mistake_text(mistake), mistake=mistake)
+    if start is not None:
+        return item(WRONG, 0.0, _change_off(key, start, answer.value, answer.text))
     return item(WRONG, 0.0, _how_far(key, answer.value))
 
 
@@ -294,7 +333,7 @@ def name_mistake(solution: Solution, address: str, text: str, own: dict[str, flo
     if d is None:
         return None
     mistake = find_mistake(solution, address, Written(float(d), text), own,
-                           tolerance or Tolerance())
+                           tolerance_for(solution, address, tolerance or Tolerance()))
     return None if mistake is None else mistake_text(mistake)
 
 
@@ -303,11 +342,28 @@ def _listing(addresses: tuple[str, ...]) -> str:
         symbol_text(a) for a in addresses)
 
 
-def _accepted(key: float, written: Written) -> str:
+def _accepted(key: float, written: Written, start: float | None = None) -> str:
     d = literal(written.text)
     if d is not None and rounds_to(key, d):
         return ""
+    if start is not None:
+        return (f"its change {written.value - start:+.4g} is "
+                f"{relative_error(key - start, written.value - start):.2%} off, within "
+                "tolerance")
     return f"{relative_error(key, written.value):.2%} off, within tolerance"
+
+
+def _change_off(key: float, start: float, given: float, text: str) -> str:
+    """Why an update is wrong, told by its change: the one judged."""
+    change, made = key - start, given - start
+    if change == 0:
+        return f"this parameter does not change ({start:.6g}), but {text} changes it"
+    if made == 0 or (made > 0) != (change > 0):
+        if made == 0 or abs(made) < abs(change) / 10:
+            return (f"{text} does not show the change {change:+.4g}: write enough digits "
+                    "for it")
+        return f"the change {made:+.4g} has the wrong sign (it is {change:+.4g})"
+    return f"the change {made:+.4g} is {relative_error(change, made):.0%} off ({change:+.4g})"
 
 
 def _how_far(key: float, given: float) -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..network.addresses import base as without_sample
 from ..network.addresses import derivative, updated
 from ..notation.symbols import symbol_text
 from .solution import Edit, Solution
-from .tolerance import Tolerance, Written, matches, within
+from .tolerance import Tolerance, Written, indistinct, literal, quantum, reproduces
 
 ETA = "η"
 
@@ -39,6 +39,7 @@ class Mistake:
     at: str | None
     value: float  # the value the slip gives
     from_own_values: bool  # reproduced from the student's earlier values, not the key's
+    also: tuple[str, ...] = ()  # other rules that give the same value, named in description
 
 
 def _here_and_before(s: Solution, address: str) -> list[str]:
@@ -47,12 +48,31 @@ def _here_and_before(s: Solution, address: str) -> list[str]:
     return [address, *sorted(s.ancestors(address), key=order.index)]
 
 
+def _places(s: Solution, address: str) -> list[str]:
+    """``_here_and_before``, where a quantity computed per sample of a batch is also named once
+    without its sample (``dE/da21`` for every ``dE/da21@s``): a slip in its formula is made for
+    every sample."""
+    out: list[str] = []
+    for at in _here_and_before(s, address):
+        every = without_sample(at)
+        if every != at and every not in s.steps and every not in out:
+            out.append(every)
+        out.append(at)
+    return out
+
+
+def _reads(s: Solution, at: str) -> set[str]:
+    """The names a place's formula reads, without their samples (of every sample's step)."""
+    steps = [at] if at in s.steps else [a for a in s.steps if without_sample(a) == at]
+    return {n.split("@", 1)[0] for a in steps for n in s.reads(a)}
+
+
 def sign_flipped(s: Solution, address: str) -> Iterator[Variant]:
     """The sign of the quantity, or of one it is computed from, flipped.
 
     ∂L/∂b12 printed as −0.057 for +0.0572; −(T − a) written as (T − a); x2 = −0.66 copied as 0.66.
     """
-    for at in _here_and_before(s, address):
+    for at in _places(s, address):
         where = "" if at == address else f" in {symbol_text(at)}"
         yield Variant((Edit(at, scale=-1.0),), f"sign flipped{where}", at)
 
@@ -86,6 +106,52 @@ def learning_rate_left_out(s: Solution, address: str) -> Iterator[Variant]:
         if s.steps[at].section == "updates":
             yield Variant((Edit(at, set=((ETA, 1.0),)),), "learning rate η left out of the update",
                           at)
+
+
+def learning_rate_twice(s: Solution, address: str) -> Iterator[Variant]:
+    """The learning rate applied twice: w − η·(η·∂E/∂w), as when η is folded into the
+    gradient and then applied again in the update."""
+    eta = s.base_env[ETA]
+    for at in _here_and_before(s, address):
+        if s.steps[at].section == "updates":
+            p = at.split("@", 1)[0].removesuffix("+")
+            yield Variant((Edit(at, set=((ETA, eta * eta),)),),
+                          f"learning rate η applied twice ({p} − η²·∂{s.plan.loss_symbol}/∂{p})",
+                          at)
+
+
+def sum_for_mean(s: Solution, address: str) -> Iterator[Variant]:
+    """A batch's gradients (and loss) summed over its samples where the scenario takes their
+    mean: every one m times the key, and the updates made with them."""
+    m = len(s.suffixes)
+    if m < 2:
+        return
+    E = s.plan.loss_symbol
+    edits = tuple(Edit(at, scale=float(m)) for at in _here_and_before(s, address)
+                  if s.steps[at].section == "gradients" or at == E)
+    if edits:
+        yield Variant(edits, f"summed over the batch's {m} samples instead of their mean")
+
+
+def previous_iteration(s: Solution, address: str) -> Iterator[Variant]:
+    """A value of the iteration before used in this one: the quantity copied from it, or the
+    parameters before the last update used throughout (the update left out of the forward pass).
+    """
+    before = s.previous
+    if not before:
+        return
+    if address in before and s.steps[address].section != "updates":  # w+ then is w now
+        yield Variant((Edit(address, value=before[address]),),
+                      f"the previous iteration's {symbol_text(address)} given", address)
+    parameters = {name for name in s.plan.parameter_index if name in before}
+    edits = []
+    for at in _here_and_before(s, address):
+        read = sorted(n for n in s.reads(at) if n in parameters)
+        if read:
+            edits.append(Edit(at, set=tuple((p, before[p]) for p in read)))
+    if edits:
+        yield Variant(tuple(edits), "the previous iteration's weights and biases used (the "
+                      "last update not made)")
 
 
 def update_added(s: Solution, address: str) -> Iterator[Variant]:
@@ -129,7 +195,7 @@ def derivative_left_out(s: Solution, address: str) -> Iterator[Variant]:
     """The activation's derivative ∂a/∂z (a(1 − a) for the sigmoid) left out of a chain."""
     factors = _activation_factors(s)
     edits = []
-    for at in _here_and_before(s, address):
+    for at in _places(s, address):
         if at != address and at.split("@", 1)[0] in factors:
             edit = Edit(at, value=1.0)
             edits.append(edit)
@@ -143,8 +209,8 @@ def net_for_activation(s: Solution, address: str) -> Iterator[Variant]:
     """The net input z used where the activation a = f(z) belongs (before or without f)."""
     nets = {u.out: u.net for layer in s.plan.layers for u in layer.units}
     everywhere: dict[str, list[Edit]] = {}
-    for at in _here_and_before(s, address):
-        for a in sorted({n.split("@", 1)[0] for n in s.reads(at)} & nets.keys()):
+    for at in _places(s, address):
+        for a in sorted(_reads(s, at) & nets.keys()):
             edit = Edit(at, swap=((a, nets[a]),))
             everywhere.setdefault(a, []).append(edit)
             yield Variant((edit,), f"net input {nets[a]} used where {a} belongs", at)
@@ -160,17 +226,21 @@ def half_forgotten(s: Solution, address: str) -> Iterator[Variant]:
     E = s.plan.loss_symbol
     outputs = {derivative(E, u.out) for u in s.plan.outputs}
     description = "the ½ of the loss forgotten (a factor of 2)"
-    for at in _here_and_before(s, address):
+    edits = []
+    for at in _places(s, address):
         base = at.split("@", 1)[0]
         if base == E or base in outputs:
-            yield Variant((Edit(at, scale=2.0),), description, at)
+            edits.append(Edit(at, scale=2.0))
+            yield Variant((edits[-1],), description, at)
+    if len(edits) > 1:  # in the loss's definition: everywhere it is used
+        yield Variant(tuple(e for e in edits if "@" not in e.at) or tuple(edits), description)
 
 
 def wrong_input(s: Solution, address: str) -> Iterator[Variant]:
     """One input used for another: x1 where x2 belongs."""
     inputs = list(s.plan.inputs)
-    for at in _here_and_before(s, address):
-        read = {n.split("@", 1)[0] for n in s.reads(at)}
+    for at in _places(s, address):
+        read = _reads(s, at)
         for wanted in inputs:
             if wanted not in read:
                 continue
@@ -178,6 +248,9 @@ def wrong_input(s: Solution, address: str) -> Iterator[Variant]:
                 if used != wanted:
                     yield Variant((Edit(at, swap=((wanted, used),)),),
                                   f"wrong input: {used} used for {wanted}", at)
+                    if used in read and inputs.index(used) > inputs.index(wanted):
+                        yield Variant((Edit(at, swap=((wanted, used), (used, wanted))),),
+                                      f"wrong inputs: {wanted} and {used} exchanged", at)
 
 
 Rule = Callable[[Solution, str], Iterator[Variant]]
@@ -186,8 +259,11 @@ Rule = Callable[[Solution, str], Iterator[Variant]]
 RULES: dict[str, Rule] = {
     "update_not_applied": update_not_applied,
     "net_and_activation_swapped": net_and_activation_swapped,
+    "previous_iteration": previous_iteration,
     "learning_rate_left_out": learning_rate_left_out,
+    "learning_rate_twice": learning_rate_twice,
     "update_added": update_added,
+    "sum_for_mean": sum_for_mean,
     "sign_flipped": sign_flipped,
     "half_forgotten": half_forgotten,
     "derivative_left_out": derivative_left_out,
@@ -197,21 +273,71 @@ RULES: dict[str, Rule] = {
 }
 
 
+# Two rules that describe one slip in two ways: when both reproduce a value, the first named
+# alone (w + η·g is an update added, which is the gradient's sign flipped inside the update).
+SAME_SLIP = {frozenset({"update_added", "sign_flipped"}),
+             frozenset({"learning_rate_left_out", "learning_rate_twice"})}
+# values this close are the same value: the rules explain it equally well
+SAME_VALUE = 1e-9
+# a value that this many different slips explain equally well is named after none of them
+MOST_READINGS = 3
+
+
 def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, float],
                  tol: Tolerance) -> Mistake | None:
-    """The first rule with a variant that reproduces the wrong value, if any."""
+    """The rule whose slip reproduces the wrong value best, if any.
+
+    Every rule's variants are evaluated (from the key, then from the student's own earlier
+    values); of those that reproduce ``given`` (within the tolerance, or as written), the one
+    nearest to it wins, and among equally near ones the first in ``RULES``. When rules that
+    describe different slips give the same value, the description names each ("… , or …"):
+    the numbers cannot tell them apart, and a name that may be wrong is not given alone.
+    """
     if not s.computable(address):
         return None
     key = s.key[address]
+    start = s.start(address)
     earlier = {a: v for a, v in own.items() if a != address}
-    for rule, propose in RULES.items():
+    found: list[tuple[float, int, Mistake]] = []
+    for rank, (rule, propose) in enumerate(RULES.items()):
         for variant in propose(s, address):
-            for base in (None, earlier):
-                if base is not None and not base:
+            for base in ({}, earlier):  # the slip carried through from the key's values
+                if base is earlier and not base:
                     continue
                 value = s.evaluate(address, edits=variant.edits, given=base)
-                if (math.isfinite(value) and not within(key, value, tol)
-                        and matches(value, given, tol)):
-                    return Mistake(rule, variant.description, variant.at, value,
-                                   base is not None)
-    return None
+                if (math.isfinite(value) and not indistinct(key, value, tol, start)
+                        and reproduces(value, given, tol, start)):
+                    found.append((abs(value - given.value), rank,
+                                  Mistake(rule, variant.description, variant.at, value,
+                                          base is earlier)))
+    if not found:
+        return None
+    nearest = min(distance for distance, _, _ in found)
+    # equally near: the same value up to rounding; when none gives the written value itself,
+    # every one the written value is the correct rounding of
+    same = SAME_VALUE * max(abs(given.value), abs(key), 1e-300)
+    limit = nearest + same
+    d = literal(given.text)
+    if nearest > same and d is not None:
+        limit = max(limit, float(quantum(d)) / 2)
+    best = sorted(((rank, m) for distance, rank, m in found if distance <= limit),
+                  key=lambda pair: pair[0])
+    chosen = best[0][1]
+    if chosen.rule == "update_not_applied" and d is not None and start is not None \
+            and quantum(d) > abs(key - start):
+        # the value written is the parameter, but the key too is that, rounded as written
+        chosen = replace(chosen, description=chosen.description.removesuffix(")")
+                         + ", or the change rounded away: write enough digits to show it)")
+    others: list[str] = []
+    for _, m in best[1:]:
+        if (m.rule != chosen.rule and frozenset({chosen.rule, m.rule}) not in SAME_SLIP
+                and m.description not in others):
+            others.append(m.description)
+    if not others:
+        return chosen
+    if len(others) >= MOST_READINGS:  # the value proves nothing: too few digits, say
+        return None
+    return Mistake(chosen.rule, ", or ".join((chosen.description, *others)), chosen.at,
+                   chosen.value, chosen.from_own_values,
+                   also=tuple(dict.fromkeys(m.rule for _, m in best[1:]
+                                            if m.rule != chosen.rule)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +17,7 @@ from pydantic.types import AllowInfNan
 
 from ..network.addresses import normalise
 from ..scenario.messages import located, validation_message
-from ..scenario.yaml_source import Document, parse_yaml, read_yaml
+from ..scenario.yaml_source import Document, parse_yaml, read_source, read_yaml
 from .tolerance import literal
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
@@ -77,6 +77,13 @@ class Sheet:
     iteration: int
     answers: tuple[Answer, ...]
     asks: tuple[str, ...] | None = None  # as written: addresses or sections; None: every one
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    # where each top-level field was written (line, column), for located messages
+
+    def where(self, name: str) -> dict[str, object]:
+        """``file``, ``line``, ``column`` and ``field`` of a top-level field, for InputError."""
+        line, column = self.positions.get(name, (None, None))
+        return {"file": self.path, "line": line, "column": column, "field": name}
 
     @property
     def name(self) -> str:
@@ -84,11 +91,20 @@ class Sheet:
         return self.student or Path(self.path).stem
 
 
+def printable(text: str) -> str:
+    """``text`` with every control or format character (escape sequences, newlines, bidi
+    overrides) written as its escape (``\\x1b``, ``\\n``, ``\\u202e``): what a sheet says
+    reaches a teacher's terminal and a student's results, and must not act there."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def read_sheet(path: str | os.PathLike[str]) -> Sheet:
     """Read and validate an answer sheet file."""
-    doc = read_yaml(path)
-    text = Path(path).read_text(encoding="utf-8")
-    return sheet_from_document(doc, text)
+    text = read_source(path)  # read once: a number's written text is graded
+    return sheet_from_document(read_yaml(path, text=text), text)
 
 
 def sheet_from_text(text: str, name: str = "<sheet>") -> Sheet:
@@ -122,9 +138,18 @@ def sheet_from_document(doc: Document, text: str) -> Sheet:
         seen[address] = written_as
         position = doc.locate(("answers", written_as))
         line = position[0] if position else None
-        answers.append(_answer(address, written_as, value, position, lines, line))
-    return Sheet(doc.path, model.student, model.scenario, model.variant, model.iteration,
-                 tuple(answers), None if model.asks is None else tuple(model.asks))
+        answers.append(_answer(printable(address), printable(written_as), value, position,
+                               lines, line))
+    written = doc.data if isinstance(doc.data, dict) else {}
+    positions = {name: where for name in ("scenario", "variant", "iteration", "asks")
+                 if name in written and (where := doc.locate((name,))) is not None}
+    def clean(text: str | None) -> str | None:
+        return None if text is None else printable(text)
+
+    return Sheet(doc.path, clean(model.student), clean(model.scenario), clean(model.variant),
+                 model.iteration, tuple(answers),
+                 None if model.asks is None else tuple(printable(a) for a in model.asks),
+                 positions)
 
 
 def _answer(address: str, written_as: str, value: float | str | None,
@@ -133,7 +158,8 @@ def _answer(address: str, written_as: str, value: float | str | None,
         return Answer(address, written_as, None, "", line)
     if isinstance(value, str):
         d = literal(value)
-        return Answer(address, written_as, None if d is None else float(d), value.strip(), line)
+        return Answer(address, written_as, None if d is None else float(d),
+                      printable(value.strip()), line)
     return Answer(address, written_as, float(value), _source_text(value, position, lines), line)
 
 

@@ -87,6 +87,7 @@ class Solution:
     def __init__(self, run: Run, iteration: int = 1) -> None:
         record = run.record(iteration)
         self.run = run
+        self.iteration = iteration
         self.plan = run.plan
         self.lines: list[Line] = run.lines(record, form="code")
         values = iteration_values(run.plan, record)
@@ -176,6 +177,28 @@ class Solution:
         """Every computed quantity the step depends on, directly or not."""
         return self._ancestors.get(address, frozenset())
 
+    @cached_property
+    def previous(self) -> dict[str, float]:
+        """The iteration before this one: every quantity by address, and each parameter's value
+        then (w1: the weight before the last update); empty in iteration 1."""
+        if self.iteration == 1:
+            return {}
+        try:
+            record = self.run.record(self.iteration - 1)
+        except KeyError:  # not kept in full
+            return {}
+        return {**iteration_values(self.plan, record),
+                **parameter_values(self.plan, tuple(r.weights for r in record.layers),
+                                   tuple(r.biases for r in record.layers))}
+
+    def start(self, address: str) -> float | None:
+        """For an update w+ = w − η·∂E/∂w, the parameter's value before it (w), from which
+        the update's change is judged; None for every other quantity."""
+        step = self.steps.get(address)
+        if step is None or step.section != "updates":
+            return None
+        return self.parameters.get(base(address).removesuffix("+"))
+
     def computable(self, address: str) -> bool:
         """Whether the step has a formula that reproduces its key."""
         step = self.steps.get(address)
@@ -192,7 +215,10 @@ class Solution:
         for edit in edits:
             by_step[edit.at] = edit
         env = dict(self.base_env)
+        needed = self.depends(target, formula)  # the rest cannot change the target
         for address, step in self.steps.items():
+            if address != target and address not in needed:
+                continue
             edit = by_step.get(address) or by_step.get(step.base)
             if address == target:
                 return self._finish(self._apply(step, step.formulas[formula], env, edit), edit)

@@ -8,6 +8,7 @@ so the number's source text is kept alongside its value.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -88,10 +89,84 @@ def matches(key: float, given: Written, tol: Tolerance) -> bool:
     return d is not None and significant_digits(d) >= MIN_SIGNIFICANT and rounds_to(key, d)
 
 
-def is_correct(text: str, key: float, tol: Tolerance = Tolerance()) -> bool:
-    """Whether a typed answer is the key: the rule of practice mode, the same as grading's."""
+def quantum(written: Decimal) -> Decimal:
+    """One unit in the last place written: ``0.1496`` → 0.0001, ``0.15`` → 0.01."""
+    return Decimal(1).scaleb(written.as_tuple().exponent)
+
+
+def change_matches(start: float, key: float, given: Written, tol: Tolerance) -> bool:
+    """Whether a new value written for ``start`` + Δ (an update w+ = w − η·∂E/∂w) makes the
+    key's change Δ = ``key`` − ``start``.
+
+    The change, not the new value, is judged: the written value's change ``given − start``
+    must be within the tolerance of Δ, or the written value must be the key correctly rounded
+    at a precision that resolves the change (one unit in the last place written no larger than
+    |Δ|, so the change has the right sign and is not lost in the rounding). Where Δ is 0 (a
+    frozen parameter, an input of 0) the value must stay ``start``, as written at its
+    precision. w1 = 0.15 and key 0.14959 (Δ = −0.000408): ``0.1496`` passes, ``0.15`` does not.
+    """
+    if not (math.isfinite(start) and math.isfinite(key) and math.isfinite(given.value)):
+        return False
+    change = _change(start, key)
+    if abs(given.value - start - change) <= tol.abs + tol.rel * abs(change):
+        return True
+    d = literal(given.text)
+    if d is None or not tol.rounding:
+        return False
+    if change == 0:
+        return rounds_to(start, d)
+    return (significant_digits(d) >= MIN_SIGNIFICANT and quantum(d) <= Decimal(abs(change))
+            and rounds_to(key, d))
+
+
+def _change(start: float, key: float) -> float:
+    """key − start, where a difference of a few units in the last place is no change: the
+    rounding of the arithmetic that computed the key (w − η·0 computed another way)."""
+    change = key - start
+    return 0.0 if abs(change) <= 4 * sys.float_info.epsilon * max(abs(start), abs(key)) \
+        else change
+
+
+def agrees(key: float, given: Written, tol: Tolerance, start: float | None = None) -> bool:
+    """Whether ``given`` is the key (``matches``), or, for a quantity that is ``start`` plus a
+    change (an update), whether it makes the key's change (``change_matches``)."""
+    return matches(key, given, tol) if start is None else change_matches(start, key, given, tol)
+
+
+def reproduces(value: float, given: Written, tol: Tolerance, start: float | None = None
+               ) -> bool:
+    """Whether a value computed with a slip made (a named mistake) explains ``given``.
+
+    As ``agrees``, except that a change smaller than one unit in the last place written
+    (a slip that leaves the parameter where it was, to the precision written) is reproduced by
+    the value correctly rounded: the precision a student chose cannot show it, and need not.
+    """
+    if start is None:
+        return matches(value, given, tol)
+    d = literal(given.text)
+    change = _change(start, value) if math.isfinite(value) else math.inf
+    if d is not None and tol.rounding and abs(change) < quantum(d):
+        return rounds_to(value, d)
+    return change_matches(start, value, given, tol)
+
+
+def indistinct(key: float, value: float, tol: Tolerance, start: float | None = None) -> bool:
+    """Whether a computed ``value`` cannot be told from the key: within tolerance of it, or
+    for a quantity that is ``start`` plus a change, making a change within tolerance of the
+    key's."""
+    if start is None:
+        return within(key, value, tol)
+    if not all(math.isfinite(v) for v in (start, key, value)):
+        return False
+    return within(_change(start, key), _change(start, value), tol)
+
+
+def is_correct(text: str, key: float, tol: Tolerance = Tolerance(),
+               start: float | None = None) -> bool:
+    """Whether a typed answer is the key: the rule of practice mode, the same as grading's
+    (``start``: the value an update starts from, whose change is judged)."""
     d = literal(text)
-    return d is not None and matches(key, Written(float(d), text), tol)
+    return d is not None and agrees(key, Written(float(d), text), tol, start)
 
 
 def relative_error(key: float, given: float) -> float:

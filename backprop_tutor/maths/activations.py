@@ -15,6 +15,7 @@ import sympy as sp
 
 from .catalog import BUILTIN_NAMES, DISPLAY, LEAKY_ALPHA, canonical
 from .checks import default_points, same_function
+from .limits import SIMPLIFY_OPS
 from .softmax import softmax_derivative
 
 Z = sp.Symbol("z", real=True)
@@ -52,7 +53,7 @@ class Activation:
             return softmax_derivative(0, 0, (A,))
         derived = sp.diff(self.expression, Z)
         if self.textbook is None:
-            return _simplest(derived)
+            return at_kinks(_simplest(derived))
         taught = self.textbook(Z, A)
         if not same_function(derived, taught.subs(A, self.expression), {Z: default_points(Z)}):
             raise AssertionError(f"textbook derivative of {self.name} disagrees with sympy")
@@ -73,12 +74,82 @@ def _function_kinds(expr: sp.Expr) -> set[type]:
 def _simplest(expr: sp.Expr) -> sp.Expr:
     # z·sign(z) is |z| for real z, which simplify does not see by itself
     tidy = expr.subs(Z * sp.sign(Z), sp.Abs(Z))
+    if sp.count_ops(tidy) > SIMPLIFY_OPS:
+        return tidy  # simplify's time grows too fast beyond this (maths/limits.py)
     simpler = sp.simplify(tidy)
     # shorter, and in functions the activation itself uses (no cosh for a sigmoid-based one)
     if (sp.count_ops(simpler) <= sp.count_ops(tidy)
             and _function_kinds(simpler) <= _function_kinds(expr)):
         return simpler
     return tidy
+
+
+# how many kinks of a custom activation are looked for, and the largest degree of a polynomial
+# whose roots are taken exactly
+MAX_KINKS = 8
+MAX_DEGREE = 4
+
+
+def at_kinks(derivative: sp.Expr) -> sp.Expr:
+    """A derivative that takes, at every kink, the one value of the convention of relu.
+
+    At a kink the one-sided derivatives differ; the value taken there is the number between
+    them nearest to 0: 0 when they have opposite signs (or one is 0), else the one of smaller
+    size. That is relu′(0) = 0, leaky_relu′(0) = α, |z|′ = 0 at 0, max(z, 0)′ = 0 and
+    min(z, 0)′ = 0 at 0, and hard tanh's 0 at ±1, as PyTorch computes them.
+
+    sympy derives max and min with Heaviside (H(0) = ½) and |z| with sign (sign(0) = 0).
+    Heaviside(g) becomes "1 if g > 0 else 0", which gives the convention's value for max(g, c)
+    and min(g, c); at every kink where the argument g of a Heaviside or sign is a polynomial
+    (piece) of degree at most 4, the one-sided values are worked out exactly and, where the
+    result at the kink is not the convention's (max(z, 0.1z), |z| + 2z), the derivative takes
+    the convention's value there by a branch of its own.
+    """
+    steps = [a for a in derivative.atoms(sp.Heaviside, sp.sign)]
+    if not steps:
+        return derivative
+    shown = derivative.replace(lambda e: isinstance(e, sp.Heaviside),
+                               lambda e: sp.Piecewise((1, e.args[0] > 0), (0, True)))
+    kinks = sorted({r for step in steps for r in _zeros(step.args[0])}, key=float)[:MAX_KINKS]
+    exceptions = []
+    for c in kinks:
+        sides = [_one_sided(derivative, steps, c, side) for side in (-1, 1)]
+        if any(v is None for v in sides):
+            continue
+        left, right = sides
+        value = sp.Integer(0) if left * right <= 0 else min(left, right, key=abs)
+        if shown.xreplace({Z: c}) != value:
+            exceptions.append((value, sp.Eq(Z, c)))
+    return sp.Piecewise(*exceptions, (shown, True)) if exceptions else shown
+
+
+def _zeros(g: sp.Expr) -> set[sp.Expr]:
+    """The real z where g is exactly 0, found where a piece of g is a polynomial of low
+    degree."""
+    folded = sp.piecewise_fold(g.rewrite(sp.Piecewise))
+    pieces = [e for e, _ in folded.args] if isinstance(folded, sp.Piecewise) else [folded]
+    found = set()
+    for piece in pieces:
+        if not piece.is_polynomial(Z) or not 0 < sp.degree(piece, Z) <= MAX_DEGREE:
+            continue
+        for root in sp.Poly(piece, Z).real_roots():
+            if sp.simplify(g.xreplace({Z: root})) == 0:
+                found.add(root)
+    return found
+
+
+def _one_sided(derivative: sp.Expr, steps: list[sp.Expr], c: sp.Expr, side: int
+               ) -> sp.Expr | None:
+    """The limit of the derivative at c from the left (side −1) or right (+1): each step
+    function takes its value just beside c, the rest (continuous there) its value at c."""
+    beside = c + side * sp.Rational(1, 10**30)
+    values = {}
+    for step in steps:
+        g = complex(step.args[0].xreplace({Z: beside}).evalf(60)).real
+        sign = (g > 0) - (g < 0)
+        values[step] = sp.Integer(sign) if isinstance(step, sp.sign) else sp.Integer(sign > 0)
+    limit = derivative.xreplace(values).xreplace({Z: c})
+    return limit if limit.is_finite and limit.is_real else None
 
 
 def _sigmoid(z: sp.Symbol) -> sp.Expr:

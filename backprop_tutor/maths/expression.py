@@ -2,7 +2,9 @@
 
 The text is parsed by Python's own parser and only the nodes listed here are turned into sympy:
 the name z, numbers, + − × ÷ and powers, unary minus, and calls of a few named functions. The
-text is never evaluated, so nothing else a scenario file says can run.
+text is never evaluated, so nothing else a scenario file says can run. Its size, nesting and
+powers are bounded (maths/limits.py) before sympy sees it, and the result must be a real
+function of a real z with a defined derivative, so that deriving it always ends, and quickly.
 """
 
 from __future__ import annotations
@@ -14,10 +16,18 @@ import sympy as sp
 
 from ..errors import InputError
 from .activations import Activation, Z
+from .limits import (
+    MAX_DERIVATIVE_OPS,
+    MAX_EXPONENT,
+    MAX_FUNCTION_NESTING,
+    MAX_LENGTH,
+    MAX_NESTING,
+    MAX_PARTS,
+)
 
 ALLOWED = ("the name z, numbers, + - * / **, unary minus, and calls of "
            "exp, log, sqrt, abs, tanh, sigmoid, max, min")
-MAX_LENGTH = 200
+_PARTS = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)
 
 
 def _sigmoid(x: sp.Expr) -> sp.Expr:
@@ -49,28 +59,118 @@ def _fail(text: str, what: str) -> InputError:
 
 
 def parse_expression(text: str) -> sp.Expr:
-    """The sympy expression in z that ``text`` writes, or an InputError saying what is allowed."""
+    """The sympy expression in z that ``text`` writes.
+
+    Raises InputError, saying what is allowed or which limit of maths/limits.py is exceeded,
+    when the text is not a formula of the allowed parts, is longer, larger or more deeply
+    nested than the limits, has a power or a number beyond them, is not real for real z
+    (``sqrt(-1)*z``, ``(-2)**z``), does not use z, or it or its derivative is undefined
+    (``z/0``).
+    """
     if len(text) > MAX_LENGTH:
-        raise InputError(f"the expression is longer than {MAX_LENGTH} characters")
+        raise InputError(f"the expression is longer than the limit of {MAX_LENGTH} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise InputError(f"the expression '{text}' is not a formula; write it like "
                          f"z/(1 + abs(z)) using {ALLOWED}") from None
+    _check_shape(tree.body, text)
     expr = _build(tree.body, text)
     if Z not in expr.free_symbols:
         raise InputError(f"the expression '{text}' does not use z")
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise InputError(f"the expression '{text}' divides by zero")
+    _check_real(expr, text)
+    _check_numbers(expr, text)
+    derivative = sp.diff(expr, Z)
+    if derivative.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise InputError(f"the derivative of the expression '{text}' is not defined "
+                         "(it divides by zero)")
+    _check_real(derivative, text)
+    ops = sp.count_ops(derivative)
+    if ops > MAX_DERIVATIVE_OPS:
+        raise InputError(f"the derivative of the expression '{text}' has {ops} operations, "
+                         f"more than the limit of {MAX_DERIVATIVE_OPS}; write a simpler formula")
     return expr
+
+
+def _check_shape(root: ast.AST, text: str) -> None:
+    """Refuse formulas with too many parts or too deep a nesting, before building anything."""
+    parts = 0
+    # (node, operations around it, calls around it, the kind of chain it continues), walked
+    # without recursion; a chain a + b - c + d or a*b/c counts as one level, as sympy sees it
+    stack: list[tuple[ast.AST, int, int, str]] = [(root, 0, 0, "")]
+    while stack:
+        node, depth, calls, chain = stack.pop()
+        kind = _chain_kind(node)
+        if isinstance(node, _PARTS):
+            parts += 1
+            depth += not (kind and kind == chain)
+            if parts > MAX_PARTS:
+                raise InputError(f"the expression '{text}' has more parts (numbers, z, "
+                                 "operations and calls) than the limit of "
+                                 f"{MAX_PARTS}; write a shorter formula")
+            if depth > MAX_NESTING:
+                raise InputError(f"the expression '{text}' nests operations deeper than "
+                                 f"the limit of {MAX_NESTING}")
+        if isinstance(node, ast.Call):
+            calls += 1
+            if calls > MAX_FUNCTION_NESTING:
+                name = node.func.id if isinstance(node.func, ast.Name) else "f"
+                raise InputError(f"the expression '{text}' nests functions deeper than the "
+                                 f"limit of {MAX_FUNCTION_NESTING} ({name}(…) inside "
+                                 f"{MAX_FUNCTION_NESTING} other calls)")
+        stack.extend((child, depth, calls, kind) for child in ast.iter_child_nodes(node))
+
+
+def _chain_kind(node: ast.AST) -> str:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        return "sum"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        return "product"
+    return ""
+
+
+def _check_real(expr: sp.Expr, text: str) -> None:
+    """Refuse a formula that is not real for real z: sqrt(-1), log(-2), (-2)**z."""
+    if expr.has(sp.I):
+        raise InputError(f"the expression '{text}' is not a real number for real z (it has an "
+                         "imaginary part, as sqrt(-1) or log(-1) does)")
+    for power in expr.atoms(sp.Pow):
+        base, exponent = power.as_base_exp()
+        if base.is_Number and base < 0 and not exponent.is_Integer:
+            raise InputError(f"the expression '{text}' raises the negative number {base} to a "
+                             "power that is not a whole number, which is not real")
+
+
+def _check_numbers(expr: sp.Expr, text: str) -> None:
+    """Refuse numbers a float cannot hold and powers beyond MAX_EXPONENT (sympy combines
+    ((z**10)**10)**10 into z**1000, so the built expression is checked, not the text)."""
+    for power in expr.atoms(sp.Pow):
+        exponent = power.as_base_exp()[1]
+        if exponent.is_Number and abs(exponent) > MAX_EXPONENT:
+            raise InputError(f"the expression '{text}' has the power {power}, whose exponent "
+                             f"is beyond the limit of ±{MAX_EXPONENT}")
+    for number in expr.atoms(sp.Number):
+        if not math.isfinite(_as_float(number)):
+            raise InputError(f"the number {number} in the expression '{text}' is too large "
+                             "for floating point (at most about 1.8e308)")
+
+
+def _as_float(number: sp.Expr) -> float:
+    try:
+        return float(number)
+    except (OverflowError, ValueError):
+        return math.inf
 
 
 def _check_power(base: sp.Expr, exponent: sp.Expr, text: str) -> None:
     # sympy works number ** number out exactly: keep that small (9**9**9 has 370 million digits)
     if not exponent.is_Number:
         return
-    too_large = InputError(f"a power in the expression '{text}' is too large or not a real number")
-    if abs(exponent) > 1000:
+    too_large = InputError(f"a power in the expression '{text}' is too large or not a real "
+                           f"number (exponents are limited to ±{MAX_EXPONENT})")
+    if abs(exponent) > MAX_EXPONENT:
         raise too_large
     if base.is_Number:
         try:
@@ -89,6 +189,10 @@ def _build(node: ast.AST, text: str) -> sp.Expr:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise _fail(text, f"the constant {node.value!r}")
+        if not math.isfinite(_as_float(node.value)):
+            source = ast.get_source_segment(text.strip(), node) or repr(node.value)
+            raise InputError(f"the number {source} in the expression '{text}' is too large "
+                             "for floating point (at most about 1.8e308)")
         # a decimal stays exact: 0.1 is 1/10, as the text says
         return sp.Rational(repr(node.value)) if isinstance(node.value, float) else sp.Integer(
             node.value)
@@ -111,7 +215,14 @@ def _build(node: ast.AST, text: str) -> sp.Expr:
         if len(node.args) != arity:
             raise InputError(f"{node.func.id} takes {arity} argument{'s' if arity > 1 else ''} "
                              f"in the expression '{text}'")
-        return function(*(_build(arg, text) for arg in node.args))
+        arguments = [_build(arg, text) for arg in node.args]
+        for argument in arguments:
+            _check_real(argument, text)  # sympy's Max and Min raise on an imaginary argument
+        try:
+            return function(*arguments)
+        except (ValueError, TypeError, ArithmeticError):
+            raise InputError(f"{node.func.id} cannot take the arguments it is given in the "
+                             f"expression '{text}'") from None
     what = {ast.Compare: "a comparison", ast.Attribute: "an attribute", ast.Subscript:
             "indexing", ast.Lambda: "lambda", ast.BoolOp: "and/or", ast.IfExp: "if/else"}
     raise _fail(text, what.get(type(node), f"'{type(node).__name__}'"))

@@ -272,6 +272,30 @@ def compile_kernel(kernel: Kernel) -> Callable[..., Array]:
     return call
 
 
+# functions without a branch point: a kernel that calls only these (and arithmetic) is smooth
+_SMOOTH = frozenset({"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt",
+                     "square", "reciprocal", "power", "float_power", "tanh", "sinh", "cosh",
+                     "sin", "cos", "tan", "arctan", "arcsinh", "negative", "positive", "add",
+                     "subtract", "multiply", "divide", "true_divide"})
+
+
+@cache
+def has_branch(kernel: Kernel) -> bool:
+    """Whether the kernel can take a branch on its arguments' values: ``select``, ``abs``,
+    ``sign``, ``maximum``, a comparison, ``%`` or ``//`` (relu′'s
+    ``select([greater(z, 0),True], [1,0])``), where a value exactly at the branch point and one
+    a rounding error away from it give different results."""
+    tree = ast.parse(kernel.source, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
+                                               and node.func.id in _SMOOTH):
+            return True
+        if isinstance(node, (ast.Compare, ast.IfExp, ast.BoolOp)) or (
+                isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.FloorDiv))):
+            return True
+    return False
+
+
 def layer_functions(function: Kernel | None, derivative: Kernel
                     ) -> tuple[Callable[..., Array], Callable[..., Array]]:
     """(f(z), f′(z, a)) of a layer's activation; f is softmax when it has no kernel."""

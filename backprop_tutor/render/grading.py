@@ -37,7 +37,8 @@ def sheet_view(result: SheetResult, precision: int = 4) -> RenderableType:
                       f"{_points(item.points)}/{_points(item.max_points)}", item.feedback)
     total = Text(f"total {_points(result.score)} of {_points(result.max_score)} points "
                  f"({result.fraction:.0%})", style="bold")
-    return Group(heading, table, total, Text(""))
+    warnings = [Text(f"warning: {w}", style="yellow") for w in result.warnings]
+    return Group(heading, *warnings, table, total, Text(""))
 
 
 def unreadable_view(path: str, error: str) -> RenderableType:
@@ -45,11 +46,16 @@ def unreadable_view(path: str, error: str) -> RenderableType:
     return Group(Text(path, style="bold"), Text(f"not graded: {error}", style="red"), Text(""))
 
 
-def class_view(summary: ClassSummary, limit: int = 10) -> RenderableType:
+def class_view(summary: ClassSummary, limit: int = 10, not_graded: int = 0) -> RenderableType:
     """The class: mean score, the quantities most students got wrong, and apart from them the
-    quantities students left unanswered."""
-    heading = Text(f"Class summary: {summary.sheets} sheets, mean score "
-                   f"{summary.mean_fraction:.0%}", style="bold")
+    quantities students left unanswered; ``not_graded`` sheets could not be read."""
+    counted = f"{summary.sheets} sheet{'' if summary.sheets == 1 else 's'}"
+    if not_graded:
+        counted += f" graded, {not_graded} not graded"
+    heading = Text(f"Class summary: {counted}, mean score {summary.mean_fraction:.0%} "
+                   "(of the graded)" if not_graded else
+                   f"Class summary: {counted}, mean score {summary.mean_fraction:.0%}",
+                   style="bold")
     missed = [q for q in summary.quantities if q.missed or q.carried][:limit]
     unanswered = sorted((q for q in summary.quantities if q.unanswered),
                         key=lambda q: -q.unanswered)[:limit]

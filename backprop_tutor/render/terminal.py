@@ -213,7 +213,7 @@ def summary(run: Run, precision: int) -> RenderableType:
         "tolerance": f"stopped after {trace.epochs_run} epoch(s): the loss fell below the "
                      f"tolerance {number(run.scenario.tolerance or 0, precision)}",
         "diverged": f"stopped after {trace.epochs_run} epoch(s): the loss or a parameter became "
-                    "infinite or NaN (is the learning rate too high?)",
+                    "infinite or NaN (the note on stderr says which, and why)",
     }
     params = _new_table("Final parameters")
     params.add_column("parameter", style="cyan", no_wrap=True)

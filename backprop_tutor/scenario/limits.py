@@ -21,12 +21,20 @@ MAX_VALUES = 100_000  # values in the document once aliases are expanded
 
 # The network and its data (checked by scenario/loader.py).
 MAX_PARAMETERS = 10_000  # weights and biases
+# Layers: every parameter's chain of derivatives is as long as the layers above it, so the
+# worked solution grows with parameters × depth; 500 layers ended in a RecursionError, and a
+# chain of 100 one-unit layers is shown in full in about 6 s (docs/limits.md).
+MAX_LAYERS = 100
 MAX_SAMPLES = 10_000  # training samples in data:
 
 # Training (checked by api.run, after --epochs has overridden the file's epochs).
 MAX_EPOCHS = 100_000
 MAX_UPDATES = 100_000  # parameter updates in all: epochs × updates per epoch
 MAX_WORK = 10_000_000_000  # parameters × samples × epochs: well under a minute on a laptop
+
+# An answer typed to `practice`, in characters: a line longer than this (or standard input
+# with no line ends, such as /dev/zero) is refused rather than read into memory.
+MAX_ANSWER_CHARS = 1_000
 
 # Output: iterations kept and rendered in full (--iterations), in numbers shown.
 MAX_ITERATIONS_SHOWN = 1_000

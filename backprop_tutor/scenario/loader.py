@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import math
 import os
 
@@ -113,6 +114,9 @@ def _check_init(s: Scenario, doc: Document) -> None:
 
 def _check_size(s: Scenario, doc: Document) -> None:
     # first of all the checks, so that no later one builds anything of a refused size
+    if len(s.layers) > limits.MAX_LAYERS:
+        raise located(doc, ("layers",), f"the network has {len(s.layers):,} layers, more than "
+                      f"the limit of {limits.MAX_LAYERS:,}")
     sizes = [s.input_count, *(layer.units for layer in s.layers)]
     parameters = limits.parameter_count(sizes)
     if parameters > limits.MAX_PARAMETERS:
@@ -143,6 +147,27 @@ def _check_activation(spec: str | NamedActivation | CustomActivation, doc: Docum
         raise located(doc, (*loc, "alpha"), f"alpha is an option of leaky_relu, not of {name}")
 
 
+# names the printed formulas use for themselves: functions (those of custom expressions,
+# maths/expression.py, among them), constants, Python's keywords
+_FORMULA_NAMES = frozenset({
+    *keyword.kwlist, *ACTIVATION_NAMES, "exp", "log", "sqrt", "abs", "tanh", "max", "min",
+    "sigmoid", "softmax", "relu",
+    "select", "where", "reduce", "amax", "amin", "heaviside", "nan", "inf", "pi", "e",
+    "np", "numpy", "math", "sympy", "oo", "zoo", "I", "S", "N", "Max", "Min", "Abs",
+    "Heaviside", "Piecewise", "sign", "unused"})
+
+
+def reserved(name: str) -> bool:
+    """Whether a scenario's name would collide with a function or constant of the formulas
+    it appears in (``exp``, ``log``, ``e``, ``pi``, a NumPy ufunc such as ``maximum``, an
+    activation's name, a Python keyword): such a name is refused, never shadowed."""
+    if name in _FORMULA_NAMES or (name[0] == "v" and name[1:].isdigit()):
+        return True
+    import numpy as np
+
+    return isinstance(getattr(np, name, None), np.ufunc)
+
+
 def _check_names(s: Scenario, doc: Document) -> None:
     from .names import network_names
 
@@ -160,6 +185,11 @@ def _check_names(s: Scenario, doc: Document) -> None:
                            for j, name in enumerate(group, 1)]
     seen: dict[str, str] = {}
     for name, what in everything:
+        if reserved(name):
+            where = ("symbols",) if "symbols" in doc.data else ("layers",)
+            raise located(doc, where, f"the name '{name}' of {what} is a function or constant "
+                          "the formulas use; choose another (check symbols: and the layers' "
+                          "names:)")
         if name in seen:
             where = ("symbols",) if "symbols" in doc.data else ("layers",)
             raise located(doc, where, f"the name '{name}' is given to {seen[name]} and to "

@@ -26,6 +26,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from backprop_tutor.errors import InputError
+from backprop_tutor.files import what_it_is
 from backprop_tutor.scenario.limits import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_VALUES", "Document", "parse_yaml",
@@ -40,15 +41,21 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _MERGE = (
 )
 # YAML 1.1 floats, plus exponents without a dot or exponent sign (1e-3, 2.5e3), which
 # PyYAML would otherwise leave as strings: learning rates are commonly written that way.
+# Base-60 floats (1:30.5) are left out, as are YAML 1.1's integers in other bases (_INT_RE).
 _FLOAT_RE = re.compile(
     r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
     |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
     |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
-    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""",
     re.X,
 )
+# Integers in decimal only. YAML 1.1 also reads 010 as 8 (octal), 0x10 as 16, 0b101 as 5 and
+# 1:30 as 90 (base 60), which a reader of the file would not expect and YAML 1.2 reads
+# otherwise; those forms stay text, so a field that wants a number refuses them with a message
+# saying how to write it (scenario/messages.py) and a field that wants text keeps what was
+# written.
+_INT_RE = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
 _BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _SCALARS = {
     _NULL: SafeConstructor.construct_yaml_null,
@@ -60,13 +67,14 @@ _KINDS = {_STR: "a string", _INT: "a number", _FLOAT: "a number", _BOOL: "a bool
 
 
 def _implicit_resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
-    # Keep YAML 1.1 ints, nulls and merge keys. Drop yes/no/on/off booleans, timestamps
+    # Keep YAML 1.1 decimal ints, nulls and merge keys. Drop yes/no/on/off booleans, timestamps
     # (they would give date objects) and the '=' value tag (no safe constructor exists).
     table: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
     for first, entries in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
         for tag, regexp in entries:
             if tag in (_INT, _NULL, _MERGE, _FLOAT):
-                table.setdefault(first, []).append((tag, _FLOAT_RE if tag == _FLOAT else regexp))
+                own = {_FLOAT: _FLOAT_RE, _INT: _INT_RE}.get(tag, regexp)
+                table.setdefault(first, []).append((tag, own))
     for first in "tTfF":
         table.setdefault(first, []).append((_BOOL, _BOOL_RE))
     return table
@@ -461,33 +469,48 @@ def parse_yaml(text: str, name: str) -> Document:
     return Document(name, data, _text=text)
 
 
+def read_source(path: str | os.PathLike[str]) -> str:
+    """The UTF-8 text of an input file, read once.
+
+    InputError (located) when it is not a regular file (a named pipe, a device, standard
+    input, a directory: refused before it is opened, so nothing blocks), cannot be read, is
+    larger than MAX_FILE_BYTES or is not UTF-8.
+    """
+    name = os.fsdecode(path)
+    kind = what_it_is(path)
+    if kind is not None:
+        raise InputError(f"cannot read the file: it is {kind}, not a regular file; save the "
+                         "text to a file and give that", file=name)
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        reasons = {
+            FileNotFoundError: "no such file",
+            IsADirectoryError: "it is a directory",
+            PermissionError: "permission denied",
+        }
+        reason = reasons.get(type(error), error.strerror or str(error))
+        raise InputError(f"cannot read the file: {reason}", file=name) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"the file is larger than 1 MiB ({MAX_FILE_BYTES} bytes)", file=name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = raw.rfind(b"\n", 0, error.start) + 1
+        column = len(raw[start : error.start].decode("utf-8", "replace")) + 1
+        raise InputError(
+            f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} is invalid); "
+            "save it as UTF-8",
+            file=name,
+            line=raw.count(b"\n", 0, error.start) + 1,
+            column=column,
+        ) from None
+
+
 def read_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> Document:
-    """Read and parse a YAML file (or the given text, named after path)."""
+    """Read and parse a YAML file (or the given text, named after path); see read_source."""
     name = os.fsdecode(path)
     if text is None:
-        try:
-            with open(path, "rb") as stream:
-                raw = stream.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            reasons = {
-                FileNotFoundError: "no such file",
-                IsADirectoryError: "it is a directory",
-                PermissionError: "permission denied",
-            }
-            reason = reasons.get(type(error), error.strerror or str(error))
-            raise InputError(f"cannot read the file: {reason}", file=name) from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise InputError(f"the file is larger than 1 MiB ({MAX_FILE_BYTES} bytes)", file=name)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            start = raw.rfind(b"\n", 0, error.start) + 1
-            column = len(raw[start : error.start].decode("utf-8", "replace")) + 1
-            raise InputError(
-                f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} is invalid); "
-                "save it as UTF-8",
-                file=name,
-                line=raw.count(b"\n", 0, error.start) + 1,
-                column=column,
-            ) from None
+        text = read_source(path)
     return parse_yaml(text, name)

@@ -21,10 +21,28 @@ from .graph import layer_activation
 __all__ = ["activation_kernels", "kernel_of", "loss_kernels", "scenario_kernels"]
 
 
+class _KernelPrinter(NumPyPrinter):
+    """NumPy text as ``lambdify`` prints it, except that ``And``/``Or`` become nested calls of
+    the ufuncs (``logical_and(p, q)``) rather than ``logical_and.reduce((p, q))``, which
+    network/kernels.py does not accept: the derivative of ``min(max(z, -1), 1)`` has them."""
+
+    def _logical(self, name: str, args: tuple[sp.Basic, ...]) -> str:
+        text = self._print(args[0])
+        for arg in args[1:]:
+            text = f"{self._module_format(self._module + '.' + name)}({text}, {self._print(arg)})"
+        return text
+
+    def _print_And(self, expr: sp.And) -> str:
+        return self._logical("logical_and", expr.args)
+
+    def _print_Or(self, expr: sp.Or) -> str:
+        return self._logical("logical_or", expr.args)
+
+
 def kernel_of(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Kernel:
     """An expression as NumPy text, printed as ``sympy.lambdify`` prints it for NumPy."""
-    printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True,
-                            "allow_unknown_functions": True})
+    printer = _KernelPrinter({"fully_qualified_modules": False, "inline": True,
+                              "allow_unknown_functions": True})
     return Kernel(tuple(a.name for a in args), printer.doprint(expr))
 
 

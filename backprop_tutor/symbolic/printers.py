@@ -13,7 +13,8 @@ import re
 
 import sympy as sp
 from sympy.core.mul import _keep_coeff
-from sympy.printing.precedence import precedence
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import precedence as _sympy_precedence
 from sympy.printing.str import StrPrinter
 from sympy.utilities.iterables import sift
 
@@ -49,6 +50,12 @@ def _is_unevaluated_product(expr: sp.Mul) -> bool:
         isinstance(a, sp.Number) or a.is_Pow and all(ai.is_Integer for ai in a.args)
         for a in args[1:])
 
+
+
+def precedence(item: sp.Basic) -> int:
+    """sympy's precedence, but a case distinction ("1 if z > 0 else 0") binds less than any
+    operation, so that one inside a sum or product is printed in parentheses."""
+    return PRECEDENCE["Lambda"] if isinstance(item, sp.Piecewise) else _sympy_precedence(item)
 
 class TextPrinter(StrPrinter):
     """sympy's str printer in textbook notation: σ, ∂, ², ·, −, ½ and 'if' forms.
@@ -186,7 +193,7 @@ class TextPrinter(StrPrinter):
             # ½(T − a)², as textbooks write it, rather than (T − a)²/2; a fraction with a
             # denominator of its own keeps its 2 below the line: z/(2·|z|)
             fraction = _FRACTIONS.get(coeff.q)
-            if isinstance(rest, sp.Add):
+            if isinstance(rest, (sp.Add, sp.Piecewise)):
                 inner = "(" + self._print(rest, opens=True) + ")"
             else:
                 inner = self._print(rest)
@@ -325,6 +332,9 @@ class TextPrinter(StrPrinter):
             else:
                 parts.append(f"{text} if {self._print(cond)} else")
         return " ".join(parts)
+
+    def _print_Equality(self, expr: sp.Equality) -> str:
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
 
     def _print_Max(self, expr: sp.Max) -> str:
         return self._call("max", expr.args)

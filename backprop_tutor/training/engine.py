@@ -14,11 +14,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..network.kernels import compile_kernel, layer_functions, softmax_backward
+from ..maths.catalog import canonical
+from ..network.kernels import compile_kernel, has_branch, layer_functions, softmax_backward
 from ..network.plan import Plan
 from ..scenario.schema import Scenario
 from .initial import initial_parameters
+from .rounding import F_ROUNDINGS, U, gamma, input_error, largest, net_input, output_error, screen
+from .stable import stable_loss
 from .trace import IterationRecord, LayerRecord, Parameters, Trace
+
+# max |f′(z)| and max |f(z)| of activations whose bounds are known; softmax: Σ_j |∂a_i/∂z_j|
+# ≤ 2a_i(1 − a_i) ≤ ½ and a ≤ 1
+_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "sigmoid": (0.25, 1.0), "tanh": (1.0, 1.0), "softmax": (0.5, 1.0), "relu": (1.0, None),
+    "linear": (1.0, None), "softplus": (1.0, None)}
+_F_GAMMA = gamma(F_ROUNDINGS)
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,27 @@ class Network:
         self.activations = [layer_functions(layer.function, layer.derivative)
                             for layer in plan.layers]
         self.coupled = [layer.coupled for layer in plan.layers]
+        # whether some activation (relu, leaky relu, abs, max, ...) takes a branch on z: only then
+        # is a z that is 0 up to rounding set to exactly 0 (training/rounding.py)
+        self.branches = any(has_branch(k) for layer in plan.layers
+                            for k in (layer.function, layer.derivative) if k is not None)
+        # each activation's max |f′| and max |a|, where known (None: taken from the arrays)
+        self._ranges = [_RANGES.get(layer.activation, (None, None)) for layer in plan.layers]
         self._last_forward: tuple | None = None
+        self._inputs: tuple = (None, 0.0)  # the last inputs x and their largest |x|
         self._last_losses: tuple | None = None
         self.softmax_cross_entropy = plan.softmax_cross_entropy
         self.loss, self.loss_derivative = (compile_kernel(k) for k in plan.loss)
+        # cross-entropy from the logits and with 0·log 0 = 0, where the kernels take log(0)
+        output = scenario.layers[-1].activation
+        self.output_activation = canonical(output if isinstance(output, str)
+                                           else getattr(output, "name", "custom"))
+        stable = stable_loss(scenario.loss, self.output_activation)
+        self.loss_terms = None if stable is None else stable[0]
+        if stable is not None:
+            self.loss_derivative = stable[1]
+        self.sigmoid_bce = (self.output_activation, scenario.loss) == ("sigmoid",
+                                                                      "binary_cross_entropy")
         self.scale = plan.loss_scale
         self.l2 = scenario.l2
         # without weight decay the L2 term is zero every update: one read-only array per layer
@@ -71,10 +98,31 @@ class Network:
         )
 
     def forward(self, params: Parameters, x: np.ndarray) -> tuple[list, list]:
-        """z and a of every layer, [sample, unit]."""
+        """z and a of every layer, [sample, unit].
+
+        A z that is 0 up to the rounding error of its own terms is exactly 0 (a hand
+        calculation's 0.1 + 0.2 − 0.3), so the activation's branch is the one the hand
+        calculation takes: training/rounding.py gives the bound and its source.
+        """
+        return self._forward(params, x)[:2]
+
+    def _forward(self, params: Parameters, x: np.ndarray) -> tuple[list, list, list]:
+        # z, a, and the f′(z) of every layer but the last (None where not computed), which the
+        # error bound of the next layer needs and the backward pass reuses
         last = self._last_forward
         if last is not None and last[0] is params and last[1] is x:
             return last[2]  # a full batch reuses the pass that gave the epoch's loss
+        if not self.branches:
+            result = self._plain(params, x)
+        else:
+            result = self._screened(params, x)
+            if result is None:  # some z may be 0 up to rounding: decide each one
+                result = self._exact(params, x)
+        self._last_forward = (params, x, result)
+        return result
+
+    def _plain(self, params: Parameters, x: np.ndarray) -> tuple[list, list, list]:
+        # no activation has a branch point: whether a z is exactly 0 changes nothing
         zs, acts = [], []
         a = x
         for (f, _), w, b in zip(self.activations, params.weights, params.biases, strict=True):
@@ -82,19 +130,80 @@ class Network:
             a = f(z)
             zs.append(z)
             acts.append(a)
-        self._last_forward = (params, x, (zs, acts))
-        return zs, acts
+        return zs, acts, [None] * len(zs)
 
-    def sample_losses(self, output: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        """E_s of every sample."""
+    def _screened(self, params: Parameters, x: np.ndarray) -> tuple[list, list, list] | None:
+        # one error bound per layer, the largest over the batch: enough to show that no z is
+        # 0 up to rounding (the usual case); None as soon as it does not show it
+        zs, acts, slopes = [], [], []
+        a = x
+        if self._inputs[0] is not x:
+            self._inputs = (x, largest(x))
+        size = self._inputs[1]
+        error = U * size
+        top = len(self.activations) - 1
+        for n, ((f, df), w, b) in enumerate(zip(self.activations, params.weights,
+                                                params.biases, strict=True)):
+            z = a @ w.T + b
+            bound = screen(z, w, b, error, size, last=n == top)
+            if bound is None:
+                return None
+            a = f(z)
+            zs.append(z)
+            acts.append(a)
+            if n == top:
+                slopes.append(None)
+                break
+            steepest, size = self._ranges[n]
+            if self.coupled[n]:
+                slopes.append(None)
+            else:
+                slope = df(z, a)
+                slopes.append(slope)
+                if steepest is None:
+                    steepest = largest(slope)
+            if size is None:
+                size = largest(a)
+            error = steepest * bound + _F_GAMMA * size
+        return zs, acts, slopes
+
+    def _exact(self, params: Parameters, x: np.ndarray) -> tuple[list, list, list]:
+        # the error bound of every z, and every z within it set to 0 (training/rounding.py)
+        zs, acts, slopes = [], [], []
+        a, error = x, input_error(x)
+        top = len(self.activations) - 1
+        for n, ((f, df), w, b) in enumerate(zip(self.activations, params.weights,
+                                                params.biases, strict=True)):
+            z, z_error = net_input(a, error, w, b)
+            a = f(z)
+            zs.append(z)
+            acts.append(a)
+            if n == top:
+                slopes.append(None)
+                break
+            if self.coupled[n]:  # Σ_j |∂a_i/∂z_j| ≤ 2a_i(1 − a_i) ≤ ½ for a softmax
+                slopes.append(None)
+                error = output_error(z_error.max(axis=1, keepdims=True), a, np.float64(0.5))
+            else:
+                slope = df(z, a)
+                slopes.append(slope)
+                error = output_error(z_error, a, slope)
+        return zs, acts, slopes
+
+    def sample_losses(self, output: np.ndarray, targets: np.ndarray, logits: np.ndarray
+                      ) -> np.ndarray:
+        """E_s of every sample; a cross-entropy from the output layer's ``logits`` z where
+        training/stable.py can, with 0·log 0 = 0 elsewhere."""
+        if self.loss_terms is not None:
+            return self.scale * self.loss_terms(logits, output, targets).sum(axis=1)
         return self.scale * self.loss(output, targets).sum(axis=1)
 
     def _losses(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        _, acts = self.forward(params, x)
+        zs, acts = self.forward(params, x)
         last = self._last_losses
         if last is not None and last[0] is acts and last[1] is t:
             return last[2]  # the update of a full batch reuses the epoch loss's E_s
-        losses = self.sample_losses(acts[-1], t)
+        losses = self.sample_losses(acts[-1], t, zs[-1])
         self._last_losses = (acts, t, losses)
         return losses
 
@@ -106,7 +215,7 @@ class Network:
     def step(self, params: Parameters, x: np.ndarray, t: np.ndarray
              ) -> tuple[list[LayerRecord], np.ndarray, Parameters]:
         """One update on a batch: the records of every layer, E_s, and the new parameters."""
-        zs, acts = self.forward(params, x)
+        zs, acts, slopes = self._forward(params, x)
         m = x.shape[0]
         losses = self._losses(params, x, t)
         dE_da = self.scale * self.loss_derivative(acts[-1], t)
@@ -115,13 +224,17 @@ class Network:
         for n in reversed(range(len(zs))):
             w, b = params.weights[n], params.biases[n]
             below = acts[n - 1] if n > 0 else x
-            da_dz = self.activations[n][1](zs[n], acts[n])
+            da_dz = slopes[n] if slopes[n] is not None else self.activations[n][1](zs[n],
+                                                                                 acts[n])
             if self.coupled[n] and n == len(zs) - 1 and self.softmax_cross_entropy:
                 delta = acts[n] - t  # the derivation's simplified ∂E/∂z = a − T
             elif self.coupled[n]:
                 delta = softmax_backward(acts[n], dE_da)
             else:
                 delta = dE_da * da_dz
+                if self.sigmoid_bce and n == len(zs) - 1:
+                    # ∞·0 where the output rounds to 0 or 1: the product's limit is a − T
+                    delta = np.where(np.isfinite(delta), delta, acts[n] - t)
             grad_w = delta.T @ below / m
             if self._no_l2 is None:
                 l2_term = self.l2 * w

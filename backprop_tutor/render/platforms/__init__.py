@@ -1,0 +1,1 @@
+"""Exports of an exercise to course platforms: PrairieLearn, Moodle, Canvas, Gradescope."""
