@@ -88,3 +88,66 @@ def test_a_reciprocal_is_the_same_number_as_numpys_power():
                         [0.0, -0.0, -1.0, np.inf, -np.inf, np.nan, 5e-324, 1.7e308, -2.0]])
     with np.errstate(all="ignore"):
         np.testing.assert_array_equal(kernel(z), np.power(1 + z, -1.0))
+
+
+@pytest.mark.parametrize("source", [
+    "a*(1 - a) + 0*9**9**9",  # a power of integers that never ends
+    "a*(1 - a) + 0*amax([1.0]*(10**9))",  # a list of a billion numbers
+    "(1 + exp(-z))**(-1/0)",  # a constant that divides by zero
+    "z**(10**400)",
+    "(-8)**(1/3)*z",  # a constant that is not a real number
+    "(z, z)",  # a tuple
+    "[z]",  # a list that is not the argument of select, reduce, amax or amin
+    "amax([z]*64)",
+    "select([greater(z, 0), True], [" + ", ".join(["1"] * 65) + "])",
+    "exp(z, out=z)",  # writes into its argument
+    "select([True], [z], dtype=object)",
+    "reduce(open, [z])",
+    "matmul(z, z)",
+    "z" + " + z" * 600,  # deeper than MAX_DEPTH
+    "-" * 600 + "z",
+    "z.reduce()",
+    "add.reduce((z, z))",
+])
+def test_anything_but_bounded_arithmetic_is_refused(source):
+    with pytest.raises(KernelError):
+        compile_kernel(Kernel(("z",), source))
+
+
+def test_a_kernel_over_the_size_limits_is_refused(monkeypatch):
+    import backprop_tutor.network.kernels as kernels
+
+    source = "z" + " + z" * 40
+    compile_kernel(Kernel(("z",), source))
+    for name, bound in (("MAX_NODES", 50), ("MAX_SOURCE", 100), ("MAX_DEPTH", 20)):
+        with monkeypatch.context() as patched:
+            patched.setattr(kernels, name, bound)
+            with pytest.raises(KernelError):
+                kernels.compile_kernel.__wrapped__(Kernel(("z",), source))
+
+
+def test_a_kernel_that_gives_no_array_of_its_arguments_shape_raises_when_called():
+    tuple_of_indices = compile_kernel(Kernel(("z",), "where(z)"))  # NumPy gives a tuple
+    with pytest.raises(KernelError):
+        tuple_of_indices(np.array([-1.0, 2.0]))
+    by_rows = compile_kernel(Kernel(("z",), "amax([z, 0*z], axis=0)"))  # how Max may print
+    np.testing.assert_array_equal(by_rows(np.array([-1.0, 2.0])), [0.0, 2.0])
+
+
+def test_the_conditions_sympy_prints_for_min_and_max_are_read():
+    source = ("(select([logical_and.reduce((greater(z, -1),greater(z, 1))),logical_and.reduce("
+              "(equal(z, 1),greater(z, -1))),True], [0,1/2,1], default=nan))")
+    kernel = compile_kernel(Kernel(("z",), source))
+    np.testing.assert_array_equal(kernel(np.array([-2.0, 0.0, 1.0, 2.0])), [1.0, 1.0, 0.5, 0.0])
+
+
+def test_a_long_sum_compiles_in_time_and_evaluates():
+    # a unit with many inputs: a left-nested sum as deep as the tree may be, constants folded
+    # once at the root only (no work per level that grows with the depth below it)
+    import time
+
+    source = " + ".join(f"z*{i}" for i in range(240)) + " + (1/2)*(2**10)"
+    started = time.monotonic()
+    kernel = compile_kernel(Kernel(("z",), source))
+    assert time.monotonic() - started < 1.0
+    np.testing.assert_array_equal(kernel(np.array([1.0, 2.0])), [28680.0 + 512, 57360.0 + 512])

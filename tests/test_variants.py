@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from backprop_tutor import api
@@ -70,3 +72,59 @@ def test_a_sheet_without_a_variant_cannot_be_graded_against_a_folder(tmp_path):
     sheet.write_text("answers: {z1: 0.4}\n")
     result = runner.invoke(app, ["grade", str(folder), str(sheet)])
     assert result.exit_code == 2
+
+
+def _class_with_a_variant(tmp_path):
+    """A variants folder, one honest sheet of its variant, and an easy scenario beside it."""
+    folder = tmp_path / "v"
+    result = runner.invoke(app, ["variants", str(SCENARIOS / "two_neuron.yaml"), "--count", "1",
+                                 "--seed", "3", "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    (ident,) = [p.name.removesuffix(".sheet.yaml") for p in folder.glob("*.sheet.yaml")]
+    solution = Solution(api.run(api.load(folder / f"{ident}.yaml")))
+    honest = tmp_path / "honest.yaml"
+    honest.write_text(f"variant: {ident}\nanswers: {{z1: {solution.key['z1']:.6g}}}\n")
+    # a scenario whose key is the attacker's own answers: z1 = 1·0 + 0 = 0
+    easy = (SCENARIOS / "two_neuron.yaml").read_text()
+    (tmp_path / "easy.yaml").write_text(easy)
+    return folder, ident, honest
+
+
+@pytest.mark.parametrize("variant", ["{tmp}/easy", "../easy", "../v/../easy", "{tmp}/easy.yaml",
+                                     "07-3FA2", "7-3fa2", "07-3fa2/../x", " 07-3fa2", ""])
+def test_a_sheet_cannot_choose_the_file_it_is_graded_against(tmp_path, variant):
+    folder, _, honest = _class_with_a_variant(tmp_path)
+    attack = tmp_path / "attack.yaml"
+    attack.write_text(f"variant: '{variant.format(tmp=tmp_path)}'\nanswers: {{z1: 0.0}}\n")
+    result = runner.invoke(app, ["grade", str(folder), str(attack), str(honest), "--format",
+                                 "json"])
+    assert result.exit_code == 2  # the class is graded; the refused sheet scores nothing
+    document = json.loads(result.stdout)
+    assert [s["sheet"] for s in document["sheets"]] == [str(honest)]
+    assert document["sheets"][0]["score"] == 1
+    (refused,) = document["unreadable"]
+    assert refused["sheet"] == str(attack)
+    assert refused["error"].startswith(f"{attack}:1:") and ": variant: expected an id as the " \
+        "variants command writes it" in refused["error"]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_variant_file_that_is_a_link_is_not_followed(tmp_path):
+    folder, ident, honest = _class_with_a_variant(tmp_path)
+    (folder / f"{ident}.yaml").unlink()
+    (folder / f"{ident}.yaml").symlink_to(tmp_path / "easy.yaml")
+    result = runner.invoke(app, ["grade", str(folder), str(honest)])
+    assert result.exit_code == 2
+    assert f"{honest}: variant: {folder / ident}.yaml is a link" in result.stderr
+    assert "total" not in result.stdout
+
+
+def test_a_sheets_scenario_field_is_never_read(tmp_path):
+    folder, ident, honest = _class_with_a_variant(tmp_path)
+    text = honest.read_text()
+    for named in (tmp_path / "easy.yaml", "/dev/zero", "../../etc/passwd"):
+        honest.write_text(f"scenario: '{named}'\n{text}")
+        result = runner.invoke(app, ["grade", str(folder), str(honest), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        (graded,) = json.loads(result.stdout)["sheets"]
+        assert graded["scenario"] == str(folder / f"{ident}.yaml") and graded["score"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from ..solution.run import train
 from .ecf import CarriedForward, carried_forward, follows
 from .magnitude import tolerance_for
 from .mistakes import Mistake, find_mistake
-from .sheet import Answer, Sheet
+from .sheet import VARIANT_FORM, VARIANT_ID, Answer, Sheet
 from .solution import Solution
 from .tolerance import Tolerance, Written, agrees, literal, relative_error, rounds_to
 
@@ -112,14 +113,26 @@ class ClassSummary:
 
 
 def scenario_for(scenario: str | os.PathLike[str], sheet: Sheet) -> Path:
-    """The scenario file a sheet is graded against: a variants folder is searched by variant."""
+    """The scenario file a sheet is graded against: a variants folder is searched by variant.
+
+    The variant is an id (``VARIANT_ID``), looked up as ``ID.yaml`` directly inside the folder,
+    which must be a regular file there (not a link). Raises InputError naming the sheet and its
+    ``variant`` field when the id has another form, when no such file is in the folder, and
+    when a sheet of one variant is graded against another variant's file.
+    """
     path = Path(scenario)
+    if sheet.variant is not None and not VARIANT_ID.fullmatch(sheet.variant):
+        raise InputError(f"expected {VARIANT_FORM}; got {sheet.variant!r}", file=sheet.path,
+                         field="variant")
     if path.is_dir():
         if not sheet.variant:
             raise InputError(f"{path} is a folder of variants, but the sheet names no variant "
                              "(add 'variant: ID')", file=sheet.path)
         found = path / f"{sheet.variant}.yaml"
-        if not found.is_file():
+        if found.is_symlink():
+            raise InputError(f"{found} is a link; a variant is read only as a regular file of "
+                             "the folder", file=sheet.path, field="variant")
+        if not _regular_file(found):
             known = sorted(p.stem for p in path.glob("*.yaml")
                            if not p.name.endswith(".sheet.yaml"))
             hint = did_you_mean(close_names(sheet.variant, known))
@@ -134,6 +147,14 @@ def scenario_for(scenario: str | os.PathLike[str], sheet: Sheet) -> Path:
                          "that variant; pass the folder of variants instead", file=sheet.path,
                          field="variant")
     return path
+
+
+def _regular_file(path: Path) -> bool:
+    # the entry itself, not where a link points: a variant is a file of the folder
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 class Grader:

@@ -22,6 +22,11 @@ from .tolerance import literal
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
 
+# a variant's id as ``variants`` writes it (grading/variants.py): the variant's number, at least
+# two digits, and four hex digits (``07-3fa2``); a sheet names its variant by nothing else
+VARIANT_ID = re.compile(r"[0-9]{2,6}-[0-9a-f]{4}")
+VARIANT_FORM = "an id as the variants command writes it, such as 07-3fa2"
+
 _LITERAL = re.compile(r"[-+−]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?")
 
 
@@ -108,11 +113,19 @@ def sheet_from_text(text: str, name: str = "<sheet>") -> Sheet:
 
 
 def sheet_from_document(doc: Document, text: str) -> Sheet:
-    """Validate a parsed sheet and keep every number's written text."""
+    """Validate a parsed sheet and keep every number's written text.
+
+    Raises InputError (located) for a sheet that is not valid, for a ``variant`` that is not an
+    id of the form ``VARIANT_ID`` (never a path: ``../easy`` and ``/abs/easy`` are refused), and
+    for two answers to the same quantity. The sheet's ``scenario`` is only text: it is never
+    read as a path.
+    """
     try:
         model = SheetModel.model_validate(doc.data)
     except ValidationError as error:
         raise validation_message(error, doc, SheetModel) from None
+    if model.variant is not None and not VARIANT_ID.fullmatch(model.variant):
+        raise located(doc, ("variant",), f"expected {VARIANT_FORM}; got {model.variant!r}")
     lines = text.removeprefix("\ufeff").splitlines()
     answers: list[Answer] = []
     seen: dict[str, str] = {}

@@ -15,6 +15,7 @@ import yaml
 from ..scenario.loader import scenario_from_text
 from ..signals import numpy_random
 from ..solution.run import Run
+from .sheet import VARIANT_ID
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def make_variants(run: Run, count: int, seed: int) -> list[Variant]:
     out = []
     for k in range(1, count + 1):
         ident = f"{k:02d}-{int(rng.integers(16 ** 4)):04x}"
+        if not VARIANT_ID.fullmatch(ident):  # the only form a sheet may name
+            raise ValueError(f"a variant's id {ident!r} is not of the form sheets use")
         data = variant_data(run, rng, f"{base} (variant {ident})")
         text = (f"# Variant {ident} (seed {seed}): same network, other initial values and "
                 "inputs.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

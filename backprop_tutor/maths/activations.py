@@ -13,7 +13,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from .catalog import BUILTIN_NAMES, canonical
+from .catalog import BUILTIN_NAMES, DISPLAY, LEAKY_ALPHA, canonical
 from .checks import default_points, same_function
 from .limits import SIMPLIFY_OPS
 from .softmax import softmax_derivative
@@ -200,9 +200,11 @@ def activation_named(name: str, **options: float) -> Activation:
     """The activation called ``name`` (aliases allowed)."""
     name = canonical(name)
     if name == "leaky_relu":
-        return leaky_relu(options.get("alpha", 0.01))
+        return leaky_relu(options.get("alpha", LEAKY_ALPHA))
     return BUILTIN[name]
 
 
-if tuple(BUILTIN) != BUILTIN_NAMES:  # catalog.py lists them for the reader, without sympy
+if tuple(BUILTIN) != BUILTIN_NAMES or any(DISPLAY[a.name] != a.display for a in BUILTIN.values()) \
+        or DISPLAY["leaky_relu"] != leaky_relu(LEAKY_ALPHA).display:
+    # catalog.py lists them for the reader, without sympy
     raise AssertionError("maths/catalog.py and the built-in activations disagree")

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from .catalog import LOSS_NAMES
+from .catalog import LOSS_NAMES, LOSS_WRITTEN, PER_OUTPUT_MEAN
 from .checks import default_points, same_function
 
 A = sp.Symbol("a", real=True)
@@ -66,32 +66,32 @@ def _neg(expr: sp.Expr) -> sp.Expr:
 
 HALF_SQUARED_ERROR = Loss(
     "half_squared_error",
-    "{E} = (1/m) Σ_s ½ Σ_k ({T} − {a})²",
+    LOSS_WRITTEN["half_squared_error"],
     lambda a, t: sp.Rational(1, 2) * (t - a) ** 2,
     lambda a, t: _neg(t - a),
 )
 SQUARED_ERROR = Loss(
     "squared_error",
-    "{E} = (1/m) Σ_s Σ_k ({T} − {a})²",
+    LOSS_WRITTEN["squared_error"],
     lambda a, t: (t - a) ** 2,
     lambda a, t: sp.Mul(-2, t - a, evaluate=False),
 )
 MSE = Loss(
     "mse",
-    "{E} = (1/(m·K)) Σ_s Σ_k ({T} − {a})²",
+    LOSS_WRITTEN["mse"],
     lambda a, t: (t - a) ** 2,
     lambda a, t: sp.Mul(-2, t - a, evaluate=False),
     per_output_mean=True,
 )
 BINARY_CROSS_ENTROPY = Loss(
     "binary_cross_entropy",
-    "{E} = −(1/m) Σ_s Σ_k [{T} log {a} + (1 − {T}) log(1 − {a})]",
+    LOSS_WRITTEN["binary_cross_entropy"],
     lambda a, t: -(t * sp.log(a) + (1 - t) * sp.log(1 - a)),
     lambda a, t: _neg(t / a - (1 - t) / (1 - a)),
 )
 CROSS_ENTROPY = Loss(
     "cross_entropy",
-    "{E} = −(1/m) Σ_s Σ_k {T} log {a}",
+    LOSS_WRITTEN["cross_entropy"],
     lambda a, t: -t * sp.log(a),
     lambda a, t: _neg(t / a),
 )
@@ -101,5 +101,7 @@ LOSSES: dict[str, Loss] = {
     for loss in (HALF_SQUARED_ERROR, SQUARED_ERROR, MSE, BINARY_CROSS_ENTROPY, CROSS_ENTROPY)
 }
 
-if tuple(LOSSES) != LOSS_NAMES:  # catalog.py lists them for the reader, without sympy
+if tuple(LOSSES) != LOSS_NAMES \
+        or {loss.name for loss in LOSSES.values() if loss.per_output_mean} != PER_OUTPUT_MEAN:
+    # catalog.py lists them for the reader, without sympy
     raise AssertionError("maths/catalog.py and the losses disagree")

@@ -11,7 +11,10 @@ from ..scenario.schema import Scenario
 
 
 def plan_of(scenario: Scenario) -> Plan:
-    """The scenario's plan, its kernels read from the cache or derived by sympy now."""
+    """The scenario's plan, its kernels read from the cache or derived by sympy now.
+
+    Kernels read from the cache are used only once they agree with the scenario's own
+    activations and loss (solution/checked.py); any that do not are derived again."""
     from .cache import cached
 
     def derive() -> dict[str, Any]:
@@ -28,4 +31,9 @@ def plan_of(scenario: Scenario) -> Plan:
                 compile_kernel(kernel)  # a kernel that does not compile is not used
         return kernels
 
-    return build_plan(scenario, cached("kernels", scenario, derive, read))
+    def check(kernels: Kernels) -> None:
+        from .checked import check_kernels
+
+        check_kernels(scenario, kernels)
+
+    return build_plan(scenario, cached("kernels", scenario, derive, read, check))

@@ -15,12 +15,14 @@ import numpy as np
 from ..training.trace import IterationRecord
 from .cache import cached
 from .json_types import LAYOUT, MAX_ADDRESSED_SAMPLES, ChainLayout, Gradient, Sample
+from .lines import vocabulary
 from .run import Run
 
 
 def chain_layout(run: Run) -> ChainLayout:
     """The network's chains: printed now, or read back from the cache."""
-    return cached("json-layout", run.scenario, lambda: _printed_layout(run), _checked_layout)
+    return cached("json-layout", run.scenario, lambda: _printed_layout(run),
+                  lambda data: _checked_layout(data, run))
 
 
 def _printed_layout(run: Run) -> ChainLayout:
@@ -29,10 +31,15 @@ def _printed_layout(run: Run) -> ChainLayout:
     return printed(run)
 
 
-def _checked_layout(data: Any) -> ChainLayout:
-    # a stored layout is used only if it has the type chain_layout gives
+def _checked_layout(data: Any, run: Run) -> ChainLayout:
+    """The layout, if it has the type chain_layout gives, a gradient for each of the network's
+    parameters and nothing else, and only factors of the network; else a ValueError or KeyError
+    (and the layout is printed again)."""
     layout: ChainLayout = LAYOUT.validate_python(data, strict=True)
     factors = layout["factors"]
+    known, _ = vocabulary(run.plan)
+    if set(layout["gradients"]) != set(run.plan.parameter_index) or not set(factors) <= known:
+        raise ValueError("not this network's chains")
     for gradient in layout["gradients"].values():
         for path in gradient["paths"]:
             if not all(address in factors for address in path):

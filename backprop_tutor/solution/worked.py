@@ -11,18 +11,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
+
+from ..network.kernels import Kernel, compile_kernel
 from ..notation.symbols import Printed
+from ..training.engine import RunOptions, iterate
 from .cache import cached
-from .lines import SECTIONS, Code, Quantity, vocabulary
+from .lines import SECTIONS, Code, Quantity, fill, quantity_arrays, vocabulary
 
 if TYPE_CHECKING:
+    from ..training.trace import IterationRecord
     from .run import Run
 
 Form = Literal["text", "latex", "code"]
 
 
 def quantities(run: Run, form: Form = "text") -> list[Quantity]:
-    """Every quantity of the run's worked solution, in textbook order, printed in ``form``."""
+    """Every quantity of the run's worked solution, in textbook order, printed in ``form``.
+
+    A stored entry is used only if it names this network's quantities; a stored ``code`` form
+    only if every formula reproduces the numbers the engine computed (with checked kernels) at
+    every iteration kept in full and at a copy of the network moved at random (``reproduces``).
+    Text and LaTeX forms only say how a formula is written: every number shown is put in from
+    the trace."""
     known, required = vocabulary(run.plan)
 
     def read(data: Any) -> list[Quantity]:
@@ -34,7 +45,66 @@ def quantities(run: Run, form: Form = "text") -> list[Quantity]:
             raise ValueError("not this network's worked solution")
         return out
 
-    return cached(f"worked-{form}", run.scenario, lambda: _derive(run, form), read)
+    def check(out: list[Quantity]) -> None:
+        if form == "code":
+            for record in (*run.trace.iterations, _elsewhere(run)):
+                reproduces(out, run, record)
+
+    return cached(f"worked-{form}", run.scenario, lambda: _derive(run, form), read, check)
+
+
+# a formula reproduces a number of the trace when it agrees to this relative precision
+SELF_CHECK = 1e-9
+
+
+def _elsewhere(run: Run) -> IterationRecord:
+    """The first iteration of a copy of the run's network whose initial weights, biases and
+    inputs are moved at random, afresh at every run (its targets are kept: a simplified
+    softmax cross-entropy factor needs targets that sum to 1)."""
+    rng = np.random.default_rng()  # from the system's entropy
+
+    def moved(values: np.ndarray) -> list:
+        return (values * rng.uniform(0.5, 1.5, values.shape)
+                + rng.normal(0.0, 0.2, values.shape)).tolist()
+
+    scenario = run.scenario
+    initial = run.trace.initial
+    layers = [layer.model_copy(update={"weights": moved(w), "biases": moved(b)})
+              for layer, w, b in zip(scenario.layers, initial.weights, initial.biases,
+                                     strict=True)]
+    data = [sample.model_copy(update={"inputs": moved(np.asarray(sample.inputs, dtype=float))})
+            for sample in scenario.data]
+    copy = scenario.model_copy(update={"layers": layers, "data": data, "epochs": 1,
+                                       "init": None})
+    return iterate(run.plan, copy, RunOptions(epochs=1, detail=1)).iterations[0]
+
+
+def reproduces(out: list[Quantity], run: Run, record: IterationRecord) -> None:
+    """Check every code formula (the shown one and its alternatives) against the numbers of an
+    iteration the engine computed: evaluated at that iteration's own values, each must give
+    every sample's number to ``SELF_CHECK``. Raises ValueError (or KernelError, which is one)
+    for the first that does not, or that reads a name the iteration does not have."""
+    scenario = run.scenario
+    table = quantity_arrays(run.plan, record, learning_rate=scenario.learning_rate,
+                            l2=scenario.l2)
+    for line in fill(out, run.plan, record, learning_rate=scenario.learning_rate,
+                     l2=scenario.l2, frozen=frozenset(scenario.frozen)):
+        expected = np.asarray(line.values, dtype=float)
+        count = len(expected)
+        for code in line.quantity.code:
+            args = (*(f"v{i}" for i in range(len(code.names))), "unused")
+            function = compile_kernel(Kernel(args, code.source))
+            if not all(n in line.columns or n in table for n in code.names):
+                raise ValueError(f"a formula of {line.address} reads an unknown name")
+            values = [np.broadcast_to(np.asarray(line.columns[n] if n in line.columns
+                                                 else table[n], dtype=float), (count,))
+                      for n in code.names]
+            with np.errstate(all="ignore"):
+                got = np.broadcast_to(np.asarray(function(*values, np.zeros(count)),
+                                                 dtype=float), (count,))
+            agree = np.abs(got - expected) <= SELF_CHECK * np.maximum(1.0, np.abs(expected))
+            if not np.all(agree | (got == expected) | (np.isnan(got) & np.isnan(expected))):
+                raise ValueError(f"a formula of {line.address} does not give its number")
 
 
 def _derive(run: Run, form: Form) -> list[list[Any]]:
