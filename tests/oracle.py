@@ -122,15 +122,23 @@ class Oracle:
         names = network_names(self.s)
         frozen = set(self.s.frozen)
         return [np.array([[w in frozen for w in ws] + [b in frozen]
-                          for ws, b in zip(layer.weights, layer.biases, strict=True)])
+                          for ws, b in zip(layer.weights, layer.unit_biases, strict=True)])
                 for layer in names.layers]
+
+    def _bias(self, k: int, j: int):
+        # the bias in unit j's z of layer k, as the format defines ``bias:``: the unit's own
+        # (true), the first unit's symbol standing for the layer's one bias (shared), none (false)
+        mode = self.s.layers[k].bias
+        if mode is False:
+            return sp.Integer(0)
+        return self.symbols[k][0 if mode == "shared" else j][-1]
 
     def forward(self, x: list) -> list:
         """The network's outputs for inputs ``x`` (numbers or symbols), in closed form."""
         a = list(x)
-        for spec, layer in zip(self.s.layers, self.symbols, strict=True):
-            zs = [sp.Add(*(w * v for w, v in zip(unit[:-1], a, strict=True)), unit[-1])
-                  for unit in layer]
+        for k, (spec, layer) in enumerate(zip(self.s.layers, self.symbols, strict=True)):
+            zs = [sp.Add(*(w * v for w, v in zip(unit[:-1], a, strict=True)), self._bias(k, j))
+                  for j, unit in enumerate(layer)]
             a = layer_function(spec.activation)(zs)
         return a
 
@@ -171,9 +179,12 @@ class Oracle:
             per_sample = [self._compiled(*flat, *x[s], *t[s]) for s in index]
         values = [float(np.mean(column)) for column in zip(*per_sample, strict=True)]
         grads, at = [], 1
-        for units, n_in in self.shapes:
+        for spec, (units, n_in) in zip(self.s.layers, self.shapes, strict=True):
             size = units * (n_in + 1)
-            grads.append(np.array(values[at:at + size]).reshape(units, n_in + 1))
+            grad = np.array(values[at:at + size]).reshape(units, n_in + 1)
+            if spec.bias == "shared":  # the one bias's gradient, under every unit's column
+                grad[:, -1] = grad[0, -1]
+            grads.append(grad)
             at += size
         return values[0], grads
 

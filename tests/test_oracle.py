@@ -15,7 +15,7 @@ from backprop_tutor.training.engine import Network, data_arrays
 SCENARIOS = Path(__file__).resolve().parent.parent / "backprop_tutor" / "examples"
 SHIPPED = ["xor", "tanh_network", "relu_regression", "softmax_classifier",
            "binary_cross_entropy", "stochastic", "frozen_biases", "random_init",
-           "custom_activation", "two_neuron", "house_price"]
+           "custom_activation", "two_neuron", "house_price", "shared_bias"]
 RTOL = ATOL = 1e-12
 
 

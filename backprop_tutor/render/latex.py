@@ -50,7 +50,8 @@ def exercise_latex(run: Run, record: IterationRecord, precision: int = 6) -> lis
             for i, w in enumerate(u.weights):
                 value = number_latex(rec.weights[j, i], precision)
                 rows.append(f"{latex_symbol(w)} = {value}")
-            rows.append(f"{latex_symbol(u.bias)} = {number_latex(rec.biases[j], precision)}")
+            if u.bias is not None and (not layer.shared or j == 0):  # a shared bias once
+                rows.append(f"{latex_symbol(u.bias)} = {number_latex(rec.biases[j], precision)}")
     for s_index, x_row, t_row in zip(record.samples, record.inputs, record.targets, strict=True):
         given = [f"{latex_symbol(x)} = {number_latex(v, precision)}"
                  for x, v in zip(run.plan.inputs, x_row, strict=True)]

@@ -116,7 +116,8 @@ class NormalisedLayer(TypedDict):
     __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
     units: Annotated[int, Field(ge=1)]
     weights: list[list[float]]
-    biases: list[float]
+    bias: NotRequired[bool | Literal["shared"]]  # true: one per unit; shared: one; false: none
+    biases: NotRequired[list[float]]  # one per unit, one when shared, absent without bias
 
 
 class NormalisedScenario(TypedDict):

@@ -210,10 +210,15 @@ def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: floa
                 table[derivative(u.net, w)] = column(below, i)
                 table[derivative(E, w)] = product(rec.dE_dz, j, below, i)
                 table[updated(w)] = constant(rec.weights_after[j, i])
+            if u.bias is None:  # a layer without bias
+                continue
             table[u.bias] = constant(rec.biases[j])
             table[derivative(u.net, u.bias)] = constant(1.0)
-            table[derivative(E, u.bias)] = column(rec.dE_dz, j)
             table[updated(u.bias)] = constant(rec.biases_after[j])
+            if not layer.shared:
+                table[derivative(E, u.bias)] = column(rec.dE_dz, j)
+        if layer.shared:  # each sample's term of a shared bias: Σ_j ∂E_s/∂z_j
+            table[derivative(E, layer.units[0].bias)] = partial(rec.dE_dz.sum, axis=1)
     return table
 
 
@@ -261,13 +266,14 @@ def vocabulary(plan: Plan) -> tuple[set[str], set[str]]:
     required = {E}
     for layer in plan.layers:
         for u in layer.units:
-            names |= {u.net, u.out, u.bias, derivative(E, u.out), derivative(E, u.net),
-                      derivative(u.net, u.bias)}
+            names |= {u.net, u.out, derivative(E, u.out), derivative(E, u.net)}
+            if u.bias is not None:
+                names |= {u.bias, derivative(u.net, u.bias)}
             names |= {derivative(peer.out, u.net) for peer in layer.units} if layer.coupled \
                 else {derivative(u.out, u.net)}
             required |= {u.net, u.out}
             for w, x in zip(u.weights, u.inputs, strict=True):
                 names |= {w, derivative(u.net, x), derivative(u.net, w)}
-            for p in (*u.weights, u.bias):
+            for p in (*u.weights, *(() if u.bias is None else (u.bias,))):
                 required |= {derivative(E, p), updated(p)}
     return names | required, required

@@ -96,6 +96,10 @@ class Network:
         self.trainable_b = tuple(
             np.array([u.bias not in frozen for u in layer.units]) for layer in plan.layers
         )
+        # each layer's bias: "unit" (one per unit), "shared" (one for the layer, whose gradient
+        # is the sum of its units' ∂E/∂b) or "none" (held at 0, its gradient 0)
+        self.bias_kind = tuple("shared" if layer.shared else "none" if not layer.biases
+                               else "unit" for layer in plan.layers)
 
     def forward(self, params: Parameters, x: np.ndarray) -> tuple[list, list]:
         """z and a of every layer, [sample, unit].
@@ -242,6 +246,10 @@ class Network:
             else:
                 l2_term = self._no_l2[n]
             grad_b = delta.sum(axis=0) / m  # what mean() computes, without its Python overhead
+            if self.bias_kind[n] == "shared":  # every unit's z holds the one bias
+                grad_b = np.full_like(grad_b, grad_b.sum())
+            elif self.bias_kind[n] == "none":
+                grad_b = np.zeros_like(grad_b)
             w_after = w - self.rate * grad_w
             b_after = b - self.rate * grad_b
             if self.frozen:
