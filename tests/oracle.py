@@ -151,8 +151,10 @@ class Oracle:
     @cached_property
     def _compiled(self):
         # One expression for the whole network: the loss of a symbolic sample plus the L2 term,
-        # E_s(θ; x, T) + (λ/2)Σw². The loss of a batch is its mean over the batch's samples, so
-        # its gradient is the mean of this expression's gradients, evaluated for every sample.
+        # E_s(θ; x, T) + (λ/2)Σw². The loss of a batch is its mean over the batch's samples (or
+        # their sum, reduction: sum), so its gradient is the mean (sum) of this expression's
+        # gradients, evaluated for every sample (a sum then holds the L2 term m times: see
+        # evaluate, which keeps it once).
         n_in, n_out = self.s.input_count, self.s.layers[-1].units
         xs = [sp.Symbol(f"x_{i}", real=True) for i in range(n_in)]
         ts = [sp.Symbol(f"t_{k}", real=True) for k in range(n_out)]
@@ -177,11 +179,15 @@ class Oracle:
         # ∞ and NaN are values here, as in the format's arithmetic (only in this evaluation)
         with np.errstate(all="ignore"):
             per_sample = [self._compiled(*flat, *x[s], *t[s]) for s in index]
-        values = [float(np.mean(column)) for column in zip(*per_sample, strict=True)]
+        # the batch's loss and gradients: the mean over its samples, or (reduction: sum) the sum
+        reduce = np.sum if self.s.reduction == "sum" else np.mean
+        values = [float(reduce(column)) for column in zip(*per_sample, strict=True)]
         grads, at = [], 1
-        for spec, (units, n_in) in zip(self.s.layers, self.shapes, strict=True):
+        for spec, (units, n_in), p in zip(self.s.layers, self.shapes, params, strict=True):
             size = units * (n_in + 1)
             grad = np.array(values[at:at + size]).reshape(units, n_in + 1)
+            if self.s.reduction == "sum" and self.s.l2:  # E = Σ_s E_s + (λ/2)Σw²: λw once
+                grad[:, :-1] -= (len(index) - 1) * self.s.l2 * p[:, :-1]
             if spec.bias == "shared":  # the one bias's gradient, under every unit's column
                 grad[:, -1] = grad[0, -1]
             grads.append(grad)

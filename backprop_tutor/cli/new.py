@@ -134,6 +134,7 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         f"learning_rate: {learning_rate:g}",
         f"epochs: {epochs}",
         "mode: batch    # batch, stochastic, or minibatch (then also batch_size: N)",
+        "reduction: mean    # a batch's loss and gradients: mean or sum over its samples",
     ]
     return "\n".join(out) + "\n"
 

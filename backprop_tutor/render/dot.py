@@ -111,5 +111,5 @@ def _caption(run: Run, record: IterationRecord, sample: int) -> str:
     text = f"{title}: iteration {record.iteration}"
     if len(record.samples) > 1:
         text += (f", values of sample {record.samples[sample - 1]} of the batch; parameters "
-                 "show the batch's mean gradient")
+                 f"show the batch's {run.scenario.reduction} gradient")
     return text

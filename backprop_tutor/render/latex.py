@@ -80,7 +80,7 @@ def numbers_cell(line: Line, row: Row, precision: int) -> str:
     """The numbers that go into a row's formula, in LaTeX; empty where they say nothing more
     than the value; each sample's term and the mean for a batch's loss or gradient."""
     if row.numbers is None:
-        return mean_latex(line.values, precision, line.l2_term)
+        return mean_latex(line.values, precision, line.l2_term, summed=line.summed)
     if line.quantity.trivial or line.frozen:
         return ""
     substituted = filled_latex(line.printed, row.numbers, precision)

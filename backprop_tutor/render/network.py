@@ -130,6 +130,13 @@ def scenario_table(scenario, plan: Plan, precision: int = 4) -> Table:
     training = f"{s.epochs} epoch{'s' if s.epochs != 1 else ''}, {s.mode} updates"
     if s.mode == "minibatch":
         training += f" of {s.batch_size}"
+    several = s.mode == "batch" and len(s.data) > 1 or s.mode == "minibatch" and (
+        s.batch_size or 1) > 1
+    if several or s.reduction == "sum":  # a batch of several: its E and gradients are a mean
+        # or a sum of its samples' terms
+        training += ("; a batch's loss and gradients are the sum over its samples"
+                     if s.reduction == "sum" else "; a batch's loss and gradients are the mean "
+                     "over its samples")
     if s.tolerance is not None:
         training += f", until the loss is below {number(s.tolerance, precision)}"
     table.add_row("training", training)

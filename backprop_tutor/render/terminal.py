@@ -43,6 +43,8 @@ def header(run: Run, precision: int = 4) -> RenderableType:
     table.add_row("loss", f"{s.loss}: {run.plan.loss_formula}")
     table.add_row("learning rate", f"η = {number(s.learning_rate, 6)}")
     detail = f"{len(s.data)} sample{'s' if len(s.data) > 1 else ''}, {s.mode} updates"
+    if s.reduction == "sum":
+        detail += ", each batch's loss and gradients summed over its samples"
     table.add_row("data", detail)
     parts: list[RenderableType] = [Text(s.title or "Scenario", style="bold")]
     if s.teaches:
@@ -73,7 +75,8 @@ def drawn_values(run: Run) -> RenderableType:
 
 
 def _formula(line: Line, *, batch: bool = False) -> str:
-    return formula_text(line, mean=batch and line.section == "gradients")
+    # a batch's loss and gradients are its samples' mean (or sum): the formula says which
+    return formula_text(line, mean=batch and line.section in ("gradients", "loss"))
 
 
 def _numbers(line: Line, precision: int) -> str:

@@ -116,6 +116,8 @@ class Scenario(Strict_):
     epochs: Count = 1
     mode: Literal["batch", "stochastic", "minibatch"] = "batch"
     batch_size: Count | None = None
+    # a batch's loss and gradients: the mean over its samples (default) or their sum
+    reduction: Literal["mean", "sum"] = "mean"
     tolerance: Annotated[Number, Field(gt=0)] | None = None
     frozen: list[Name] = []
     l2: Annotated[Number, Field(ge=0)] = 0.0

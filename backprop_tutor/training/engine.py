@@ -87,6 +87,8 @@ class Network:
         self._no_l2 = tuple(_read_only(np.zeros((len(layer.units), len(layer.units[0].weights))))
                             for layer in plan.layers) if not self.l2 else None
         self.rate = scenario.learning_rate
+        # a batch's E and gradients: the mean over its samples, or their sum (``reduction``)
+        self.mean = scenario.reduction == "mean"
         frozen = set(scenario.frozen)
         self.frozen = bool(frozen)
         self.trainable_w = tuple(
@@ -213,14 +215,17 @@ class Network:
 
     def total_loss(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> float:
         """E over the given samples."""
-        losses = self._losses(params, x, t)
-        return float(losses.sum() / losses.size)  # mean() without its Python overhead
+        return self.reduce(self._losses(params, x, t))
+
+    def reduce(self, losses: np.ndarray) -> float:
+        """E of a batch from its E_s: their mean (mean() without its Python overhead) or sum."""
+        return float(losses.sum() / losses.size) if self.mean else float(losses.sum())
 
     def step(self, params: Parameters, x: np.ndarray, t: np.ndarray
              ) -> tuple[list[LayerRecord], np.ndarray, Parameters]:
         """One update on a batch: the records of every layer, E_s, and the new parameters."""
         zs, acts, slopes = self._forward(params, x)
-        m = x.shape[0]
+        m = x.shape[0] if self.mean else 1  # what the sum over the batch is divided by
         losses = self._losses(params, x, t)
         dE_da = self.scale * self.loss_derivative(acts[-1], t)
         records: list[LayerRecord] = []
@@ -354,5 +359,5 @@ def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,
             targets=tb,
             layers=tuple(layers),
             sample_losses=losses,
-            loss=float(losses.sum() / losses.size),
+            loss=net.reduce(losses),
         )
