@@ -194,32 +194,44 @@ class Oracle:
             at += size
         return values[0], grads
 
-    def plan(self) -> list[np.ndarray]:
-        """The 0-based samples of each update of one epoch, as the format defines the modes."""
+    def plan(self, order: np.ndarray | None = None) -> list[np.ndarray]:
+        """The 0-based samples of each update of one epoch, as the format defines the modes:
+        consecutive groups of the samples in file order, or in ``order``."""
         m = len(self.s.data)
+        order = np.arange(m) if order is None else order
         size = {"batch": m, "stochastic": 1}.get(self.s.mode) or self.s.batch_size or m
-        return [np.arange(i, min(i + size, m)) for i in range(0, m, size)]
+        return [order[i:i + size] for i in range(0, m, size)]
 
     def train(self, initial: list[np.ndarray], epochs: int | None = None
               ) -> tuple[list[Step], list[np.ndarray], str]:
-        """Replay training from ``initial`` ([unit, input + 1] per layer)."""
+        """Replay training from ``initial`` ([unit, input + 1] per layer); ``self.running`` then
+        holds each epoch's mean of the losses its updates saw."""
         params = [p.copy() for p in initial]
         steps: list[Step] = []
         everything = np.arange(len(self.s.data))
         reason = "epochs"
+        # shuffle: as the format defines it, epoch e's order is the e-th permutation drawn by
+        # numpy's default_rng(shuffle_seed)
+        shuffler = np.random.default_rng(self.s.shuffle_seed) if self.s.shuffle else None
+        self.running: list[float] = []
         for epoch in range(1, (epochs or self.s.epochs) + 1):
             if epoch > 1 and self.s.tolerance is not None:
                 if self.evaluate(params, everything)[0] < self.s.tolerance:
                     reason = "tolerance"
                     break
-            for index in self.plan():
+            order = None if shuffler is None else shuffler.permutation(len(self.s.data))
+            seen = []
+            for index in self.plan(order):
                 loss, grads = self.evaluate(params, index)
+                seen.append(loss)
                 with np.errstate(all="ignore"):
                     params = [np.where(f, p, p - self.s.learning_rate * g)
                               for p, g, f in zip(params, grads, self.frozen, strict=True)]
                 steps.append(Step(tuple(int(i) + 1 for i in index), loss, grads, params))
                 if not (np.isfinite(loss) and all(np.isfinite(p).all() for p in params)):
+                    self.running.append(float(np.mean(seen)))
                     return steps, params, "diverged"
+            self.running.append(float(np.mean(seen)))  # the epoch's running loss
         final_loss = self.evaluate(params, everything)[0]  # over all samples, after training
         if reason == "epochs" and self.s.tolerance is not None and final_loss < self.s.tolerance:
             reason = "tolerance"

@@ -135,6 +135,8 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         f"epochs: {epochs}",
         "mode: batch    # batch, stochastic, or minibatch (then also batch_size: N)",
         "reduction: mean    # a batch's loss and gradients: mean or sum over its samples",
+        "# shuffle: true    # stochastic or minibatch: a new sample order every epoch, drawn "
+        "from shuffle_seed: 0",
     ]
     return "\n".join(out) + "\n"
 

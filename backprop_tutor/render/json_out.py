@@ -78,6 +78,7 @@ def run_document(run: Run, layout: ChainLayout | None = None) -> TraceDocument:
         "sample_nodes": json_layout.sample_nodes(run),
         "iterations": [iteration_document(run, r) for r in trace.iterations],
         "history": list(trace.history),
+        "running": list(trace.running),
         "final": {
             "epochs": trace.epochs_run,
             "iterations": trace.iteration_count,

@@ -137,6 +137,8 @@ def scenario_table(scenario, plan: Plan, precision: int = 4) -> Table:
         training += ("; a batch's loss and gradients are the sum over its samples"
                      if s.reduction == "sum" else "; a batch's loss and gradients are the mean "
                      "over its samples")
+    if s.shuffle:
+        training += f", samples reshuffled every epoch (shuffle_seed {s.shuffle_seed})"
     if s.tolerance is not None:
         training += f", until the loss is below {number(s.tolerance, precision)}"
     table.add_row("training", training)

@@ -88,6 +88,9 @@ def check_scenario(s: Scenario, doc: Document) -> None:
     if s.mode == "minibatch" and s.batch_size is None:
         raise located(doc, ("mode",), "mode minibatch needs a batch_size (the samples in each "
                       "update), such as batch_size: 2")
+    if s.shuffle and s.mode == "batch":
+        raise located(doc, ("shuffle",), "shuffle needs mode stochastic or minibatch; a batch of "
+                      "every sample has no order to shuffle")
     if s.init is not None:
         _check_init(s, doc)
     check_loss(s, doc)

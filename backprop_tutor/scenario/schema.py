@@ -118,6 +118,10 @@ class Scenario(Strict_):
     batch_size: Count | None = None
     # a batch's loss and gradients: the mean over its samples (default) or their sum
     reduction: Literal["mean", "sum"] = "mean"
+    # stochastic and minibatch: the samples in a new random order every epoch, drawn from
+    # shuffle_seed (epoch e takes the e-th permutation of numpy's default_rng(shuffle_seed))
+    shuffle: Annotated[bool, Strict()] = False
+    shuffle_seed: Annotated[int, Strict(), Field(ge=0)] = 0
     tolerance: Annotated[Number, Field(gt=0)] | None = None
     frozen: list[Name] = []
     l2: Annotated[Number, Field(ge=0)] = 0.0

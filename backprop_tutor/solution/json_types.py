@@ -149,6 +149,10 @@ class TraceDocument(TypedDict):
     iterations: list[Iteration]
     history: Annotated[list[Number], Field(
         description="The loss over all samples before each epoch.")]
+    running: Annotated[list[Number], Field(
+        description="Per epoch run, the mean of the losses its updates saw (each batch's loss "
+                    "before its update): the running loss courses print for stochastic and "
+                    "minibatch training; for batch training the same as history.")]
     final: Final
 
 

@@ -18,6 +18,7 @@ from ..maths.catalog import canonical
 from ..network.kernels import compile_kernel, has_branch, layer_functions, softmax_backward
 from ..network.plan import Plan
 from ..scenario.schema import Scenario
+from ..signals import numpy_random
 from .initial import initial_parameters
 from .rounding import F_ROUNDINGS, U, gamma, input_error, largest, net_input, output_error, screen
 from .stable import stable_loss
@@ -41,9 +42,12 @@ class RunOptions:
     progress: Callable[[int, int, float], None] | None = None
 
 
-def batches(scenario: Scenario) -> list[np.ndarray]:
-    """The 0-based sample indices of each update of one epoch."""
+def batches(scenario: Scenario, order: np.ndarray | None = None) -> list[np.ndarray]:
+    """The 0-based sample indices of each update of one epoch: consecutive groups of the
+    samples in file order, or in ``order`` (a permutation, when the scenario shuffles)."""
     m = len(scenario.data)
+    if order is not None:
+        return [order[part] for part in batches(scenario)]
     if scenario.mode == "stochastic":
         size = 1
     elif scenario.mode == "minibatch":
@@ -301,13 +305,19 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
     epochs = options.epochs or scenario.epochs
     # each batch's 1-based sample numbers and arrays, made once; the whole data set keeps its
     # own arrays, so that forward() can reuse the pass that gave the epoch's loss
-    plan = [(tuple((index + 1).tolist()), *((x, t) if len(index) == len(x)
-                                            else (x[index], t[index])))
-            for index in batches(scenario)]
+    def planned(order: np.ndarray | None) -> list:
+        return [(tuple((index + 1).tolist()), *((x, t) if len(index) == len(x) and order is None
+                                                else (x[index], t[index])))
+                for index in batches(scenario, order)]
+
+    plan = planned(None)
+    # shuffle: epoch e's order is the e-th permutation drawn from default_rng(shuffle_seed)
+    shuffler = numpy_random().default_rng(scenario.shuffle_seed) if scenario.shuffle else None
     initial = params = initial_parameters(scenario)
     kept: list[IterationRecord] = []
     last: IterationRecord | None = None
     history: list[float] = []
+    running: list[float] = []
     count = 0
     stop = "epochs"
     epoch_loss = net.total_loss(params, x, t)
@@ -317,8 +327,12 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
             stop = "tolerance"
             break
         history.append(epoch_loss)
+        if shuffler is not None:
+            plan = planned(shuffler.permutation(len(x)))
+        seen: list[float] = []  # the loss each update of the epoch saw
         for record in _epoch(net, params, x, t, plan, epoch, count):
             count += 1
+            seen.append(record.loss)
             last = record
             if count <= options.detail:
                 kept.append(record)
@@ -330,6 +344,7 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
                 stop = "diverged"
                 break
         epochs_run = epoch
+        running.append(sum(seen) / len(seen))
         if stop == "diverged":
             break
         epoch_loss = net.total_loss(params, x, t)
@@ -343,7 +358,7 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
     if stop != "diverged" and not np.isfinite(final_loss):
         stop = "diverged"
     return Trace(initial, tuple(kept), count, tuple(history), params, final_loss,
-                 epochs_run, stop)
+                 epochs_run, stop, tuple(running))
 
 
 def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,
