@@ -188,3 +188,16 @@ def test_a_shared_bias_is_frozen_by_its_one_name() -> None:
     assert message(text.replace("frozen: [b1]", "frozen: [b11]")).endswith(
         "frozen[0]: no parameter is called 'b11'; did you mean b1?")
     assert scenario_from_text(BASE).layers[0].bias is True
+
+
+def test_a_shared_bias_drawn_by_init_and_renamed_is_one_parameter() -> None:
+    base = MAZUR.read_text()
+    drawn = api.run(scenario_from_text(
+        base.replace("    biases: [0.35]\n", "").replace("title:", "init: {seed: 4}\ntitle:")))
+    assert drawn.trace.initial.biases[0][0] == drawn.trace.initial.biases[0][1]
+    assert drawn.initial_parameters["b1"] == drawn.trace.initial.biases[0][0]
+    renamed = api.run(scenario_from_text(
+        base.replace("    biases: [0.35]\n", "    biases: [0.35]\n    names: {biases: [c]}\n")))
+    values = renamed.values(1)
+    assert values["dE/dc"] == pytest.approx(values["dE/dz11"] + values["dE/dz12"], rel=1e-15)
+    assert "b1" not in renamed.plan.parameter_index
