@@ -17,14 +17,24 @@ STEP = 1e-6
 
 
 def central_differences(run, record) -> Iterator[tuple[float, float]]:
-    """(the engine's gradient, the central difference) for every weight and bias."""
+    """(the engine's gradient, the central difference) for every weight and bias.
+
+    A layer without bias (``bias: false``) has none to perturb; a shared bias is one parameter,
+    so it is moved in every unit at once (each unit's entry holds its one gradient).
+    """
     scenario = run.scenario
     net = Network(run.plan, scenario)
     x, t = data_arrays(scenario)
     index = np.array(record.samples) - 1
     for n, layer in enumerate(record.layers):
+        mode = scenario.layers[n].bias
         for kind, grads in (("w", layer.grad_weights), ("b", layer.grad_biases)):
-            for position in np.ndindex(grads.shape):
+            if kind == "b" and mode is False:
+                continue
+            shape = (1,) if kind == "b" and mode == "shared" else grads.shape
+            for position in np.ndindex(shape):
+                if kind == "b" and mode == "shared":
+                    position = slice(None)  # noqa: PLW2901 - the one bias is every unit's
                 def loss(by: float, n=n, kind=kind, position=position) -> float:
                     w = [a.copy() for a in record_parameters(record).weights]
                     b = [a.copy() for a in record_parameters(record).biases]
@@ -33,7 +43,8 @@ def central_differences(run, record) -> Iterator[tuple[float, float]]:
                     return net.total_loss(Parameters(tuple(w), tuple(b)), x[index],
                                           t[index]) + penalty
 
-                yield float(grads[position]), (loss(STEP) - loss(-STEP)) / (2 * STEP)
+                gradient = grads[0] if kind == "b" and mode == "shared" else grads[position]
+                yield float(gradient), (loss(STEP) - loss(-STEP)) / (2 * STEP)
 
 
 def record_parameters(record) -> Parameters:

@@ -122,15 +122,23 @@ class Oracle:
         names = network_names(self.s)
         frozen = set(self.s.frozen)
         return [np.array([[w in frozen for w in ws] + [b in frozen]
-                          for ws, b in zip(layer.weights, layer.biases, strict=True)])
+                          for ws, b in zip(layer.weights, layer.unit_biases, strict=True)])
                 for layer in names.layers]
+
+    def _bias(self, k: int, j: int):
+        # the bias in unit j's z of layer k, as the format defines ``bias:``: the unit's own
+        # (true), the first unit's symbol standing for the layer's one bias (shared), none (false)
+        mode = self.s.layers[k].bias
+        if mode is False:
+            return sp.Integer(0)
+        return self.symbols[k][0 if mode == "shared" else j][-1]
 
     def forward(self, x: list) -> list:
         """The network's outputs for inputs ``x`` (numbers or symbols), in closed form."""
         a = list(x)
-        for spec, layer in zip(self.s.layers, self.symbols, strict=True):
-            zs = [sp.Add(*(w * v for w, v in zip(unit[:-1], a, strict=True)), unit[-1])
-                  for unit in layer]
+        for k, (spec, layer) in enumerate(zip(self.s.layers, self.symbols, strict=True)):
+            zs = [sp.Add(*(w * v for w, v in zip(unit[:-1], a, strict=True)), self._bias(k, j))
+                  for j, unit in enumerate(layer)]
             a = layer_function(spec.activation)(zs)
         return a
 
@@ -143,8 +151,10 @@ class Oracle:
     @cached_property
     def _compiled(self):
         # One expression for the whole network: the loss of a symbolic sample plus the L2 term,
-        # E_s(θ; x, T) + (λ/2)Σw². The loss of a batch is its mean over the batch's samples, so
-        # its gradient is the mean of this expression's gradients, evaluated for every sample.
+        # E_s(θ; x, T) + (λ/2)Σw². The loss of a batch is its mean over the batch's samples (or
+        # their sum, reduction: sum), so its gradient is the mean (sum) of this expression's
+        # gradients, evaluated for every sample (a sum then holds the L2 term m times: see
+        # evaluate, which keeps it once).
         n_in, n_out = self.s.input_count, self.s.layers[-1].units
         xs = [sp.Symbol(f"x_{i}", real=True) for i in range(n_in)]
         ts = [sp.Symbol(f"t_{k}", real=True) for k in range(n_out)]
@@ -169,40 +179,59 @@ class Oracle:
         # ∞ and NaN are values here, as in the format's arithmetic (only in this evaluation)
         with np.errstate(all="ignore"):
             per_sample = [self._compiled(*flat, *x[s], *t[s]) for s in index]
-        values = [float(np.mean(column)) for column in zip(*per_sample, strict=True)]
+        # the batch's loss and gradients: the mean over its samples, or (reduction: sum) the sum
+        reduce = np.sum if self.s.reduction == "sum" else np.mean
+        values = [float(reduce(column)) for column in zip(*per_sample, strict=True)]
         grads, at = [], 1
-        for units, n_in in self.shapes:
+        for spec, (units, n_in), p in zip(self.s.layers, self.shapes, params, strict=True):
             size = units * (n_in + 1)
-            grads.append(np.array(values[at:at + size]).reshape(units, n_in + 1))
+            grad = np.array(values[at:at + size]).reshape(units, n_in + 1)
+            if self.s.reduction == "sum" and self.s.l2:  # E = Σ_s E_s + (λ/2)Σw²: λw once
+                grad[:, :-1] -= (len(index) - 1) * self.s.l2 * p[:, :-1]
+            if spec.bias == "shared":  # the one bias's gradient, under every unit's column
+                grad[:, -1] = grad[0, -1]
+            grads.append(grad)
             at += size
         return values[0], grads
 
-    def plan(self) -> list[np.ndarray]:
-        """The 0-based samples of each update of one epoch, as the format defines the modes."""
+    def plan(self, order: np.ndarray | None = None) -> list[np.ndarray]:
+        """The 0-based samples of each update of one epoch, as the format defines the modes:
+        consecutive groups of the samples in file order, or in ``order``."""
         m = len(self.s.data)
+        order = np.arange(m) if order is None else order
         size = {"batch": m, "stochastic": 1}.get(self.s.mode) or self.s.batch_size or m
-        return [np.arange(i, min(i + size, m)) for i in range(0, m, size)]
+        return [order[i:i + size] for i in range(0, m, size)]
 
     def train(self, initial: list[np.ndarray], epochs: int | None = None
               ) -> tuple[list[Step], list[np.ndarray], str]:
-        """Replay training from ``initial`` ([unit, input + 1] per layer)."""
+        """Replay training from ``initial`` ([unit, input + 1] per layer); ``self.running`` then
+        holds each epoch's mean of the losses its updates saw."""
         params = [p.copy() for p in initial]
         steps: list[Step] = []
         everything = np.arange(len(self.s.data))
         reason = "epochs"
+        # shuffle: as the format defines it, epoch e's order is the e-th permutation drawn by
+        # numpy's default_rng(shuffle_seed)
+        shuffler = np.random.default_rng(self.s.shuffle_seed) if self.s.shuffle else None
+        self.running: list[float] = []
         for epoch in range(1, (epochs or self.s.epochs) + 1):
             if epoch > 1 and self.s.tolerance is not None:
                 if self.evaluate(params, everything)[0] < self.s.tolerance:
                     reason = "tolerance"
                     break
-            for index in self.plan():
+            order = None if shuffler is None else shuffler.permutation(len(self.s.data))
+            seen = []
+            for index in self.plan(order):
                 loss, grads = self.evaluate(params, index)
+                seen.append(loss)
                 with np.errstate(all="ignore"):
                     params = [np.where(f, p, p - self.s.learning_rate * g)
                               for p, g, f in zip(params, grads, self.frozen, strict=True)]
                 steps.append(Step(tuple(int(i) + 1 for i in index), loss, grads, params))
                 if not (np.isfinite(loss) and all(np.isfinite(p).all() for p in params)):
+                    self.running.append(float(np.mean(seen)))
                     return steps, params, "diverged"
+            self.running.append(float(np.mean(seen)))  # the epoch's running loss
         final_loss = self.evaluate(params, everything)[0]  # over all samples, after training
         if reason == "epochs" and self.s.tolerance is not None and final_loss < self.s.tolerance:
             reason = "tolerance"

@@ -15,7 +15,8 @@ from backprop_tutor.training.engine import Network, data_arrays
 SCENARIOS = Path(__file__).resolve().parent.parent / "backprop_tutor" / "examples"
 SHIPPED = ["xor", "tanh_network", "relu_regression", "softmax_classifier",
            "binary_cross_entropy", "stochastic", "frozen_biases", "random_init",
-           "custom_activation", "two_neuron", "house_price"]
+           "custom_activation", "two_neuron", "house_price", "shared_bias",
+           "shuffled"]
 RTOL = ATOL = 1e-12
 
 
@@ -52,6 +53,7 @@ def check_against_oracle(scenario, *, epochs=None) -> None:
                             strict=True):
         close(mine, theirs)
     assert run.trace.stop_reason == reason
+    close(run.trace.running, oracle.running)
 
 
 @pytest.mark.parametrize("name", SHIPPED)

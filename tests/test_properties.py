@@ -113,12 +113,15 @@ def scenarios(draw) -> dict:
     layers, fan = [], n_in
     for i, units in enumerate(widths):
         name = output if i == depth - 1 else draw(st.sampled_from(ELEMENTWISE))
+        bias = draw(st.sampled_from([True, True, False, "shared"]))  # the format's bias kinds
         layers.append({
             "units": units,
             "activation": _activation(draw, name),
+            "bias": bias,
             "weights": [[draw(value) for _ in range(fan)] for _ in range(units)],
-            "biases": [draw(value) for _ in range(units)],
         })
+        if bias is not False:
+            layers[-1]["biases"] = [draw(value) for _ in range(units if bias is True else 1)]
         fan = units
     m = draw(st.integers(1, 4))
     k = widths[-1]
@@ -259,7 +262,8 @@ def _check_worked_solution(run, record) -> None:
         for j, u in enumerate(units):
             for i, w in enumerate(u.weights):
                 rec_grads[w.name] = (rec.grad_weights[j, i], rec.l2_weights[j, i])
-            rec_grads[u.bias.name] = (rec.grad_biases[j], 0.0)
+            if u.bias is not None:  # a shared bias: every unit holds its one gradient
+                rec_grads[u.bias.name] = (rec.grad_biases[j], 0.0)
     scenario = run.scenario
     derived = shapes(run.derivation, frozen=frozenset(scenario.frozen), letters=scenario.symbols)
     table = quantity_arrays(run.plan, record, learning_rate=scenario.learning_rate,
@@ -284,7 +288,7 @@ def _check_worked_solution(run, record) -> None:
     for chain in run.derivation.chains():
         gradient, l2 = rec_grads[chain.parameter.name]
         expanded = sum(product(path) for path in chain.paths())
-        compact = product(chain.compact())
+        compact = sum(product(pair) for pair in chain.compact_paths())
         _close(np.mean(expanded) + l2, gradient)
         _close(np.mean(compact) + l2, gradient)
         assert sum(1 for _ in chain.paths()) == chain.path_count

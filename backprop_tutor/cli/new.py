@@ -43,6 +43,23 @@ def _activations(text: str, layers: int) -> list[str]:
     return names
 
 
+BIAS_MODES = {"true": True, "false": False, "shared": "shared"}
+
+
+def _biases(text: str, layers: int) -> list[bool | str]:
+    modes = [part.strip().lower() for part in text.split(",")]
+    if len(modes) == 1:
+        modes = modes * layers
+    if len(modes) != layers:
+        raise InputError(f"give one bias kind for every layer, or one for all; the network has "
+                         f"{layers} layers and {len(modes)} were given", field="--bias")
+    for mode in modes:
+        if mode not in BIAS_MODES:
+            raise InputError(f"unknown bias kind '{mode}'; expected true (one per unit), shared "
+                             "(one for the layer) or false (none)", field="--bias")
+    return [BIAS_MODES[m] for m in modes]
+
+
 def _num(value: float) -> str:
     return f"{round(float(value), 2) + 0.0:g}"  # + 0.0 turns −0.0 into 0
 
@@ -52,8 +69,12 @@ def _row(values) -> str:
 
 
 def scenario_text(sizes: list[int], activations: list[str], *, seed: int, samples: int,
-                  loss: str, learning_rate: float, epochs: int) -> str:
-    """The YAML of a new scenario with every number drawn from ``seed`` and explained."""
+                  loss: str, learning_rate: float, epochs: int,
+                  biases: list[bool | str] | None = None) -> str:
+    """The YAML of a new scenario with every number drawn from ``seed`` and explained.
+
+    ``biases``: each layer's ``bias:`` (true, "shared" or false; default true for all).
+    """
     import numpy as np
 
     from ..signals import numpy_random
@@ -74,19 +95,27 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         "layers:",
     ]
     fan_in = inputs
-    for index, (units, activation) in enumerate(zip(widths, activations, strict=True),
-                                                 start=1):
+    modes = biases or [True] * len(widths)
+    for index, (units, activation, mode) in enumerate(zip(widths, activations, modes,
+                                                          strict=True), start=1):
         weights = rng.uniform(-0.5, 0.5, (units, fan_in))
-        biases = rng.uniform(-0.5, 0.5, units)
+        values = rng.uniform(-0.5, 0.5, units)  # drawn whatever the bias: the same weights
+        bias = {True: "and a bias", False: "and no bias",
+                "shared": "and the layer's one shared bias"}[mode]
         out += [
             f"  # layer {index}: {units} unit{'s' if units > 1 else ''}; each has one weight per "
-            f"input ({fan_in}) and a bias",
+            f"input ({fan_in}) {bias}",
             f"  - units: {units}",
             f"    activation: {activation}    # sigmoid, tanh, relu, leaky_relu, linear, "
             "softplus, softmax",
+            f"    bias: {str(mode).lower()}    # true: one per unit; shared: one for the layer; "
+            "false: none",
             "    weights: [" + (",\n              ".join(_row(r) for r in weights)) + "]",
-            f"    biases: {_row(biases)}",
         ]
+        if mode is True:
+            out.append(f"    biases: {_row(values)}")
+        elif mode == "shared":
+            out.append(f"    biases: {_row(values[:1])}")
         fan_in = units
     out += ["data:", "  # each sample: one number per input, one target per output unit"]
     outputs, last = widths[-1], activations[-1]
@@ -105,6 +134,9 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         f"learning_rate: {learning_rate:g}",
         f"epochs: {epochs}",
         "mode: batch    # batch, stochastic, or minibatch (then also batch_size: N)",
+        "reduction: mean    # a batch's loss and gradients: mean or sum over its samples",
+        "# shuffle: true    # stochastic or minibatch: a new sample order every epoch, drawn "
+        "from shuffle_seed: 0",
     ]
     return "\n".join(out) + "\n"
 
@@ -123,6 +155,10 @@ def new(
     loss: str = typer.Option("half_squared_error", "--loss", help=f"One of: {LOSSES}."),
     learning_rate: float = typer.Option(0.5, "--learning-rate", help="The learning rate η."),
     epochs: int = typer.Option(1, "--epochs", min=1, help="Epochs to train."),
+    bias: str = typer.Option("true", "--bias",
+                             help="Each layer's bias: true (one per unit), shared (one for the "
+                                  "layer) or false (none); one for all layers or one per layer: "
+                                  "shared,true."),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
     debug: Debug = False,
 ) -> None:
@@ -137,10 +173,11 @@ def new(
         target = Path(output)
         sizes = _layers(layers)
         names = _activations(activation, len(sizes) - 1)
+        modes = _biases(bias, len(sizes) - 1)
         if target.exists() and not force:
             raise InputError(f"{output} exists; use --force to overwrite it", field="--output")
         text = scenario_text(sizes, names, seed=seed, samples=samples, loss=loss,
-                             learning_rate=learning_rate, epochs=epochs)
+                             learning_rate=learning_rate, epochs=epochs, biases=modes)
         scenario_from_text(text, output)  # what is written is always a valid scenario
         atomic_write(target, text)
         typer.echo(f"wrote {output}: {len(sizes) - 1} layers; next: backprop-tutor run {output}")

@@ -123,15 +123,19 @@ def learning_rate_twice(s: Solution, address: str) -> Iterator[Variant]:
 
 def sum_for_mean(s: Solution, address: str) -> Iterator[Variant]:
     """A batch's gradients (and loss) summed over its samples where the scenario takes their
-    mean: every one m times the key, and the updates made with them."""
+    mean (every one m times the key, and the updates made with them), or averaged where it
+    sums (``reduction: sum``; every one 1/m times the key)."""
     m = len(s.suffixes)
     if m < 2:
         return
+    summed = s.run.scenario.reduction == "sum"
     E = s.plan.loss_symbol
-    edits = tuple(Edit(at, scale=float(m)) for at in _here_and_before(s, address)
+    edits = tuple(Edit(at, scale=1 / m if summed else float(m))
+                  for at in _here_and_before(s, address)
                   if s.steps[at].section == "gradients" or at == E)
     if edits:
-        yield Variant(edits, f"summed over the batch's {m} samples instead of their mean")
+        yield Variant(edits, f"averaged over the batch's {m} samples instead of their sum"
+                      if summed else f"summed over the batch's {m} samples instead of their mean")
 
 
 def previous_iteration(s: Solution, address: str) -> Iterator[Variant]:

@@ -372,7 +372,8 @@ class Solution:
                 else:
                     args.append(env(self._resolve(swap.get(name, name), suffix)))
             total += formula(args)
-        return total / len(step.suffixes) + step.constant
+        summed = self.run.scenario.reduction == "sum"  # a batch's sum, else its mean
+        return (total if summed else total / len(step.suffixes)) + step.constant
 
     def _names(self, formula: Formula, suffix: str) -> tuple[str, ...]:
         try:

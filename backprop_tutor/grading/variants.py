@@ -38,9 +38,12 @@ def variant_data(run: Run, rng: np.random.Generator, title: str) -> dict[str, An
     data.pop("init", None)  # every initial value is written out
     data["title"] = title
     initial = run.trace.initial
-    for layer, w, b in zip(data["layers"], initial.weights, initial.biases, strict=True):
+    for layer, spec, w, b in zip(data["layers"], run.scenario.layers, initial.weights,
+                                 initial.biases, strict=True):
         layer["weights"] = [[_perturb(v, rng) for v in row] for row in w.tolist()]
-        layer["biases"] = [_perturb(v, rng) for v in b.tolist()]
+        biases = spec.written_biases(b.tolist())  # the shared one once; none without bias
+        if biases is not None:
+            layer["biases"] = [_perturb(v, rng) for v in biases]
     for sample in data["data"]:
         sample["inputs"] = [_perturb(v, rng) for v in sample["inputs"]]
     return data

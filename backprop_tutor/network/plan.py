@@ -68,7 +68,7 @@ class PlanUnit:
     index: int  # 1-based
     net: str
     out: str
-    bias: str
+    bias: str | None  # None: a layer without bias; the same name for every unit when shared
     weights: tuple[str, ...]
     inputs: tuple[str, ...]
 
@@ -82,6 +82,12 @@ class PlanLayer:
     derivative: Kernel
     activation: str  # its name: sigmoid, leaky_relu, custom
     label: str  # how it is written in a picture: σ, tanh, z/(1 + |z|)
+    shared: bool = False  # one bias for every unit (``bias: shared``)
+
+    @property
+    def biases(self) -> tuple[str, ...]:
+        """The layer's bias parameters, each once: one per unit, one when shared, or none."""
+        return tuple(dict.fromkeys(u.bias for u in self.units if u.bias is not None))
 
     @property
     def coupled(self) -> bool:
@@ -134,9 +140,9 @@ def build_plan(scenario: Scenario, kernels: Kernels) -> Plan:
         units = tuple(
             PlanUnit(number, j, net, out, bias, weights, previous)
             for j, (net, out, bias, weights) in enumerate(
-                zip(layer_names.net, layer_names.activations, layer_names.biases,
+                zip(layer_names.net, layer_names.activations, layer_names.unit_biases,
                     layer_names.weights, strict=True), start=1))
-        layers.append(PlanLayer(units, f, df, activation, label))
+        layers.append(PlanLayer(units, f, df, activation, label, layer_names.shared))
         previous = layer_names.activations
     return Plan(names, names.inputs, names.targets, names.loss, scenario.loss, tuple(layers),
                 kernels.loss, kernels.loss_scale, kernels.loss_formula)

@@ -31,14 +31,16 @@ def filled_latex(printed: Printed, numbers: dict[str, float], precision: int = 4
 
 
 def mean_latex(values: list[float] | tuple[float, ...], precision: int = 4,
-               added: float = 0.0) -> str:
-    """The mean over a batch with each sample's term: ``\\frac{1}{2}\\left(0.1 - 0.2\\right)``,
-    then ``+ added`` (the L2 term of a gradient) when it is not 0."""
+               added: float = 0.0, summed: bool = False) -> str:
+    """The mean over a batch with each sample's term: ``\\frac{1}{2}\\left(0.1 - 0.2\\right)``
+    (``summed``: their sum, without the 1/m), then ``+ added`` (the L2 term of a gradient) when
+    it is not 0."""
     terms = ""
     for i, v in enumerate(values):
         text = number_latex(abs(v) if i else v, precision)
         terms += text if not i else (" - " if v < 0 else " + ") + text
-    out = rf"\frac{{1}}{{{len(values)}}}\left({terms}\right)"
+    out = rf"\left({terms}\right)" if summed else \
+        rf"\frac{{1}}{{{len(values)}}}\left({terms}\right)"
     if added:
         out += (" - " if added < 0 else " + ") + number_latex(abs(added), precision)
     return out

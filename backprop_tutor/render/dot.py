@@ -72,9 +72,11 @@ def dot_text(run: Run, record: IterationRecord, precision: int = 4, sample: int 
                 edge(f"v_{w}", times)
                 edge(f"v_{x}", times)
                 edge(times, plus)
-            value_node(unit.bias, params[unit.bias], values[derivative(E, unit.bias)],
-                       "parameter")
-            edge(f"v_{unit.bias}", plus)
+            if unit.bias is not None:  # a shared bias: one node, an edge to every unit's sum
+                if not layer.shared or unit is layer.units[0]:
+                    value_node(unit.bias, params[unit.bias], values[derivative(E, unit.bias)],
+                               "parameter")
+                edge(f"v_{unit.bias}", plus)
             value_node(unit.net, values.get(unit.net + suffix),
                        values.get(derivative(E, unit.net) + suffix))
             edge(plus, f"v_{unit.net}")
@@ -109,5 +111,5 @@ def _caption(run: Run, record: IterationRecord, sample: int) -> str:
     text = f"{title}: iteration {record.iteration}"
     if len(record.samples) > 1:
         text += (f", values of sample {record.samples[sample - 1]} of the batch; parameters "
-                 "show the batch's mean gradient")
+                 f"show the batch's {run.scenario.reduction} gradient")
     return text

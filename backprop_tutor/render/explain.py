@@ -92,8 +92,12 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
                                  strict=True):
             product = filled_numbers(gradient.printed, subs, precision)
             parts.append(Text(f"sample {s}: {product} = {number(v, precision)}"))
-        mean = f"({signed_sum(list(gradient.values), precision)}) / {len(gradient.values)}"
-        parts.append(Text(f"{grad_name} = mean over the samples = {mean}"))
+        total = f"({signed_sum(list(gradient.values), precision)})"
+        if gradient.summed:  # reduction: sum
+            parts.append(Text(f"{grad_name} = sum over the samples = {total}"))
+        else:
+            mean = f"{total} / {len(gradient.values)}"
+            parts.append(Text(f"{grad_name} = mean over the samples = {mean}"))
     if gradient.l2_term:
         parts.append(Text(f"+ L2 term λ·{parameter} = {number(gradient.l2_term, precision)}"))
     parts.append(Text(f"{grad_name} = {number(gradient.result, precision)}", style="bold"))

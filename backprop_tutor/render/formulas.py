@@ -21,9 +21,9 @@ def formula_text(line: Line, *, mean: bool = False) -> str:
     """The formula of a row as text: ``mean over samples of …`` for a batch's loss or gradient
     (``mean``), then ``+ λ·w`` for a weight's gradient under L2."""
     text = chain_text(line)
-    if mean:
-        text = f"mean over samples of ({text})" if line.l2_term else \
-            f"mean over samples of {text}"
+    if mean:  # or the sum, when the scenario sums (``reduction: sum``)
+        text = f"{line.reduction} over samples of ({text})" if line.l2_term else \
+            f"{line.reduction} over samples of {text}"
     return f"{text} + λ·{wrt(line.address)}" if line.l2_term else text
 
 
@@ -33,7 +33,8 @@ def formula_latex(line: Line, *, mean: bool = False) -> str:
     tex = line.printed.text
     if mean:
         m = len(line.samples)
-        tex = rf"\frac{{1}}{{{m}}}\sum_{{s=1}}^{{{m}}} \left({tex}\right)"
+        scale = "" if line.summed else rf"\frac{{1}}{{{m}}}"
+        tex = rf"{scale}\sum_{{s=1}}^{{{m}}} \left({tex}\right)"
     if line.l2_term:
         tex += rf" + \lambda {latex_symbol(wrt(line.address))}"
     return tex

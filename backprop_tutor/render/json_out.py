@@ -40,9 +40,12 @@ def normalised_scenario(run: Run) -> NormalisedScenario:
     data = run.scenario.model_dump(mode="json", exclude_none=True)
     data["inputs"] = list(run.plan.inputs)
     initial = run.trace.initial
-    for layer, w, b in zip(data["layers"], initial.weights, initial.biases, strict=True):
+    for layer, spec, w, b in zip(data["layers"], run.scenario.layers, initial.weights,
+                                 initial.biases, strict=True):
         layer["weights"] = w.tolist()
-        layer["biases"] = b.tolist()
+        biases = spec.written_biases(b.tolist())
+        if biases is not None:  # a layer without bias has none
+            layer["biases"] = biases
     return data  # type: ignore[return-value]
 
 
@@ -75,6 +78,7 @@ def run_document(run: Run, layout: ChainLayout | None = None) -> TraceDocument:
         "sample_nodes": json_layout.sample_nodes(run),
         "iterations": [iteration_document(run, r) for r in trace.iterations],
         "history": list(trace.history),
+        "running": list(trace.running),
         "final": {
             "epochs": trace.epochs_run,
             "iterations": trace.iteration_count,

@@ -50,7 +50,8 @@ def exercise_latex(run: Run, record: IterationRecord, precision: int = 6) -> lis
             for i, w in enumerate(u.weights):
                 value = number_latex(rec.weights[j, i], precision)
                 rows.append(f"{latex_symbol(w)} = {value}")
-            rows.append(f"{latex_symbol(u.bias)} = {number_latex(rec.biases[j], precision)}")
+            if u.bias is not None and (not layer.shared or j == 0):  # a shared bias once
+                rows.append(f"{latex_symbol(u.bias)} = {number_latex(rec.biases[j], precision)}")
     for s_index, x_row, t_row in zip(record.samples, record.inputs, record.targets, strict=True):
         given = [f"{latex_symbol(x)} = {number_latex(v, precision)}"
                  for x, v in zip(run.plan.inputs, x_row, strict=True)]
@@ -79,7 +80,7 @@ def numbers_cell(line: Line, row: Row, precision: int) -> str:
     """The numbers that go into a row's formula, in LaTeX; empty where they say nothing more
     than the value; each sample's term and the mean for a batch's loss or gradient."""
     if row.numbers is None:
-        return mean_latex(line.values, precision, line.l2_term)
+        return mean_latex(line.values, precision, line.l2_term, summed=line.summed)
     if line.quantity.trivial or line.frozen:
         return ""
     substituted = filled_latex(line.printed, row.numbers, precision)

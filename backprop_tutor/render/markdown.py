@@ -43,8 +43,9 @@ def exercise_markdown(run: Run, record: IterationRecord, precision: int = 6) -> 
             for i, w in enumerate(u.weights):
                 value = number(rec.weights[j, i], precision)
                 out.append(f"| {_math(latex_symbol(w))} | {value} |")
-            value = number(rec.biases[j], precision)
-            out.append(f"| {_math(latex_symbol(u.bias))} | {value} |")
+            if u.bias is not None and (not layer.shared or j == 0):  # a shared bias once
+                value = number(rec.biases[j], precision)
+                out.append(f"| {_math(latex_symbol(u.bias))} | {value} |")
     several = len(record.samples) > 1
     for s_index, x_row, t_row in zip(record.samples, record.inputs, record.targets, strict=True):
         suffix = f"@{s_index}" if several else ""

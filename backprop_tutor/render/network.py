@@ -49,7 +49,9 @@ def _starts(lines: list[str]) -> list[tuple[int, int]]:
 def _node(layer: PlanLayer, unit: PlanUnit, parameters: dict[str, float],
           precision: int) -> Panel:
     body = Text(layer.label, style="bold", justify="center")
-    body.append(f"\nb {number(parameters[unit.bias], precision)}", style="default")
+    if unit.bias is not None:
+        shared = " (shared)" if layer.shared else ""
+        body.append(f"\nb {number(parameters[unit.bias], precision)}{shared}", style="default")
     return Panel(body, title=Text(unit.out, style="cyan"), box=box.ROUNDED, expand=False,
                  padding=(0, 1))
 
@@ -89,8 +91,8 @@ def listing(plan: Plan, parameters: dict[str, float], precision: int = 4) -> Gro
         for unit in layer.units:
             terms = " + ".join(f"{number(parameters[w], precision)}·{x}"
                                for w, x in zip(unit.weights, unit.inputs, strict=True))
-            bias = number(parameters[unit.bias], precision)
-            inner = f"{terms} + {bias}"
+            inner = terms if unit.bias is None \
+                else f"{terms} + {number(parameters[unit.bias], precision)}"
             parts.append(Text(f"  {unit.out} = {label}({inner})" if label != "linear"
                               else f"  {unit.out} = {inner}"))
     targets = ", ".join(plan.targets)
@@ -116,6 +118,10 @@ def scenario_table(scenario, plan: Plan, precision: int = 4) -> Table:
     table.add_row("network", shape_text(plan))
     names = list(plan.parameter_index)
     table.add_row("parameters", f"{len(names)}: " + ", ".join(names))
+    kinds = {True: "one per unit", False: "none", "shared": "one shared by the layer's units"}
+    if any(layer.bias is not True for layer in s.layers):
+        table.add_row("biases", "; ".join(f"layer {n}: {kinds[layer.bias]}"
+                                          for n, layer in enumerate(s.layers, 1)))
     table.add_row("loss", f"{s.loss}: {plan.loss_formula}")
     table.add_row("learning rate", f"η = {number(s.learning_rate, 6)}")
     plural = "s" if len(s.data) != 1 else ""
@@ -124,6 +130,15 @@ def scenario_table(scenario, plan: Plan, precision: int = 4) -> Table:
     training = f"{s.epochs} epoch{'s' if s.epochs != 1 else ''}, {s.mode} updates"
     if s.mode == "minibatch":
         training += f" of {s.batch_size}"
+    several = s.mode == "batch" and len(s.data) > 1 or s.mode == "minibatch" and (
+        s.batch_size or 1) > 1
+    if several or s.reduction == "sum":  # a batch of several: its E and gradients are a mean
+        # or a sum of its samples' terms
+        training += ("; a batch's loss and gradients are the sum over its samples"
+                     if s.reduction == "sum" else "; a batch's loss and gradients are the mean "
+                     "over its samples")
+    if s.shuffle:
+        training += f", samples reshuffled every epoch (shuffle_seed {s.shuffle_seed})"
     if s.tolerance is not None:
         training += f", until the loss is below {number(s.tolerance, precision)}"
     table.add_row("training", training)

@@ -68,7 +68,7 @@ def numbers_hint(question, precision: int) -> Text:
     line = question.line
     if _batch_level(question):
         values = ", ".join(number(v, precision) for v in line.values)
-        numbers = f"the mean of {values}"
+        numbers = f"the {line.reduction} of {values}"
     else:
         numbers = filled_numbers(line.printed, question.row.numbers, precision)
     if line.l2_term:

@@ -43,6 +43,10 @@ def header(run: Run, precision: int = 4) -> RenderableType:
     table.add_row("loss", f"{s.loss}: {run.plan.loss_formula}")
     table.add_row("learning rate", f"η = {number(s.learning_rate, 6)}")
     detail = f"{len(s.data)} sample{'s' if len(s.data) > 1 else ''}, {s.mode} updates"
+    if s.reduction == "sum":
+        detail += ", each batch's loss and gradients summed over its samples"
+    if s.shuffle:
+        detail += f", samples reshuffled every epoch (shuffle_seed {s.shuffle_seed})"
     table.add_row("data", detail)
     parts: list[RenderableType] = [Text(s.title or "Scenario", style="bold")]
     if s.teaches:
@@ -73,7 +77,8 @@ def drawn_values(run: Run) -> RenderableType:
 
 
 def _formula(line: Line, *, batch: bool = False) -> str:
-    return formula_text(line, mean=batch and line.section == "gradients")
+    # a batch's loss and gradients are its samples' mean (or sum): the formula says which
+    return formula_text(line, mean=batch and line.section in ("gradients", "loss"))
 
 
 def _numbers(line: Line, precision: int) -> str:
@@ -175,6 +180,8 @@ def section_table(title: str, lines: Iterable[Line], record: IterationRecord,
 def status_text(run: Run, record: IterationRecord, precision: int = 4) -> Text:
     """Where the learner is: iteration k of N, its epoch and samples, the loss now."""
     samples = ", ".join(str(s) for s in record.samples)
+    if run.scenario.shuffle:
+        samples += ", in this epoch's shuffled order"
     plural = "s" if len(record.samples) > 1 else ""
     return Text(f"Iteration {record.iteration} of {run.trace.iteration_count} "
                 f"(epoch {record.epoch}; sample{plural} {samples}) · "
@@ -205,9 +212,19 @@ def summary(run: Run, precision: int) -> RenderableType:
     epochs = _new_table("")
     epochs.add_column("epoch", justify="right", no_wrap=True)
     epochs.add_column("loss", justify="right", no_wrap=True)
+    # stochastic and minibatch: the mean of the losses the epoch's updates saw, as courses print
+    running = run.scenario.mode != "batch" and bool(trace.running)
+    if running:
+        epochs.add_column("mean loss of its updates", justify="right", no_wrap=True)
     for row in _epoch_rows(trace.history):
-        epochs.add_row(*((SKIPPED, SKIPPED) if row is None
-                         else (str(row[0]), number(row[1], precision))))
+        if row is None:
+            epochs.add_row(*[SKIPPED] * (3 if running else 2))
+            continue
+        cells = [str(row[0]), number(row[1], precision)]
+        if running:
+            n = row[0] - 1
+            cells.append(number(trace.running[n], precision) if n < len(trace.running) else "")
+        epochs.add_row(*cells)
     reasons = {
         "epochs": f"stopped after {trace.epochs_run} epoch(s), as the scenario asks",
         "tolerance": f"stopped after {trace.epochs_run} epoch(s): the loss fell below the "

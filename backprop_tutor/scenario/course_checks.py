@@ -75,7 +75,14 @@ def check_name_shapes(s: Scenario, doc: Document) -> None:
         names = layer.names
         if names is not None:
             where = ("layers", i, "names")
-            for key in ("biases", "net", "activations"):
+            if names.biases is not None and len(names.biases) != layer.bias_count:
+                count = {0: "no bias (bias: false), so names.biases must not be given",
+                         1: "one shared bias (bias: shared), so names.biases must give 1 name"}
+                need = count.get(layer.bias_count, "") if layer.bias is not True else ""
+                raise located(doc, (*where, "biases"), f"layer {i + 1} has " + (
+                    need or f"{_plural(layer.units, 'unit')}, so names.biases must give "
+                    f"{_plural(layer.units, 'name')}") + f"; got {len(names.biases)}")
+            for key in ("net", "activations"):
                 given = getattr(names, key)
                 if given is not None and len(given) != layer.units:
                     raise located(doc, (*where, key), f"layer {i + 1} has "

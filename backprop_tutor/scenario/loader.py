@@ -70,11 +70,8 @@ def check_scenario(s: Scenario, doc: Document) -> None:
         elif s.init is None:
             raise located(doc, where, "weights are missing; give them, or add an init: section "
                           "to draw them at random")
-        if layer.biases is not None and len(layer.biases) != layer.units:
-            raise located(doc, (*where, "biases"),
-                          f"layer {i + 1} has {_plural(layer.units, 'unit')}, so biases must be "
-                          f"{_plural(layer.units, 'number')}; got {len(layer.biases)}")
-        if layer.biases is None and s.init is None:
+        _check_biases(layer, i, doc)
+        if layer.biases is None and layer.bias_count and s.init is None:
             raise located(doc, where, "biases are missing; give them, or add an init: section "
                           "to draw them at random")
         fan_in = layer.units
@@ -91,11 +88,29 @@ def check_scenario(s: Scenario, doc: Document) -> None:
     if s.mode == "minibatch" and s.batch_size is None:
         raise located(doc, ("mode",), "mode minibatch needs a batch_size (the samples in each "
                       "update), such as batch_size: 2")
+    if s.shuffle and s.mode == "batch":
+        raise located(doc, ("shuffle",), "shuffle needs mode stochastic or minibatch; a batch of "
+                      "every sample has no order to shuffle")
     if s.init is not None:
         _check_init(s, doc)
     check_loss(s, doc)
     check_name_shapes(s, doc)
     _check_names(s, doc)
+
+
+def _check_biases(layer, i: int, doc: Document) -> None:
+    where = ("layers", i, "biases")
+    if layer.biases is None:
+        return
+    if layer.bias is False:
+        raise located(doc, where, f"layer {i + 1} has no bias (bias: false), so it takes no "
+                      "biases; remove them, or remove bias: false")
+    if layer.bias == "shared" and len(layer.biases) != 1:
+        raise located(doc, where, f"layer {i + 1} has one bias shared by its units (bias: "
+                      f"shared), so biases must be 1 number; got {len(layer.biases)}")
+    if layer.bias is True and len(layer.biases) != layer.units:
+        raise located(doc, where, f"layer {i + 1} has {_plural(layer.units, 'unit')}, so biases "
+                      f"must be {_plural(layer.units, 'number')}; got {len(layer.biases)}")
 
 
 def _check_init(s: Scenario, doc: Document) -> None:
@@ -179,8 +194,10 @@ def _check_names(s: Scenario, doc: Document) -> None:
         for j, row in enumerate(layer.weights, 1):
             everything += [(name, f"a weight of layer {number} (unit {j}, input {i})")
                            for i, name in enumerate(row, 1)]
-        for kind, group in (("bias", layer.biases), ("net input", layer.net),
-                            ("activation", layer.activations)):
+        if layer.shared:
+            everything.append((layer.biases[0], f"the shared bias of layer {number}"))
+        for kind, group in (("bias", () if layer.shared else layer.biases),
+                            ("net input", layer.net), ("activation", layer.activations)):
             everything += [(name, f"the {kind} of layer {number} unit {j}")
                            for j, name in enumerate(group, 1)]
     seen: dict[str, str] = {}

@@ -38,6 +38,8 @@ _FIELD_EXPECTED: dict[tuple[str, ...], str] = {
     ("layers", "*", "activation"): "expected an activation name (such as sigmoid), or a "
                                    "mapping such as {name: leaky_relu, alpha: 0.1} or "
                                    "{expression: 'z/(1 + abs(z))'}",
+    ("layers", "*", "bias"): "expected true (one bias per unit), shared (one bias for the "
+                             "layer) or false (no bias)",
     ("answers", "*"): "expected a number, or nothing for a question left blank",
 }
 # What one item of a list is called, to say "expected at least 1 sample".
@@ -183,6 +185,9 @@ def validation_message(error: ValidationError, doc: Document, root: type[BaseMod
             shapes = sorted({_expected(e, loc).removeprefix("expected ") for e in same_place})
             wanted = "expected " + " or ".join(shapes)
         return located(doc, loc, f"{wanted}; got {describe(value)}")
+    if pattern == ("layers", "*", "bias"):  # a literal or a bool: say all three
+        return located(doc, loc, f"{_FIELD_EXPECTED[pattern]}; got {describe(value)}"
+                                 f"{_hint(first)}")
     return located(doc, loc, f"{_expected(first, loc)}; got {describe(value)}"
                              f"{_hint(first)}")
 

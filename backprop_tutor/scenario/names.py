@@ -15,12 +15,28 @@ from .schema import Scenario
 
 @dataclass(frozen=True)
 class LayerNames:
-    """The names of one layer's scalars."""
+    """The names of one layer's scalars.
+
+    ``biases`` names the layer's bias parameters: one per unit, one for the whole layer when
+    ``shared``, none for a layer without bias (``bias: false``).
+    """
 
     weights: tuple[tuple[str, ...], ...]  # [unit][input]
     biases: tuple[str, ...]
     net: tuple[str, ...]
     activations: tuple[str, ...]
+    shared: bool = False  # one bias, biases[0], for every unit
+
+    def unit_bias(self, j: int) -> str | None:
+        """The bias of unit ``j`` (0-based): its own, the layer's shared one, or None."""
+        if not self.biases:
+            return None
+        return self.biases[0] if self.shared else self.biases[j]
+
+    @property
+    def unit_biases(self) -> tuple[str | None, ...]:
+        """The bias of every unit (the shared one repeated; None without bias)."""
+        return tuple(self.unit_bias(j) for j in range(len(self.net)))
 
 
 @dataclass(frozen=True)
@@ -36,21 +52,28 @@ class NetworkNames:
     @cached_property
     def parameter_index(self) -> dict[str, tuple[str, int, int, int | None]]:
         """name → (kind, layer, unit, input), all 1-based; kind is 'weight' or 'bias'."""
+        # a shared bias is indexed at unit 1 of its layer (it is the bias of every unit)
         index: dict[str, tuple[str, int, int, int | None]] = {}
         for number, layer in enumerate(self.layers, start=1):
-            for j, (row, bias) in enumerate(zip(layer.weights, layer.biases, strict=True), 1):
+            for j, (row, bias) in enumerate(zip(layer.weights, layer.unit_biases, strict=True),
+                                            1):
                 for i, w in enumerate(row, start=1):
                     index[w] = ("weight", number, j, i)
-                index[bias] = ("bias", number, j, None)
+                if bias is not None and bias not in index:
+                    index[bias] = ("bias", number, j, None)
         return index
 
     def parameters(self) -> tuple[str, ...]:
-        """Every parameter name, layer by layer, each unit's weights then its bias."""
+        """Every parameter name, layer by layer, each unit's weights then its bias (a shared
+        bias after the layer's last weights; a layer without bias has none)."""
         out: list[str] = []
         for layer in self.layers:
-            for unit, bias in zip(layer.weights, layer.biases, strict=True):
+            for unit, bias in zip(layer.weights, layer.unit_biases, strict=True):
                 out.extend(unit)
-                out.append(bias)
+                if bias is not None and not layer.shared:
+                    out.append(bias)
+            if layer.shared:
+                out.append(layer.biases[0])
         return tuple(out)
 
 
@@ -96,11 +119,18 @@ def network_names(scenario: Scenario) -> NetworkNames:
             )
             for j in units
         )
+        if layer.bias is False:
+            biases: tuple[str, ...] = ()
+        elif layer.bias == "shared":
+            biases = (f"{sym.bias}{number}",)
+        else:
+            biases = tuple(unit_name(sym.bias, j) for j in units)
         default = LayerNames(
             weights=weights,
-            biases=tuple(unit_name(sym.bias, j) for j in units),
+            biases=biases,
             net=tuple(unit_name(sym.net, j) for j in units),
             activations=tuple(unit_name(sym.activation, j) for j in units),
+            shared=layer.bias == "shared",
         )
         layers.append(_override(default, layer.names))
         fan_in = layer.units
@@ -118,4 +148,5 @@ def _override(default: LayerNames, names) -> LayerNames:
         biases=tuple(names.biases) if names.biases else default.biases,
         net=tuple(names.net) if names.net else default.net,
         activations=tuple(names.activations) if names.activations else default.activations,
+        shared=default.shared,
     )

@@ -34,14 +34,33 @@ class CustomActivation(Strict_):
     expression: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+# A layer's bias: one per unit (true, the default), none (false), or one for all its units
+BiasMode = Annotated[bool, Strict()] | Literal["shared"]
+
+
 class Layer(Strict_):
-    """One layer: its units, activation and initial parameters."""
+    """One layer: its units, activation, bias and initial parameters.
+
+    ``biases`` has one number per unit, or one number when ``bias: shared``, and is not given
+    when ``bias: false``.
+    """
 
     units: Count
     activation: str | NamedActivation | CustomActivation = "sigmoid"
+    bias: BiasMode = True
     weights: list[list[Number]] | None = None
     biases: list[Number] | None = None
     names: LayerNames | None = None
+
+    @property
+    def bias_count(self) -> int:
+        """How many bias parameters the layer has: its units, 1 when shared, 0 without bias."""
+        return {True: self.units, False: 0}.get(self.bias, 1)
+
+    def written_biases(self, values: list[float]) -> list[float] | None:
+        """What ``biases:`` holds for a layer whose units have the bias ``values`` (one per
+        unit): all of them, the shared one once, or nothing for a layer without bias."""
+        return values[:self.bias_count] if self.bias_count else None
 
 
 class LayerNames(Strict_):
@@ -97,6 +116,12 @@ class Scenario(Strict_):
     epochs: Count = 1
     mode: Literal["batch", "stochastic", "minibatch"] = "batch"
     batch_size: Count | None = None
+    # a batch's loss and gradients: the mean over its samples (default) or their sum
+    reduction: Literal["mean", "sum"] = "mean"
+    # stochastic and minibatch: the samples in a new random order every epoch, drawn from
+    # shuffle_seed (epoch e takes the e-th permutation of numpy's default_rng(shuffle_seed))
+    shuffle: Annotated[bool, Strict()] = False
+    shuffle_seed: Annotated[int, Strict(), Field(ge=0)] = 0
     tolerance: Annotated[Number, Field(gt=0)] | None = None
     frozen: list[Name] = []
     l2: Annotated[Number, Field(ge=0)] = 0.0

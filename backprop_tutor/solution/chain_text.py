@@ -28,7 +28,9 @@ def chain_layout(run: Run) -> ChainLayout:
     d = run.derivation
     explained: set[tuple[int, int]] = set()  # units whose δ's factors are in ``factors``
     for chain in d.chains():
-        paths = list(chain.paths()) if chain.expanded else [chain.compact()]
+        shared = len(chain.members) > 1  # a shared bias: δ_j·∂z_j/∂b summed over its layer
+        paths = list(chain.compact_paths()) if shared or not chain.expanded \
+            else list(chain.paths())
         addresses = []
         for path in paths:
             row = []
@@ -37,13 +39,14 @@ def chain_layout(run: Run) -> ChainLayout:
                 if f.address not in factors:  # a factor is shared by many chains
                     factors[f.address] = _form(f, printed)
             addresses.append(row)
-        place = (chain.unit.layer, chain.unit.index)
-        if not chain.expanded and place not in explained:
-            # δ's formula reads ∂E/∂a and ∂a/∂z, and ∂E/∂a the δ of the layer above
-            explained.add(place)
-            _add_delta_factors(d, chain.unit, factors, printed)
-        gradients[chain.parameter.name] = {"form": "paths" if chain.expanded else "delta",
-                                           "paths": addresses}
+        for unit in chain.members if shared or not chain.expanded else ():
+            place = (unit.layer, unit.index)
+            if place not in explained:
+                # δ's formula reads ∂E/∂a and ∂a/∂z, and ∂E/∂a the δ of the layer above
+                explained.add(place)
+                _add_delta_factors(d, unit, factors, printed)
+        gradients[chain.parameter.name] = {
+            "form": "delta" if shared or not chain.expanded else "paths", "paths": addresses}
     return {"factors": factors, "gradients": gradients}
 
 

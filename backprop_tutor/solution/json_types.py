@@ -116,7 +116,8 @@ class NormalisedLayer(TypedDict):
     __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
     units: Annotated[int, Field(ge=1)]
     weights: list[list[float]]
-    biases: list[float]
+    bias: NotRequired[bool | Literal["shared"]]  # true: one per unit; shared: one; false: none
+    biases: NotRequired[list[float]]  # one per unit, one when shared, absent without bias
 
 
 class NormalisedScenario(TypedDict):
@@ -148,6 +149,10 @@ class TraceDocument(TypedDict):
     iterations: list[Iteration]
     history: Annotated[list[Number], Field(
         description="The loss over all samples before each epoch.")]
+    running: Annotated[list[Number], Field(
+        description="Per epoch run, the mean of the losses its updates saw (each batch's loss "
+                    "before its update): the running loss courses print for stochastic and "
+                    "minibatch training; for batch training the same as history.")]
     final: Final
 
 

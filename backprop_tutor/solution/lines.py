@@ -90,7 +90,8 @@ class Line:
 
     ``values`` has one number per sample of the batch (for a gradient, each sample's term
     ∂E_s/∂p before the mean); ``result`` is the number that counts: the sample's value, the
-    loss or gradient of the batch (mean over the samples, plus the L2 term λ·w), the update.
+    loss or gradient of the batch (mean over the samples, or their sum under ``reduction:
+    sum``, plus the L2 term λ·w), the update.
     """
 
     quantity: Quantity
@@ -100,6 +101,12 @@ class Line:
     result: float
     l2_term: float = 0.0  # gradients of weights: λ·w
     frozen: bool = False
+    summed: bool = False  # a batch's loss and gradients are the sum over its samples (else mean)
+
+    @property
+    def reduction(self) -> str:
+        """How a batch's loss and gradients gather its samples: ``mean`` or ``sum``."""
+        return "sum" if self.summed else "mean"
 
     @cached_property
     def substitutions(self) -> tuple[dict[str, float], ...]:
@@ -210,10 +217,15 @@ def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: floa
                 table[derivative(u.net, w)] = column(below, i)
                 table[derivative(E, w)] = product(rec.dE_dz, j, below, i)
                 table[updated(w)] = constant(rec.weights_after[j, i])
+            if u.bias is None:  # a layer without bias
+                continue
             table[u.bias] = constant(rec.biases[j])
             table[derivative(u.net, u.bias)] = constant(1.0)
-            table[derivative(E, u.bias)] = column(rec.dE_dz, j)
             table[updated(u.bias)] = constant(rec.biases_after[j])
+            if not layer.shared:
+                table[derivative(E, u.bias)] = column(rec.dE_dz, j)
+        if layer.shared:  # each sample's term of a shared bias: Σ_j ∂E_s/∂z_j
+            table[derivative(E, layer.units[0].bias)] = partial(rec.dE_dz.sum, axis=1)
     return table
 
 
@@ -232,9 +244,10 @@ def result_of(quantity: Quantity, record: IterationRecord, plan: Plan,
 
 
 def fill(quantities: list[Quantity], plan: Plan, record: IterationRecord, *,
-         learning_rate: float, l2: float = 0.0, frozen: frozenset[str] = frozenset()
-         ) -> list[Line]:
-    """The lines of one iteration: each quantity with the trace's numbers."""
+         learning_rate: float, l2: float = 0.0, frozen: frozenset[str] = frozenset(),
+         reduction: str = "mean") -> list[Line]:
+    """The lines of one iteration: each quantity with the trace's numbers (a batch's loss and
+    gradients are the ``reduction`` of its samples' terms: their mean or their sum)."""
     table = quantity_arrays(plan, record, learning_rate=learning_rate, l2=l2)
     m = len(record.samples)
     lines = []
@@ -249,7 +262,8 @@ def fill(quantities: list[Quantity], plan: Plan, record: IterationRecord, *,
             gradients[q.address] = result
         is_frozen = q.section == "updates" and q.address[:-1] in frozen
         lines.append(Line(q, record.samples, values, columns, result,
-                          l2_term=l2_term if l2 else 0.0, frozen=is_frozen))
+                          l2_term=l2_term if l2 else 0.0, frozen=is_frozen,
+                          summed=reduction == "sum"))
     return lines
 
 
@@ -261,13 +275,14 @@ def vocabulary(plan: Plan) -> tuple[set[str], set[str]]:
     required = {E}
     for layer in plan.layers:
         for u in layer.units:
-            names |= {u.net, u.out, u.bias, derivative(E, u.out), derivative(E, u.net),
-                      derivative(u.net, u.bias)}
+            names |= {u.net, u.out, derivative(E, u.out), derivative(E, u.net)}
+            if u.bias is not None:
+                names |= {u.bias, derivative(u.net, u.bias)}
             names |= {derivative(peer.out, u.net) for peer in layer.units} if layer.coupled \
                 else {derivative(u.out, u.net)}
             required |= {u.net, u.out}
             for w, x in zip(u.weights, u.inputs, strict=True):
                 names |= {w, derivative(u.net, x), derivative(u.net, w)}
-            for p in (*u.weights, u.bias):
+            for p in (*u.weights, *(() if u.bias is None else (u.bias,))):
                 required |= {derivative(E, p), updated(p)}
     return names | required, required

@@ -76,7 +76,8 @@ class Run:
                 chosen = [q for q in chosen if q.address in wanted]
             s = self.scenario
             self._lines[key] = fill(chosen, self.plan, record, learning_rate=s.learning_rate,
-                                    l2=s.l2, frozen=frozenset(s.frozen))
+                                    l2=s.l2, frozen=frozenset(s.frozen),
+                                    reduction=s.reduction)
         return self._lines[key]
 
     def worked_size(self, iteration: int = 1) -> tuple[int, int]:

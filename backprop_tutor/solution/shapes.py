@@ -132,8 +132,9 @@ def _backward(d: Derivation, units: tuple[Unit, ...]) -> list[Shape]:
                 out.append(Shape(BACKWARD, factor.address, factor.expression, False))
             factor = d.parameter_factor(u, w)
             out.append(Shape(BACKWARD, factor.address, factor.expression, True))
-        factor = d.parameter_factor(u, u.bias)
-        out.append(Shape(BACKWARD, factor.address, factor.expression, False))
+        if u.bias is not None:  # a layer without bias has no ∂z/∂b
+            factor = d.parameter_factor(u, u.bias)
+            out.append(Shape(BACKWARD, factor.address, factor.expression, False))
     return out
 
 
@@ -145,8 +146,19 @@ def _position(items: tuple[sp.Symbol, ...], item: sp.Symbol) -> int:
 
 
 def _gradient(chain: Chain, letters: Symbols) -> Shape:
-    delta_form = _product([_ref(f) for f in chain.compact()])
+    compact = chain.compact_paths()
+    delta_form = _sum([_product([_ref(f) for f in pair]) for pair in compact])
     n, E, p = chain.path_count, letters.loss, chain.parameter.name
+    if len(compact) > 1:  # a shared bias: the sum over the units of its layer, by their δ
+        z = letters.net
+        units = len(compact)
+        note = (f"{p} is one bias shared by the {units} units of its layer: its gradient is the "
+                f"sum over them, Σ_j ∂{E}/∂{z}_j·∂{z}_j/∂{p}")
+        expanded = _sum([_product([sp.Symbol(f.address) for f in path])
+                         for path in chain.paths()]) if chain.expanded else None
+        return Shape(GRADIENTS, chain.address, delta_form, False,
+                     paths=tuple(tuple(f.address for f in pair) for pair in compact),
+                     note=note, alternatives=() if expanded is None else (expanded,))
     if not chain.expanded:
         a, z = letters.activation, letters.net
         note = (f"{n} paths lead from {E} to {p}; they are summed by the backpropagated error "

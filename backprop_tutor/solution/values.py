@@ -84,19 +84,22 @@ def iteration_values(plan: Plan, record: IterationRecord, *, per_sample_values: 
                 if u.layer > 1:  # ∂z/∂x of the first layer is in no parameter's chain
                     out[derivative(u.net, x)] = row[i]
                 per_sample(derivative(u.net, w), column(below, i))
-            out[derivative(u.net, u.bias)] = 1.0
+            if u.bias is not None:
+                out[derivative(u.net, u.bias)] = 1.0
     for layer, rec in reversed(layers):
         grad_w, grad_b = rec.grad_weights.tolist(), rec.grad_biases.tolist()
         for j, u in enumerate(layer.units):
             for i, w in enumerate(u.weights):
                 out[derivative(E, w)] = grad_w[j][i]
-            out[derivative(E, u.bias)] = grad_b[j]
+            if u.bias is not None:  # a shared bias: every unit holds its gradient
+                out[derivative(E, u.bias)] = grad_b[j]
     for layer, rec in reversed(layers):
         after_w, after_b = rec.weights_after.tolist(), rec.biases_after.tolist()
         for j, u in enumerate(layer.units):
             for i, w in enumerate(u.weights):
                 out[updated(w)] = after_w[j][i]
-            out[updated(u.bias)] = after_b[j]
+            if u.bias is not None:
+                out[updated(u.bias)] = after_b[j]
     return out
 
 
@@ -108,5 +111,6 @@ def parameter_values(plan: Plan, weights, biases) -> dict[str, float]:
         for j, u in enumerate(layer.units):
             for name, value in zip(u.weights, rows[j], strict=True):
                 out[name] = value
-            out[u.bias] = column[j]
+            if u.bias is not None:
+                out[u.bias] = column[j]
     return out

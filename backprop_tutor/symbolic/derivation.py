@@ -46,12 +46,23 @@ class Factor:
 
 @dataclass(frozen=True)
 class Chain:
-    """Every path of factors from the loss to one parameter."""
+    """Every path of factors from the loss to one parameter.
+
+    A parameter enters the z of one unit, except a shared bias (``bias: shared``), which enters
+    the z of every unit of its layer: its paths are those through each of ``units`` in turn, so
+    its gradient is Σ_j ∂E/∂z_j·∂z_j/∂b.
+    """
 
     parameter: sp.Symbol
-    unit: Unit
+    unit: Unit  # the (first) unit whose z the parameter enters
     path_count: int
     derivation: Derivation
+    units: tuple[Unit, ...] = ()  # every unit whose z it enters, when several (a shared bias)
+
+    @property
+    def members(self) -> tuple[Unit, ...]:
+        """Every unit whose z the parameter enters."""
+        return self.units or (self.unit,)
 
     @property
     def address(self) -> str:
@@ -59,11 +70,12 @@ class Chain:
         return derivative(self.derivation.graph.loss_symbol.name, self.parameter.name)
 
     def paths(self) -> Iterator[tuple[Factor, ...]]:
-        """Each path as its factors, from the loss down to ∂z/∂p."""
+        """Each path as its factors, from the loss down to ∂z/∂p (unit by unit)."""
         d = self.derivation
-        local = d.parameter_factor(self.unit, self.parameter)
-        for upper in d.paths_to_net(self.unit):
-            yield (*upper, local)
+        for unit in self.members:
+            local = d.parameter_factor(unit, self.parameter)
+            for upper in d.paths_to_net(unit):
+                yield (*upper, local)
 
     @property
     def expanded(self) -> bool:
@@ -71,9 +83,16 @@ class Chain:
         return self.path_count <= EXPAND_LIMIT
 
     def compact(self) -> tuple[Factor, Factor]:
-        """The chain as δ·∂z/∂p, the form of the backpropagated-error recursion."""
+        """The chain as δ·∂z/∂p, the form of the backpropagated-error recursion (of the first
+        unit; ``compact_paths`` gives one such pair per unit of a shared bias)."""
         d = self.derivation
         return d.delta_factor(self.unit), d.parameter_factor(self.unit, self.parameter)
+
+    def compact_paths(self) -> tuple[tuple[Factor, Factor], ...]:
+        """δ_j·∂z_j/∂p for every unit j the parameter enters: the terms of its gradient."""
+        d = self.derivation
+        return tuple((d.delta_factor(u), d.parameter_factor(u, self.parameter))
+                     for u in self.members)
 
     def factors(self) -> tuple[Factor, ...]:
         """The distinct factors of all paths, in the order they first appear."""
@@ -201,15 +220,24 @@ class Derivation:
     def chain(self, parameter: str) -> Chain:
         """The chain of one parameter, by name."""
         unit = self.graph.unit_of(parameter)
-        symbol = next(p for p in (*unit.weights, unit.bias) if p.name == parameter)
+        symbol = next(p for p in unit.parameters if p.name == parameter)
+        if unit.shared_bias and symbol is unit.bias:
+            return self._shared_chain(self.graph.layers[unit.layer - 1])
         return Chain(symbol, unit, self.path_count(unit), self)
 
+    def _shared_chain(self, layer: tuple[Unit, ...]) -> Chain:
+        first = layer[0]
+        return Chain(first.bias, first, len(layer) * self.path_count(first), self, layer)
+
     def chains(self) -> Iterator[Chain]:
-        """Every parameter's chain, output layer first, as textbooks work them."""
+        """Every parameter's chain, output layer first, as textbooks work them: each unit's
+        weights and bias, a layer's shared bias after its last unit."""
         for layer in reversed(self.graph.layers):
             for unit in layer:
-                for p in (*unit.weights, unit.bias):
+                for p in unit.weights if unit.shared_bias else unit.parameters:
                     yield Chain(p, unit, self.path_count(unit), self)
+            if layer[0].shared_bias:
+                yield self._shared_chain(layer)
 
     def upstream_factor(self, unit: Unit) -> Factor:
         """∂E/∂a of a unit: the loss's derivative at the output; below it Σ_k w_k·δ_k over the

@@ -34,19 +34,27 @@ class Unit:
     index: int  # 1-based
     net: sp.Symbol
     out: sp.Symbol
-    bias: sp.Symbol
+    bias: sp.Symbol | None  # None: no bias; the same symbol for every unit of a shared bias
     weights: tuple[sp.Symbol, ...]
     inputs: tuple[sp.Symbol, ...]  # the previous layer's outputs, or the network's inputs
     activation: Activation
     layer_nets: tuple[sp.Symbol, ...]  # z of every unit of the layer (softmax couples them)
     layer_outs: tuple[sp.Symbol, ...]
+    shared_bias: bool = False  # the bias is one parameter of the whole layer
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """The unit's weights, then its bias if it has one."""
+        return self.weights if self.bias is None else (*self.weights, self.bias)
 
     @cached_property
     def net_expression(self) -> sp.Expr:
-        """z as written in textbooks: the weighted inputs, then the bias."""
+        """z as written in textbooks: the weighted inputs, then the bias (if any)."""
         terms = [sp.Mul(w, x, evaluate=False)
                  for w, x in zip(self.weights, self.inputs, strict=True)]
-        return sp.Add(*terms, self.bias, evaluate=False)
+        if self.bias is not None:
+            terms.append(self.bias)
+        return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
 
     @cached_property
     def activation_expression(self) -> sp.Expr:
@@ -116,9 +124,7 @@ class Graph:
     @cached_property
     def parameters(self) -> tuple[sp.Symbol, ...]:
         """Every parameter, layer by layer, each unit's weights then its bias."""
-        return tuple(
-            p for layer in self.layers for unit in layer for p in (*unit.weights, unit.bias)
-        )
+        return tuple(sp.Symbol(name, real=True) for name in self.names.parameters())
 
     def unit_of(self, parameter: str) -> Unit:
         """The unit a parameter belongs to."""
@@ -153,12 +159,14 @@ def build_graph(scenario: Scenario) -> Graph:
                 index=j,
                 net=symbol(layer_names.net[j - 1]),
                 out=symbol(layer_names.activations[j - 1]),
-                bias=symbol(layer_names.biases[j - 1]),
+                bias=None if layer_names.unit_bias(j - 1) is None
+                else symbol(layer_names.unit_bias(j - 1)),
                 weights=tuple(symbol(n) for n in layer_names.weights[j - 1]),
                 inputs=previous,
                 activation=activation,
                 layer_nets=nets,
                 layer_outs=outs,
+                shared_bias=layer_names.shared,
             )
             for j in range(1, spec.units + 1)
         )

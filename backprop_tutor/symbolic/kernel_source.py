@@ -68,5 +68,7 @@ def scenario_kernels(scenario: Scenario) -> Kernels:
     scale = float(loss.scale(scenario.layers[-1].units))
     letters = scenario.symbols
     formula = loss.formula(letters.loss, letters.target, letters.activation)
+    if scenario.reduction == "sum":  # E is the sum of the batch's E_s, not their mean
+        formula = formula.replace("(1/m) ", "").replace("(1/(m·K))", "(1/K)")
     return Kernels(tuple(activation_kernels(a) for a in activations), loss_kernels(loss), scale,
                    tuple((a.name, a.display or a.name) for a in activations), formula)

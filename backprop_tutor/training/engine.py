@@ -18,6 +18,7 @@ from ..maths.catalog import canonical
 from ..network.kernels import compile_kernel, has_branch, layer_functions, softmax_backward
 from ..network.plan import Plan
 from ..scenario.schema import Scenario
+from ..signals import numpy_random
 from .initial import initial_parameters
 from .rounding import F_ROUNDINGS, U, gamma, input_error, largest, net_input, output_error, screen
 from .stable import stable_loss
@@ -41,9 +42,12 @@ class RunOptions:
     progress: Callable[[int, int, float], None] | None = None
 
 
-def batches(scenario: Scenario) -> list[np.ndarray]:
-    """The 0-based sample indices of each update of one epoch."""
+def batches(scenario: Scenario, order: np.ndarray | None = None) -> list[np.ndarray]:
+    """The 0-based sample indices of each update of one epoch: consecutive groups of the
+    samples in file order, or in ``order`` (a permutation, when the scenario shuffles)."""
     m = len(scenario.data)
+    if order is not None:
+        return [order[part] for part in batches(scenario)]
     if scenario.mode == "stochastic":
         size = 1
     elif scenario.mode == "minibatch":
@@ -87,6 +91,8 @@ class Network:
         self._no_l2 = tuple(_read_only(np.zeros((len(layer.units), len(layer.units[0].weights))))
                             for layer in plan.layers) if not self.l2 else None
         self.rate = scenario.learning_rate
+        # a batch's E and gradients: the mean over its samples, or their sum (``reduction``)
+        self.mean = scenario.reduction == "mean"
         frozen = set(scenario.frozen)
         self.frozen = bool(frozen)
         self.trainable_w = tuple(
@@ -96,6 +102,10 @@ class Network:
         self.trainable_b = tuple(
             np.array([u.bias not in frozen for u in layer.units]) for layer in plan.layers
         )
+        # each layer's bias: "unit" (one per unit), "shared" (one for the layer, whose gradient
+        # is the sum of its units' ∂E/∂b) or "none" (held at 0, its gradient 0)
+        self.bias_kind = tuple("shared" if layer.shared else "none" if not layer.biases
+                               else "unit" for layer in plan.layers)
 
     def forward(self, params: Parameters, x: np.ndarray) -> tuple[list, list]:
         """z and a of every layer, [sample, unit].
@@ -209,14 +219,17 @@ class Network:
 
     def total_loss(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> float:
         """E over the given samples."""
-        losses = self._losses(params, x, t)
-        return float(losses.sum() / losses.size)  # mean() without its Python overhead
+        return self.reduce(self._losses(params, x, t))
+
+    def reduce(self, losses: np.ndarray) -> float:
+        """E of a batch from its E_s: their mean (mean() without its Python overhead) or sum."""
+        return float(losses.sum() / losses.size) if self.mean else float(losses.sum())
 
     def step(self, params: Parameters, x: np.ndarray, t: np.ndarray
              ) -> tuple[list[LayerRecord], np.ndarray, Parameters]:
         """One update on a batch: the records of every layer, E_s, and the new parameters."""
         zs, acts, slopes = self._forward(params, x)
-        m = x.shape[0]
+        m = x.shape[0] if self.mean else 1  # what the sum over the batch is divided by
         losses = self._losses(params, x, t)
         dE_da = self.scale * self.loss_derivative(acts[-1], t)
         records: list[LayerRecord] = []
@@ -242,6 +255,10 @@ class Network:
             else:
                 l2_term = self._no_l2[n]
             grad_b = delta.sum(axis=0) / m  # what mean() computes, without its Python overhead
+            if self.bias_kind[n] == "shared":  # every unit's z holds the one bias
+                grad_b = np.full_like(grad_b, grad_b.sum())
+            elif self.bias_kind[n] == "none":
+                grad_b = np.zeros_like(grad_b)
             w_after = w - self.rate * grad_w
             b_after = b - self.rate * grad_b
             if self.frozen:
@@ -288,13 +305,19 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
     epochs = options.epochs or scenario.epochs
     # each batch's 1-based sample numbers and arrays, made once; the whole data set keeps its
     # own arrays, so that forward() can reuse the pass that gave the epoch's loss
-    plan = [(tuple((index + 1).tolist()), *((x, t) if len(index) == len(x)
-                                            else (x[index], t[index])))
-            for index in batches(scenario)]
+    def planned(order: np.ndarray | None) -> list:
+        return [(tuple((index + 1).tolist()), *((x, t) if len(index) == len(x) and order is None
+                                                else (x[index], t[index])))
+                for index in batches(scenario, order)]
+
+    plan = planned(None)
+    # shuffle: epoch e's order is the e-th permutation drawn from default_rng(shuffle_seed)
+    shuffler = numpy_random().default_rng(scenario.shuffle_seed) if scenario.shuffle else None
     initial = params = initial_parameters(scenario)
     kept: list[IterationRecord] = []
     last: IterationRecord | None = None
     history: list[float] = []
+    running: list[float] = []
     count = 0
     stop = "epochs"
     epoch_loss = net.total_loss(params, x, t)
@@ -304,8 +327,12 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
             stop = "tolerance"
             break
         history.append(epoch_loss)
+        if shuffler is not None:
+            plan = planned(shuffler.permutation(len(x)))
+        seen: list[float] = []  # the loss each update of the epoch saw
         for record in _epoch(net, params, x, t, plan, epoch, count):
             count += 1
+            seen.append(record.loss)
             last = record
             if count <= options.detail:
                 kept.append(record)
@@ -317,6 +344,7 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
                 stop = "diverged"
                 break
         epochs_run = epoch
+        running.append(sum(seen) / len(seen))
         if stop == "diverged":
             break
         epoch_loss = net.total_loss(params, x, t)
@@ -330,7 +358,7 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
     if stop != "diverged" and not np.isfinite(final_loss):
         stop = "diverged"
     return Trace(initial, tuple(kept), count, tuple(history), params, final_loss,
-                 epochs_run, stop)
+                 epochs_run, stop, tuple(running))
 
 
 def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,
@@ -346,5 +374,5 @@ def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,
             targets=tb,
             layers=tuple(layers),
             sample_losses=losses,
-            loss=float(losses.sum() / losses.size),
+            loss=net.reduce(losses),
         )

@@ -44,8 +44,13 @@ def initial_parameters(scenario: Scenario) -> Parameters:
             weights.append(np.array(layer.weights, dtype=float))
         else:
             weights.append(_draw(rng, init, shape, fan_in, layer.units))
-        if layer.biases is not None:
-            biases.append(np.array(layer.biases, dtype=float))
+        if not layer.bias_count:  # no bias: z has no bias term, which is a bias held at 0
+            biases.append(np.zeros(layer.units))
+        elif layer.biases is not None:  # one per unit, or the shared one for every unit
+            biases.append(np.resize(np.array(layer.biases, dtype=float), layer.units))
+        elif layer.bias == "shared":
+            biases.append(np.full(layer.units, _draw(rng, init, (1,), fan_in, layer.units)[0])
+                          if init.method == "uniform" else np.zeros(layer.units))
         elif init.method == "uniform":
             biases.append(_draw(rng, init, (layer.units,), fan_in, layer.units))
         else:
@@ -58,9 +63,11 @@ def drawn_names(scenario: Scenario, names: NetworkNames) -> tuple[str, ...]:
     """The parameters the file leaves out and ``init:`` draws, in the order of the network."""
     out: list[str] = []
     for layer, layer_names in zip(scenario.layers, names.layers, strict=True):
-        for row, bias in zip(layer_names.weights, layer_names.biases, strict=True):
+        for row, bias in zip(layer_names.weights, layer_names.unit_biases, strict=True):
             if layer.weights is None:
                 out.extend(row)
-            if layer.biases is None:
+            if layer.biases is None and bias is not None and not layer_names.shared:
                 out.append(bias)
+        if layer.biases is None and layer_names.shared:
+            out.append(layer_names.biases[0])
     return tuple(out)

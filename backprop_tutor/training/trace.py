@@ -65,3 +65,6 @@ class Trace:
     final_loss: float  # over all samples, after the last update
     epochs_run: int
     stop_reason: str  # epochs | tolerance | diverged
+    # per epoch run: the mean of the losses its updates saw (each batch's E before its update);
+    # for a full batch, the same number as ``history``
+    running: tuple[float, ...] = ()
