@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from ..network.addresses import base as without_sample
 from ..network.addresses import derivative, updated
 from ..notation.symbols import symbol_text
+from ..scenario.limits import worked_size
 from .solution import Edit, Solution
 from .tolerance import Tolerance, Written, indistinct, literal, quantum, reproduces
 
@@ -53,6 +54,8 @@ def _places(s: Solution, address: str) -> list[str]:
     """``_here_and_before``, where a quantity computed per sample of a batch is also named once
     without its sample (``dE/da21`` for every ``dE/da21@s``): a slip in its formula is made for
     every sample."""
+    if not _small(s):  # thousands of samples: a slip in one sample's place only
+        return _here_and_before(s, address)
     out: list[str] = []
     for at in _here_and_before(s, address):
         every = without_sample(at)
@@ -60,6 +63,12 @@ def _places(s: Solution, address: str) -> list[str]:
             out.append(every)
         out.append(at)
     return out
+
+
+def _small(s: Solution) -> bool:
+    """Whether the worked solution is small enough to be set out (scenario/limits.py): then a
+    slip is also carried through every formula after it, and made in every sample at once."""
+    return worked_size(len(s.plan.parameter_index), len(s.suffixes)) is None
 
 
 def _reads(s: Solution, at: str) -> set[str]:
@@ -304,9 +313,14 @@ def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, fl
     start = s.start(address)
     earlier = {a: v for a, v in own.items() if a != address}
     found: list[tuple[float, int, Mistake]] = []
+    # from the key: the slip carried through every formula after it where the worked solution
+    # is small enough to be set out; on larger networks (where that costs the network's size
+    # for every slip tried) only the steps the slip edits are recomputed, and the first rule
+    # that reproduces the value is named
+    from_key: dict[str, float] | None = {} if _small(s) else None
     for rank, (rule, propose) in enumerate(RULES.items()):
         for variant in propose(s, address):
-            for base in ({}, earlier):  # the slip carried through from the key's values
+            for base in (from_key, earlier):
                 if base is earlier and not base:
                     continue
                 value = s.evaluate(address, edits=variant.edits, given=base)
@@ -315,6 +329,8 @@ def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, fl
                     found.append((abs(value - given.value), rank,
                                   Mistake(rule, variant.description, variant.at, value,
                                           base is earlier)))
+                    if from_key is None:  # too large to search all: the first rule that does
+                        return found[0][2]
     if not found:
         return None
     nearest = min(distance for distance, _, _ in found)

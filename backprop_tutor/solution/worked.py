@@ -15,6 +15,7 @@ import numpy as np
 
 from ..network.kernels import Kernel, compile_kernel
 from ..notation.symbols import Printed
+from ..scenario.limits import worked_size
 from ..training.engine import RunOptions, iterate
 from .cache import cached
 from .lines import SECTIONS, Code, Quantity, fill, quantity_arrays, vocabulary
@@ -47,7 +48,12 @@ def quantities(run: Run, form: Form = "text") -> list[Quantity]:
 
     def check(out: list[Quantity]) -> None:
         if form == "code":
-            for record in (*run.trace.iterations, _elsewhere(run)):
+            parameters = len(run.plan.parameter_index)
+            if worked_size(parameters, len(run.trace.iterations[0].samples)) is None:
+                records = (*run.trace.iterations, _elsewhere(run))
+            else:  # a large batch: every formula checked on a few samples, not on thousands
+                records = (_elsewhere(run, samples=CHECKED_SAMPLES),)
+            for record in records:
                 reproduces(out, run, record)
 
     return cached(f"worked-{form}", run.scenario, lambda: _derive(run, form), read, check)
@@ -57,10 +63,15 @@ def quantities(run: Run, form: Form = "text") -> list[Quantity]:
 SELF_CHECK = 1e-9
 
 
-def _elsewhere(run: Run) -> IterationRecord:
+# samples of the moved copy a large network's code formulas are checked on
+CHECKED_SAMPLES = 4
+
+
+def _elsewhere(run: Run, samples: int | None = None) -> IterationRecord:
     """The first iteration of a copy of the run's network whose initial weights, biases and
     inputs are moved at random, afresh at every run (its targets are kept: a simplified
-    softmax cross-entropy factor needs targets that sum to 1)."""
+    softmax cross-entropy factor needs targets that sum to 1); with ``samples``, of its first
+    that many samples only (a formula is the same for every sample of a batch)."""
     rng = np.random.default_rng()  # from the system's entropy
 
     def moved(values: np.ndarray) -> list:
@@ -72,10 +83,13 @@ def _elsewhere(run: Run) -> IterationRecord:
     layers = [layer.model_copy(update={"weights": moved(w), "biases": moved(b)})
               for layer, w, b in zip(scenario.layers, initial.weights, initial.biases,
                                      strict=True)]
+    kept = scenario.data if samples is None else scenario.data[:samples]
     data = [sample.model_copy(update={"inputs": moved(np.asarray(sample.inputs, dtype=float))})
-            for sample in scenario.data]
-    copy = scenario.model_copy(update={"layers": layers, "data": data, "epochs": 1,
-                                       "init": None})
+            for sample in kept]
+    update: dict[str, Any] = {"layers": layers, "data": data, "epochs": 1, "init": None}
+    if scenario.batch_size is not None:
+        update["batch_size"] = min(scenario.batch_size, len(data))
+    copy = scenario.model_copy(update=update)
     return iterate(run.plan, copy, RunOptions(epochs=1, detail=1)).iterations[0]
 
 
