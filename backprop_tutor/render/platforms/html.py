@@ -16,7 +16,9 @@ def exercise_element(e: Exercise) -> ET.Element:
         ET.SubElement(root, "p").text = f"Teaches: {e.teaches}."
     ET.SubElement(root, "p").text = (
         f"Network {e.network}; loss {e.loss}. Work iteration {e.iteration} of training by hand "
-        "and give each number to at least four significant digits.")
+        "and give each number to at least four significant digits; give an updated "
+        "parameter w+ with enough decimals to show its change from w to three significant "
+        "digits (w+ is judged by that change).")
     table = ET.SubElement(root, "table")
     for g in e.given:
         row = ET.SubElement(table, "tr")
