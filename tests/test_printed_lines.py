@@ -136,3 +136,23 @@ def test_the_terminal_prints_a_step_activation_as_one_fraction(tmp_path):
     value = re.search(r"1/2 \+ (\S+)/\(2 × \|(\S+)\|\)", line)
     # the same number in both places: bracketed as a factor, bare between the bars
     assert value is not None and value.group(1).strip("()") == value.group(2), line
+
+
+def test_a_number_with_an_exponent_as_the_base_of_a_power_is_bracketed(tmp_path):
+    """2.9e−5² reads as 2.9 × 10⁻⁵², and 2.9 \\times 10^{-5}^{2} is not LaTeX at all."""
+    from typer.testing import CliRunner
+
+    from backprop_tutor.cli import app
+
+    path = tmp_path / "small.yaml"
+    path.write_text("inputs: 1\nlayers:\n"
+                    "  - {units: 1, activation: tanh, weights: [[0.001]], biases: [0.00002]}\n"
+                    "  - {units: 1, activation: sigmoid, weights: [[0.45]], biases: [0.65]}\n"
+                    "data:\n  - {inputs: [0.009], targets: [0.25]}\nlearning_rate: 0.4\n",
+                    encoding="utf-8")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["run", str(path), "--width", "120"]).stdout
+    assert "1 − (2.9e−5)²" in shown and "2.9e−5²" not in shown
+    latex = runner.invoke(app, ["key", str(path), "--format", "latex"]).stdout
+    assert r"1 - \left(2.9 \times 10^{-5}\right)^{2}" in latex
+    assert r"10^{-5}^{" not in latex

@@ -23,11 +23,15 @@ def number_latex(value: float, precision: int = 4) -> str:
 
 def filled_latex(printed: Printed, numbers: dict[str, float], precision: int = 4) -> str:
     """A LaTeX template with each symbol's number in its place (negative ones in parentheses)."""
+    template = printed.template
+
     def put(match: re.Match[str]) -> str:
         text = number_latex(numbers[printed.names[int(match.group(1))]], precision)
-        return rf"\left({text}\right)" if text.startswith("-") else text
+        power = template[match.end():match.end() + 1] == "^"  # 2.9 \times 10^{-5} as a base
+        return rf"\left({text}\right)" if text.startswith("-") or (power and "times" in text) \
+            else text
 
-    return _TOKENS.sub(put, printed.template)
+    return _TOKENS.sub(put, template)
 
 
 def mean_latex(values: list[float] | tuple[float, ...], precision: int = 4,

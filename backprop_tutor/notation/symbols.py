@@ -39,17 +39,30 @@ def symbol_number(value: float, precision: int) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
+# what follows the base of a power in a printed form: a superscript digit or sign, or ^
+_POWER = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺^")
+
+
 def filled_numbers(printed: Printed, numbers: dict[str, float], precision: int = 4) -> str:
-    """A printed form's numbers text: its template with the numbers put in (no sympy)."""
+    """A printed form's numbers text: its template with the numbers put in (no sympy). The base
+    of a power is put in parentheses when it is negative or written with an exponent:
+    (2.9e−5)², never 2.9e−5², which reads as 2.9 × 10⁻⁵²."""
+    template = printed.template
+
     def put(match: re.Match[str]) -> str:
         key = printed.names[int(match.group(2))]
         if key.startswith("="):
-            return number(float(key[1:]), precision)
-        if match.group(1) == "\ue002":
-            return number(numbers[key], precision)
-        return symbol_number(numbers[key], precision)
+            text = number(float(key[1:]), precision)
+        elif match.group(1) == "\ue002":
+            text = number(numbers[key], precision)
+        else:
+            text = symbol_number(numbers[key], precision)
+        if template[match.end():match.end() + 1] in _POWER and not text.startswith("(") \
+                and ("e" in text or text.startswith("−")):
+            return f"({text})"
+        return text
 
-    return _TOKENS.sub(put, printed.template)
+    return _TOKENS.sub(put, template)
 
 
 def latex_symbol(name: str) -> str:
