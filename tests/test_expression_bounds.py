@@ -139,3 +139,12 @@ def test_practice_refuses_an_input_without_line_ends(tmp_path):
     assert result.returncode == 2
     assert result.stderr == ("error: <stdin>: an answer is longer than the limit of 1,000 "
                              "characters\n")
+
+
+@pytest.mark.parametrize("text", ["max(z, 1e-320)", "z + 1e-310", "z*1e-320", "z*1e-200*1e-200"])
+def test_numbers_too_small_for_floating_point_are_refused(text):
+    """1e-320 is a subnormal double: kept exact by sympy, it was printed as an integer ratio
+    the kernel could not turn into a float (an internal error)."""
+    with pytest.raises(InputError, match="too small for floating point"):
+        parse_expression(text)
+    assert parse_expression("z*1e-300") is not None

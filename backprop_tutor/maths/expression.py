@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import math
+import sys
 
 import sympy as sp
 
@@ -152,9 +153,13 @@ def _check_numbers(expr: sp.Expr, text: str) -> None:
             raise InputError(f"the expression '{text}' has the power {power}, whose exponent "
                              f"is beyond the limit of ±{MAX_EXPONENT}")
     for number in expr.atoms(sp.Number):
-        if not math.isfinite(_as_float(number)):
+        value = _as_float(number)
+        if not math.isfinite(value):
             raise InputError(f"the number {number} in the expression '{text}' is too large "
                              "for floating point (at most about 1.8e308)")
+        if number != 0 and abs(value) < sys.float_info.min:
+            raise InputError(f"a number in the expression '{text}' is too small for floating "
+                             "point (at least about 2.2e-308 in size, or 0)")
 
 
 def _as_float(number: sp.Expr) -> float:
@@ -193,6 +198,10 @@ def _build(node: ast.AST, text: str) -> sp.Expr:
             source = ast.get_source_segment(text.strip(), node) or repr(node.value)
             raise InputError(f"the number {source} in the expression '{text}' is too large "
                              "for floating point (at most about 1.8e308)")
+        if node.value and abs(node.value) < sys.float_info.min:
+            source = ast.get_source_segment(text.strip(), node) or repr(node.value)
+            raise InputError(f"the number {source} in the expression '{text}' is too small "
+                             "for floating point (at least about 2.2e-308 in size, or 0)")
         # a decimal stays exact: 0.1 is 1/10, as the text says
         return sp.Rational(repr(node.value)) if isinstance(node.value, float) else sp.Integer(
             node.value)
