@@ -157,3 +157,18 @@ def test_variants_never_mix_with_files_already_in_a_folder(tmp_path):
     empty.mkdir()
     assert tool("variants", "two_neuron", "--count", "2", "-o", str(empty)).returncode == 0
     assert len(list(empty.iterdir())) == 4
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["run", "--help"]])
+def test_help_and_version_to_a_closed_stdout_are_one_line_and_status_74(args):
+    done = tool(*args, stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 74
+    assert done.stderr == "error: cannot write the output: standard output is closed\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs /dev/full")
+def test_help_to_a_full_disk_is_one_line_and_status_74():
+    with open("/dev/full", "w") as full:
+        done = tool("grade", "--help", stdout=full)
+    assert done.returncode == 74
+    assert done.stderr == "error: cannot write the output: No space left on device\n"

@@ -81,7 +81,7 @@ def single_threaded_blas() -> None:
 
 def main() -> None:
     """Entry point of the console script."""
-    from .boundary import closed_streams, handle_termination
+    from .boundary import closed_streams, handle_termination, output_failed
 
     single_threaded_blas()
     closed_streams()
@@ -90,12 +90,15 @@ def main() -> None:
         sys.argv.append("--help")
     try:
         code = app(standalone_mode=False)
+        sys.stdout.flush()  # what is still buffered: a closed pipe or full disk shows here
     except typer.TyperException as error:  # a mistyped command line (click's usage errors)
         print(f"error: {usage_message(error)}", file=sys.stderr)
         sys.exit(int(getattr(error, "exit_code", ExitCode.USER_INPUT)))
     except typer.Abort:  # Ctrl-C or end of input at one of click's own prompts
         print("interrupted", file=sys.stderr)
         sys.exit(int(ExitCode.INTERRUPTED))
+    except OSError as error:  # --help or --version, or the last of an output, not written
+        sys.exit(output_failed(error))
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -63,6 +63,20 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
         _internal(error, debug)
 
 
+def output_failed(error: OSError) -> int:
+    """The exit status (and the one line) for an output that could not be written outside a
+    command's error boundary: 141 quietly for a closed pipe, 74 for a full disk or a closed
+    stdout; anything else is re-raised as the bug it is."""
+    if isinstance(error, BrokenPipeError):
+        _discard_stdout()
+        return int(ExitCode.BROKEN_PIPE)
+    if error.errno not in _CANNOT_WRITE:
+        raise error
+    _discard_stdout()
+    print(f"error: cannot write the output: {error.strerror or error}", file=sys.stderr)
+    return int(ExitCode.CANNOT_WRITE)
+
+
 _CANNOT_WRITE = {errno.ENOSPC, errno.EIO, errno.EBADF, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 

@@ -82,7 +82,8 @@ def build_wheel() -> Path:
     root = Path(__file__).resolve().parents[3]
     if not (root / "pyproject.toml").is_file():
         raise InputError("cannot build a wheel of backprop-tutor: its source folder (with "
-                         "pyproject.toml) is not where this copy runs from")
+                         "pyproject.toml) is not where this copy runs from; build one in a "
+                         "checkout with 'pip wheel --no-deps .' and pass it with --wheel")
     out = Path(tempfile.mkdtemp(prefix="backprop-tutor-wheel-"))
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
                            str(out), str(root)],
