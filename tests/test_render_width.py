@@ -35,3 +35,12 @@ def test_explain_and_show_fit_80_columns(name: str) -> None:
     for parameter in (parameters[0], parameters[-1]):  # the deepest chain and the shortest
         _assert_fits(_output("run", name, "--explain", parameter))
     _assert_fits(_output("show", name))
+
+
+def test_one_hidden_sample_is_named_alone():
+    from typer.testing import CliRunner
+
+    from backprop_tutor.cli import app
+
+    shown = CliRunner().invoke(app, ["run", "xor", "--width", "80", "--epochs", "1"]).stdout
+    assert "sample 4 is not shown at this width" in shown and "samples 4–4" not in shown

@@ -42,6 +42,6 @@ def variants(
                 sheet = worksheet_yaml(run, run.lines(run.record(1)), f"{variant.id}.yaml",
                                        variant=variant.id)
                 atomic_write(folder / f"{variant.id}.sheet.yaml", sheet)
-        typer.echo(f"wrote {len(made)} variants to {output} "
+        typer.echo(f"wrote {len(made)} variant{'' if len(made) == 1 else 's'} to {output} "
                    f"({made[0].id} … {made[-1].id}); grade with: backprop-tutor grade "
                    f"{output} SHEET...")

@@ -41,8 +41,10 @@ def _factor_table(factors: list[Line], record: IterationRecord, precision: int,
             row += [number(v, precision) for v in line.values[:shown]]
         table.add_row(*row)
     if shown < len(record.samples):
-        table.caption = f"samples {record.samples[shown]}–{record.samples[-1]} are not shown " \
-                        "at this width"
+        rest = record.samples[shown:]
+        hidden = f"sample {rest[0]} is" if len(rest) == 1 else \
+            f"samples {rest[0]}–{rest[-1]} are"
+        table.caption = f"{hidden} not shown at this width"
         table.caption_justify = "left"
     return table
 

@@ -130,8 +130,9 @@ def _batch_table(title: str, lines: list[Line], record: IterationRecord, precisi
         table.add_row(symbol_text(line.address), formula, *cells, value)
     if shown < len(samples):
         rest = samples[shown:]
-        table.caption = (f"samples {rest[0]}–{rest[-1]} are not shown at this width "
-                         "(--json has every number)")
+        hidden = f"sample {rest[0]} is" if len(rest) == 1 else \
+            f"samples {rest[0]}–{rest[-1]} are"
+        table.caption = f"{hidden} not shown at this width (--json has every number)"
         table.caption_justify = "left"
     return table
 
