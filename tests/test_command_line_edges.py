@@ -172,3 +172,11 @@ def test_help_to_a_full_disk_is_one_line_and_status_74():
         done = tool("grade", "--help", stdout=full)
     assert done.returncode == 74
     assert done.stderr == "error: cannot write the output: No space left on device\n"
+
+
+def test_explain_with_json_is_refused_not_ignored():
+    done = tool("run", "two_neuron", "--json", "--explain", "w1")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("error: --json: --explain shows one parameter's chain in the "
+                           "terminal; it does not go with --json, which has every factor's "
+                           "chain\n")

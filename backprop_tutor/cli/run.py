@@ -143,6 +143,10 @@ def run(
             if svg or html:
                 raise InputError("--svg and --html save the terminal view; they do not go "
                                  "with --json", field="--json")
+            if explain is not None:
+                raise InputError("--explain shows one parameter's chain in the terminal; it "
+                                 "does not go with --json, which has every factor's chain",
+                                 field="--json")
             from ..render.json_out import run_document, write_json
 
             document = run_document(result)  # built whole before anything is written
