@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tool_env import tool_env
 
 from backprop_tutor.scenario.loader import scenario_from_text
 from backprop_tutor.solution import cache
@@ -19,12 +20,7 @@ SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if not p.name.endswith(".te
 
 
 def _tool(args: list[str], cache_dir: Path | None, *, check: bool = True) -> str:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    env.pop("BACKPROP_TUTOR_NO_CACHE", None)
-    if cache_dir is None:
-        env["BACKPROP_TUTOR_NO_CACHE"] = "1"
-    else:
-        env["BACKPROP_TUTOR_CACHE_DIR"] = str(cache_dir)
+    env = tool_env(cache_dir)
     done = subprocess.run([sys.executable, "-m", "backprop_tutor", *args], env=env,
                           capture_output=True, text=True, check=False)
     if check:

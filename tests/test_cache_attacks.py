@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tool_env import tool_env
 
 from backprop_tutor.scenario.loader import scenario_from_text
 from backprop_tutor.solution import cache
@@ -26,12 +27,7 @@ TINY = ("inputs: 1\nlayers: [{units: 1, weights: [[0.1]], biases: [0.2]}]\n"
 
 
 def _tool(args: list[str], cache_dir: Path | None) -> str:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    env.pop("BACKPROP_TUTOR_NO_CACHE", None)
-    if cache_dir is None:
-        env["BACKPROP_TUTOR_NO_CACHE"] = "1"
-    else:
-        env["BACKPROP_TUTOR_CACHE_DIR"] = str(cache_dir)
+    env = tool_env(cache_dir)
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "backprop_tutor", *args], env=env,
                           capture_output=True, text=True, check=False, timeout=LIMIT)

@@ -9,21 +9,17 @@ name, no name.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
 import pytest
+from hand import SLIPS, work, written
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hand import SLIPS, work, written  # noqa: E402
-
-from backprop_tutor import api  # noqa: E402
-from backprop_tutor.grading.grade import CARRIED, CORRECT, WRONG, grade_sheet  # noqa: E402
-from backprop_tutor.grading.sheet import sheet_from_text  # noqa: E402
-from backprop_tutor.grading.solution import Solution  # noqa: E402
+from backprop_tutor import api
+from backprop_tutor.grading.grade import CARRIED, CORRECT, WRONG, grade_sheet
+from backprop_tutor.grading.sheet import sheet_from_text
+from backprop_tutor.grading.solution import Solution
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 BATCH = """\
