@@ -112,3 +112,23 @@ def test_an_edited_loss_never_passes():
         check_kernels(scenario, replace(kernels, loss_formula="E = 0"))
     with pytest.raises(ValueError):
         check_kernels(scenario, replace(kernels, loss_scale=0.5))
+
+
+def test_a_point_within_a_step_of_a_cusp_is_no_evidence_against_an_honest_derivative():
+    """sqrt(|z|) drawn at z = 1e-9 once failed its honest derivative: the difference stencil
+    (h = 1e-4) straddles the cusp. An edited derivative is still caught at the other points."""
+    import warnings
+
+    from backprop_tutor.solution.checked import _derivative_agrees
+
+    points = np.array([0.0, 1e-9, 1e-5, -3e-5, 0.5, -2.0, 1.3, 4.0, -0.7, 2.2, -5.0, 3.3,
+                       6.1, -1.1, 0.9, 7.0, -3.2])
+
+    def f(z):
+        return np.sqrt(np.abs(z))
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        assert _derivative_agrees(lambda z, a: np.sign(z) / (2 * np.sqrt(np.abs(z))), f, points)
+        assert not _derivative_agrees(lambda z, a: 1.01 * np.sign(z) / (2 * np.sqrt(np.abs(z))),
+                                      f, points)
