@@ -451,3 +451,29 @@ def test_names_that_are_functions_of_the_formulas_are_refused(tmp_path):
                                              "unit 1 is a function or constant"):
             load_scenario(path)
     assert not reserved("h21") and not reserved("net")
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("inputs: [x, exp]\nlayers:\n  - {units: 1, weights: [[0.1, 0.2]], biases: [0.4]}\n"
+     "data:\n  - {inputs: [0.1, 0.2], targets: [0.25]}\nlearning_rate: 0.4\n",
+     "n.yaml:1:13: inputs[1]: the name 'exp' of input 2"),
+    ("inputs: 1\nlayers:\n  - {units: 1, weights: [[0.15]], biases: [0.4]}\n"
+     "  - {units: 1, weights: [[0.45]], biases: [0.65],\n     names: {net: [log]}}\n"
+     "data:\n  - {inputs: [0.1], targets: [0.25]}\nlearning_rate: 0.4\n",
+     "n.yaml:5:20: layers[1].names.net[0]: the name 'log' of the net input of layer 2"),
+    ("inputs: 1\nsymbols: {loss: e}\nlayers:\n  - {units: 1, weights: [[0.15]], "
+     "biases: [0.4]}\ndata:\n  - {inputs: [0.1], targets: [0.25]}\nlearning_rate: 0.4\n",
+     "n.yaml:2:10: symbols: the name 'e' of the loss"),
+])
+def test_a_refused_name_is_located_where_it_is_written(tmp_path, text, where):
+    """A reserved name is reported at the line that writes it (it was once at 'layers:')."""
+    from backprop_tutor.scenario.loader import load_scenario
+
+    path = tmp_path / "n.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path}/{where}"), message
+    assert message.endswith("is a function or constant the formulas use; choose another "
+                            "(check symbols: and the layers' names:)")

@@ -96,8 +96,9 @@ def grade(
             raise InputError("--only names nothing", field="--only")
         settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points, strict)
         grader = Grader(settings)
+        sheets = sheet_files(sheets)
         if not scenario.is_dir():
-            grader.scenario(scenario)  # a broken scenario stops everything: nothing is graded
+            _scenario_first(grader, scenario)  # a broken scenario stops everything
         if asks:  # a selector that names nothing stops everything too
             from ..grading.worksheet import chosen
 
@@ -152,6 +153,50 @@ def grade(
             sys.stdout.write(text)
         if unreadable:
             raise typer.Exit(int(ExitCode.USER_INPUT))
+
+
+SHEET_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def sheet_files(given: list[Path]) -> list[Path]:
+    """The sheets to grade: each file once (a file named twice is graded once, and said so),
+    a folder's sheets (``*.yaml``, ``*.yml``, ``*.json`` directly inside it) in name order.
+    Raises InputError for a folder that holds no sheet."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for path in given:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir()
+                            if p.suffix.lower() in SHEET_SUFFIXES and p.is_file())
+            if not inside:
+                raise InputError(f"{path}: a folder with no answer sheet in it (files ending "
+                                 "in .yaml, .yml or .json)")
+        else:
+            inside = [path]
+        for sheet in inside:
+            key = sheet.resolve()
+            if key in seen:
+                print(f"note: {sheet} is named twice; it is graded once", file=sys.stderr)
+                continue
+            seen.add(key)
+            out.append(sheet)
+    return out
+
+
+def _scenario_first(grader, scenario: Path) -> None:
+    """Load the scenario; one that is an answer sheet means the two were given the wrong way
+    round, and the message says so."""
+    try:
+        grader.scenario(scenario)
+    except InputError as error:
+        from ..grading.sheet import read_sheet
+
+        try:
+            read_sheet(scenario)
+        except (InputError, OSError):
+            raise error from None  # not a sheet either: the scenario's own message stands
+        raise InputError(f"{scenario} is an answer sheet, not a scenario: the scenario comes "
+                         "first (backprop-tutor grade SCENARIO SHEET...)") from None
 
 
 def resolve_path(scenario: Path) -> Path:

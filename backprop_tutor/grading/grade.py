@@ -199,7 +199,9 @@ class Grader:
             if error.field != "iteration" or error.file is not None:
                 raise
             raise InputError(error.detail, **sheet.where("iteration")) from None
-        result = grade_sheet(solution, sheet, self.settings, scenario=os.fspath(path))
+        # a shipped example is named as the user named it, not by where it is installed
+        shown = os.fspath(path) if Path(scenario).exists() else os.fspath(scenario)
+        result = grade_sheet(solution, sheet, self.settings, scenario=shown)
         if mismatch is not None:
             result = replace(result, warnings=(*result.warnings, mismatch))
         return result

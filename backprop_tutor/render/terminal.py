@@ -227,7 +227,9 @@ def summary(run: Run, precision: int) -> RenderableType:
             cells.append(number(trace.running[n], precision) if n < len(trace.running) else "")
         epochs.add_row(*cells)
     reasons = {
-        "epochs": f"stopped after {trace.epochs_run} epoch(s), as the scenario asks",
+        "epochs": f"stopped after {trace.epochs_run} epoch(s), as "
+                  + ("the scenario asks" if trace.epochs_run == run.scenario.epochs
+                     else "--epochs asks"),
         "tolerance": f"stopped after {trace.epochs_run} epoch(s): the loss fell below the "
                      f"tolerance {number(run.scenario.tolerance or 0, precision)}",
         "diverged": f"stopped after {trace.epochs_run} epoch(s): the loss or a parameter became "

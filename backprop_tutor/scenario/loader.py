@@ -187,28 +187,42 @@ def _check_names(s: Scenario, doc: Document) -> None:
     from .names import network_names
 
     names = network_names(s)
-    everything = [*((name, f"input {i}") for i, name in enumerate(names.inputs, 1)),
-                  *((name, f"target {k}") for k, name in enumerate(names.targets, 1)),
-                  (names.loss, "the loss")]
+    letters = ("symbols",) if "symbols" in doc.data else None
+
+    def given(number: int, kind: str, *index: int) -> tuple:
+        # where a layer's name is written: its names: entry, else the letters it is made of
+        layer = s.layers[number - 1]
+        if layer.names is not None and getattr(layer.names, kind) is not None:
+            return ("layers", number - 1, "names", kind, *index)
+        return letters or ("layers", number - 1)
+
+    inputs = [("inputs", i) if isinstance(s.inputs, list) else letters or ("inputs",)
+              for i in range(len(names.inputs))]
+    everything = [*((name, f"input {i}", inputs[i - 1])
+                    for i, name in enumerate(names.inputs, 1)),
+                  *((name, f"target {k}", letters or ("data",))
+                    for k, name in enumerate(names.targets, 1)),
+                  (names.loss, "the loss", letters or ("loss",))]
     for number, layer in enumerate(names.layers, 1):
         for j, row in enumerate(layer.weights, 1):
-            everything += [(name, f"a weight of layer {number} (unit {j}, input {i})")
+            everything += [(name, f"a weight of layer {number} (unit {j}, input {i})",
+                            given(number, "weights", j - 1, i - 1))
                            for i, name in enumerate(row, 1)]
         if layer.shared:
-            everything.append((layer.biases[0], f"the shared bias of layer {number}"))
-        for kind, group in (("bias", () if layer.shared else layer.biases),
-                            ("net input", layer.net), ("activation", layer.activations)):
-            everything += [(name, f"the {kind} of layer {number} unit {j}")
-                           for j, name in enumerate(group, 1)]
+            everything.append((layer.biases[0], f"the shared bias of layer {number}",
+                               given(number, "biases", 0)))
+        for kind, field, group in (("bias", "biases", () if layer.shared else layer.biases),
+                                   ("net input", "net", layer.net),
+                                   ("activation", "activations", layer.activations)):
+            everything += [(name, f"the {kind} of layer {number} unit {j}",
+                            given(number, field, j - 1)) for j, name in enumerate(group, 1)]
     seen: dict[str, str] = {}
-    for name, what in everything:
+    for name, what, where in everything:
         if reserved(name):
-            where = ("symbols",) if "symbols" in doc.data else ("layers",)
             raise located(doc, where, f"the name '{name}' of {what} is a function or constant "
                           "the formulas use; choose another (check symbols: and the layers' "
                           "names:)")
         if name in seen:
-            where = ("symbols",) if "symbols" in doc.data else ("layers",)
             raise located(doc, where, f"the name '{name}' is given to {seen[name]} and to "
                           f"{what}; names must be unique (check symbols: and the layers' "
                           "names:)")
