@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -10,3 +11,42 @@ NoColor = Annotated[bool, typer.Option("--no-color", help="Plain text, no colour
 Width = Annotated[int | None,
                   typer.Option("--width", min=40, help="Terminal width to render for.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
+
+
+class View(str, Enum):
+    """How an iteration is worked: quantity by quantity, or layer by layer as matrices."""
+
+    steps = "steps"
+    matrix = "matrix"
+
+
+class Samples(str, Enum):
+    """Where the samples of a batch go in the matrix view."""
+
+    columns = "columns"
+    rows = "rows"
+
+
+ViewOption = Annotated[View, typer.Option(
+    "--view", help="steps: every quantity with its formula; matrix: each layer's matrices "
+                   "(Z = WA + b, δ, ∂E/∂W = δAᵀ/m, updates) with their shapes.")]
+SamplesOption = Annotated[Samples | None, typer.Option(
+    "--samples", show_default=False,
+    help="With --view matrix: the batch's samples as columns (Z = WA + b, the default) or as "
+         "rows (Z = AWᵀ + b).")]
+
+
+def matrix_layout(view: View, samples: Samples | None) -> str | None:
+    """The matrix view's layout ('columns' or 'rows'), or None for the steps view.
+
+    Raises InputError when --samples is given without --view matrix.
+    """
+    if view is View.steps:
+        if samples is not None:
+            from ..errors import InputError
+
+            raise InputError("it places the batch's samples in the matrix view; add "
+                             "--view matrix",
+                             field="--samples")
+        return None
+    return (samples or Samples.columns).value

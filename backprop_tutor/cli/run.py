@@ -9,7 +9,7 @@ import typer
 from ..errors import InputError, close_names, did_you_mean
 from .boundary import error_boundary, note
 from .examples import SCENARIO_HELP, complete_parameter, complete_scenario
-from .options import Debug, NoColor, Width
+from .options import Debug, NoColor, SamplesOption, View, ViewOption, Width, matrix_layout
 
 # --step keeps this many iterations in full; a learner pressing Enter is never near it
 STEP_LIMIT = 10_000
@@ -49,9 +49,15 @@ def read_key() -> str:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def _step(console, result, precision: int) -> None:
+def _step(console, result, precision: int, layout: str | None = None) -> None:
     """One iteration per screen: Enter (or space) shows the next, q quits."""
     from ..render.terminal import header, iteration_view, summary
+
+    if layout is not None:
+        from ..render.matrix_view import matrix_view
+
+        def iteration_view(result, record, precision):  # noqa: F811
+            return matrix_view(result, record, precision, layout)
 
     records = result.trace.iterations
     for n, record in enumerate(records):
@@ -111,12 +117,15 @@ def run(
     dot: str = typer.Option(None, "--dot", metavar="FILE",
                              help="Write the computational graph of iteration 1, each node "
                                   "with its value and gradient, in Graphviz DOT."),
+    view: ViewOption = View.steps,
+    samples: SamplesOption = None,
     no_color: NoColor = False,
     width: Width = None,
     debug: Debug = False,
 ) -> None:
     """Train a scenario: every step of iteration 1, then the training summary."""
     with error_boundary(debug):
+        layout = matrix_layout(view, samples)
         from .. import api
         from ..examples import resolve
 
@@ -150,6 +159,10 @@ def run(
             from ..render.json_out import run_document, write_json
 
             document = run_document(result)  # built whole before anything is written
+            if layout is not None:
+                from ..render.matrix_json import add_matrices
+
+                add_matrices(document, result, layout)
             if dot is not None:
                 _write_dot(dot, result, precision, resolve(scenario))
             write_json(document, sys.stdout)
@@ -159,12 +172,22 @@ def run(
         console = make_console(no_color=no_color, width=width, record=bool(svg or html))
         if dot is not None:
             _write_dot(dot, result, precision, resolve(scenario))
-        if explain is not None:
+        if explain is not None and layout is not None:
+            from ..render.matrix_view import matrix_explain_view
+
+            console.print(matrix_explain_view(result, result.record(1), explain, precision,
+                                              layout))
+        elif explain is not None:
             from ..render.explain import explain_view
 
             console.print(explain_view(result, result.record(1), explain, precision))
         elif stepping:
-            _step(console, result, precision)
+            _step(console, result, precision, layout)
+        elif layout is not None:
+            from ..render.matrix_view import matrix_run_view
+
+            console.print(matrix_run_view(result, iterations=iterations, precision=precision,
+                                          layout=layout))
         else:
             from ..render.terminal import run_view
             from ..scenario.limits import worked_size

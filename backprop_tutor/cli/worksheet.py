@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from .boundary import error_boundary
-from .options import Debug
+from .options import Debug, SamplesOption, View, ViewOption, matrix_layout
 
 
 class WorksheetFormat(str, Enum):
@@ -95,15 +95,25 @@ def key_command(
     precision: int = typer.Option(4, "--precision", min=1, max=17,
                                   help="Significant digits of the numbers shown."),
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    view: ViewOption = View.steps,
+    samples: SamplesOption = None,
     debug: Debug = False,
 ) -> None:
     """Write the worked solution: every step's formula, the numbers substituted, the result."""
     with error_boundary(debug):
+        layout = matrix_layout(view, samples)
         path, result = _load(scenario)
         record = result.record(1)
         from ..scenario.limits import check_worked
 
         check_worked(*result.worked_size(), "an answer key")
+        if layout is not None:
+            from ..render.matrix_latex import key_matrix_latex, key_matrix_markdown
+
+            write = key_matrix_markdown if output_format is KeyFormat.markdown \
+                else key_matrix_latex
+            _write(write(result, record, precision, layout), output, path)
+            return
         lines = result.lines(record, form="latex")
         if output_format is KeyFormat.markdown:
             from ..render.markdown import key_markdown

@@ -79,6 +79,44 @@ class Sample(TypedDict):
     loss: Number
 
 
+class MatrixEntry(TypedDict):
+    """One matrix of the matrix form."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    name: Annotated[str, Field(description="As the terminal writes it: Z⁽¹⁾, ∂E/∂W⁽²⁾.")]
+    latex: str
+    shape: Annotated[list[Count], Field(description="[rows, columns]")]
+    rows: Annotated[list[str], Field(description="What each row is: a unit or a sample.")]
+    columns: list[str]
+    entries: Annotated[list[list[Number]], Field(description="Row by row.")]
+    addresses: Annotated[list[list[str | None]], Field(
+        description="Each entry's address in values (a parameter before the update: its "
+                    "name); null where no address names the number (the λW term).")]
+
+
+class MatrixStep(TypedDict):
+    """One equation of the matrix form with its matrices, the result last."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    layer: Annotated[Count, Field(description="1-based; 0 for the loss")]
+    stage: Literal["forward", "loss", "backward", "gradients", "updates"]
+    result: Literal["Z", "A", "E", "delta", "dE/dW", "dE/db", "W+", "b+"]
+    equation: str
+    latex: str
+    shapes: str
+    note: NotRequired[str]
+    matrices: list[MatrixEntry]
+
+
+class MatrixIteration(TypedDict):
+    """An iteration layer by layer as matrices (run --json --view matrix)."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    samples: Annotated[Literal["columns", "rows"], Field(
+        description="Where the batch's samples go in per-sample matrices.")]
+    steps: list[MatrixStep]
+
+
 class Iteration(TypedDict):
     """An iteration kept in full."""
 
@@ -96,6 +134,9 @@ class Iteration(TypedDict):
                     "are not in values.")]]
     l2: NotRequired[Annotated[dict[str, Number], Field(
         description="Weight → its weight-decay term λ·w in this iteration's gradient.")]]
+    matrix: NotRequired[Annotated[MatrixIteration, Field(
+        description="Only with --view matrix: the iteration layer by layer as matrices, "
+                    "every entry one of the numbers in values.")]]
 
 
 class Final(TypedDict):

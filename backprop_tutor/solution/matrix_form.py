@@ -76,6 +76,7 @@ class Step:
 
     layer: int  # 1-based; 0 for the loss
     stage: Literal["forward", "loss", "backward", "gradients", "updates"]
+    result: Literal["Z", "A", "E", "delta", "dE/dW", "dE/db", "W+", "b+"]  # what it gives
     text: str  # the equation in the scenario's letters: "Z⁽¹⁾ = W⁽¹⁾A⁽⁰⁾ + b⁽¹⁾"
     latex: str
     shapes: str  # how the shapes combine: "(2×2)(2×4) + (2×1) → 2×4"
@@ -232,8 +233,8 @@ class _Builder:
         f_tex = rf"{A[1]} = {_function_tex(layer)}\left({Z[1]}\right)"
         f_note = "each column by itself" if layer.coupled and self.layout == "columns" else \
             "each row by itself" if layer.coupled else "entry by entry"
-        return [Step(n, "forward", text, tex, shapes, (*shown, z), note),
-                Step(n, "forward", f_text, f_tex, f"{_size(z.shape)} → {_size(z.shape)}",
+        return [Step(n, "forward", "Z", text, tex, shapes, (*shown, z), note),
+                Step(n, "forward", "A", f_text, f_tex, f"{_size(z.shape)} → {_size(z.shape)}",
                      (activation,), f_note)]
 
     def loss(self) -> Step:
@@ -246,7 +247,7 @@ class _Builder:
                                  record.sample_losses[:, None], [E], [E])
         total = Matrix(self.E, _tex(self.E), ((record.loss,),), ((E,),), ("",), ("",))
         shown = (targets, losses, total) if self.m > 1 else (targets, total)
-        return Step(0, "loss", plan.loss_formula,
+        return Step(0, "loss", "E", plan.loss_formula,
                     rf"{_tex(self.E)} = \text{{{plan.loss_name.replace('_', ' ')}}}",
                     "→ 1×1", shown,
                     f"the {how} of the {self.m} samples' losses" if self.m > 1 else "")
@@ -268,7 +269,7 @@ class _Builder:
             targets = self.per_sample(self.T, _tex(self.T), record.targets, list(plan.targets),
                                       list(plan.targets))
             activation = self.per_sample(*A, rec.a, outs, outs)
-            return Step(n, "backward", f"{d_text} = {A[0]} − {self.T}",
+            return Step(n, "backward", "delta", f"{d_text} = {A[0]} − {self.T}",
                         f"{d_tex} = {A[1]} - {_tex(self.T)}",
                         f"({_size(activation.shape)}) − ({_size(targets.shape)}) → "
                         f"{_size(delta.shape)}", (activation, targets, delta),
@@ -278,13 +279,16 @@ class _Builder:
             upstream_text, upstream_tex = self.d(self.A, n)
             shapes = f"({_size(dA.shape)})"
         else:
+            above = plan.layers[n].units
             W, Wt = self.sym(self.W, n + 1), self.sym(self.W, n + 1, transposed=True)
             above_text, above_tex = self.delta(n + 1)
+            k = len(above)
             if self.layout == "columns":
                 upstream_text, upstream_tex = f"{Wt[0]}{above_text}", f"{Wt[1]} {above_tex}"
+                shapes = f"({k}×{len(units)})ᵀ({k}×{self.m})"
             else:
                 upstream_text, upstream_tex = f"{above_text}{W[0]}", f"{above_tex} {W[1]}"
-            shapes = f"({_size(dA.shape)})"
+                shapes = f"({self.m}×{k})({k}×{len(units)})"
         Z = self.sym(self.Z, n)
         if layer.coupled:
             jacobians = [self.jacobian(n, s) for s in range(self.m)]
@@ -294,19 +298,21 @@ class _Builder:
                 f"{d_text} = ({upstream_text})·{J}, each sample's row"
             tex = rf"{d_tex} = \left(J^{{({n})}}\right)^{{\mathsf{{T}}}} {upstream_tex}" \
                 if self.layout == "columns" else rf"{d_tex} = {upstream_tex} J^{{({n})}}"
-            return Step(n, "backward", text, tex,
+            return Step(n, "backward", "delta", text, tex,
                         f"{shapes} → {_size(delta.shape)}", (dA, *jacobians, delta),
                         f"softmax: {J}[i, j] = ∂a_i/∂z_j = a_i(δ_ij − a_j), one "
                         f"{len(units)}×{len(units)} Jacobian per sample; "
                         f"∂{self.E}/∂{self.A}{superscript(n)} = {upstream_text}")
         derivative_matrix = self.per_sample(
-            f"{_function_text(layer)}′({Z[0]})", rf"f'\left({Z[1]}\right)", rec.da_dz,
+            f"{_function_text(layer)}′({Z[0]})", rf"{_function_tex(layer)}'\left({Z[1]}\right)",
+            rec.da_dz,
             [derivative(a, z) for a, z in zip(outs, nets, strict=True)], nets)
-        text = f"{d_text} = {upstream_text} ⊙ f′({Z[0]})"
-        tex = rf"{d_tex} = {upstream_tex} \odot f'\left({Z[1]}\right)"
-        note = "⊙: entry by entry" + (
-            "" if top else f"; {upstream_text} = ∂{self.E}/∂{self.A}{superscript(n)}")
-        return Step(n, "backward", text, tex,
+        text = f"{d_text} = {upstream_text} ⊙ {_function_text(layer)}′({Z[0]})"
+        tex = rf"{d_tex} = {upstream_tex} \odot {_function_tex(layer)}'\left({Z[1]}\right)"
+        note = "⊙: entry by entry; " + (
+            f"∂{self.E}/∂{self.A}{superscript(n)}: the loss's derivative for each sample"
+            if top else f"{upstream_text} = ∂{self.E}/∂{self.A}{superscript(n)}")
+        return Step(n, "backward", "delta", text, tex,
                     f"{shapes} ⊙ ({_size(derivative_matrix.shape)}) → {_size(delta.shape)}",
                     (dA, derivative_matrix, delta), note)
 
@@ -353,9 +359,9 @@ class _Builder:
             shown.append(self.parameters(f"λ{W[0]}", rf"\lambda {W[1]}", rec.l2_weights,
                                          layer, None))
         shapes += f" → {_size(grad.shape)}"
-        how = f"the mean over m = {self.m} samples" if self.mean else \
-            f"the sum over the {self.m} samples"
-        out = [Step(n, "gradients", text, tex, shapes, (*shown, grad),
+        samples = f"{self.m} sample{'s' if self.m > 1 else ''}"
+        how = f"the mean over m = {samples}" if self.mean else f"the sum over the {samples}"
+        out = [Step(n, "gradients", "dE/dW", text, tex, shapes, (*shown, grad),
                     how + (f"; λ = {self.l2:g}" if self.l2 else ""))]
         if not layer.biases:
             return out
@@ -375,7 +381,7 @@ class _Builder:
             note = f"the column sums of {d_text}"
         if self.mean:
             note += f", divided by m = {self.m}"
-        out.append(Step(n, "gradients", text, tex, f"→ {_size(bias_grad.shape)}",
+        out.append(Step(n, "gradients", "dE/db", text, tex, f"→ {_size(bias_grad.shape)}",
                         (bias_grad,), note))
         return out
 
@@ -390,14 +396,14 @@ class _Builder:
         note = ("frozen, kept as they are: " + ", ".join(frozen)) if frozen else ""
         after = self.parameters(f"{W[0]} new", rf"{W[1]}_{{\text{{new}}}}", rec.weights_after,
                                 layer, updated)
-        out = [Step(n, "updates", f"{W[0]} ← {W[0]} − η·{dW[0]}",
+        out = [Step(n, "updates", "W+", f"{W[0]} ← {W[0]} − η·{dW[0]}",
                     rf"{W[1]} \leftarrow {W[1]} - \eta {dW[1]}", f"→ {_size(after.shape)}",
                     (after,), note)]
         if layer.biases:
             b, db = self.sym(self.b, n), self.d(self.b, n)
             bias = self.biases(f"{b[0]} new", rf"{b[1]}_{{\text{{new}}}}", rec.biases_after,
                                layer, updated)
-            out.append(Step(n, "updates", f"{b[0]} ← {b[0]} − η·{db[0]}",
+            out.append(Step(n, "updates", "b+", f"{b[0]} ← {b[0]} − η·{db[0]}",
                             rf"{b[1]} \leftarrow {b[1]} - \eta {db[1]}",
                             f"→ {_size(bias.shape)}", (bias,), note))
         return out
