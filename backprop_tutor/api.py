@@ -43,6 +43,15 @@ class Run(pipeline.Run):
         self.check_parameter(parameter)
         return Explanation(self, parameter, self.record(iteration))
 
+    def matrices(self, iteration: int = 1, samples: str = "columns"):
+        """The iteration in matrix form (``solution.matrix_form.MatrixForm``): each equation's
+        matrices, samples as ``columns`` or ``rows``; every entry is a number of ``values``.
+
+        KeyError for an iteration that was not kept in full, ValueError for another layout."""
+        from .solution.matrix_form import matrix_form
+
+        return matrix_form(self.scenario, self.plan, self.record(iteration), samples)
+
     def __rich__(self):
         """The terminal view of the run (rich renders it; the core never imports rich)."""
         from .render.terminal import run_view
