@@ -14,11 +14,12 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHEET = "answers:\n  z1: 0.415\n  w1+: 0.15\n"
 
 OPTIONS = {
-    "run": ["--width", "--precision", "--iterations", "--epochs", "--explain"],
+    "run": ["--width", "--precision", "--iterations", "--epochs", "--explain", "--view",
+            "--samples"],
     "grade": ["--rel-tol", "--abs-tol", "--ecf-credit", "--points", "--precision", "--reveal",
               "--format", "--only", "--width"],
     "worksheet": ["--format", "--only"],
-    "key": ["--format", "--precision"],
+    "key": ["--format", "--precision", "--view", "--samples"],
     "variants": ["--count", "--seed"],
     "new": ["--layers", "--activation", "--seed", "--samples", "--loss", "--learning-rate",
             "--epochs"],
@@ -29,7 +30,8 @@ VALUES = st.one_of(
     st.integers(-10**20, 10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["inf", "-inf", "nan", "1e308", "-1", "0", "", "two_neuron", "w1", "z1",
-                     "forward", "json", "latex", "moodle", "key", "../x", "2,2,1", "\x1b[2J"]),
+                     "forward", "json", "latex", "moodle", "key", "../x", "2,2,1", "\x1b[2J",
+                     "matrix", "rows", "columns"]),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
             max_size=12),
 )

@@ -336,3 +336,41 @@ def test_matrix_view_matches_golden(name):
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"no golden file {name}: run with UPDATE_GOLDEN=1 to create it"
     assert text == path.read_text(encoding="utf-8")
+
+
+def _mid_batch(tmp_path) -> Path:
+    """2-8-1 with a batch of 12: matrices wider than a page, tiny inputs in scientific form."""
+    doc = {"title": "wide batch", "inputs": 2,
+           "layers": [{"units": 8, "activation": "tanh"},
+                      {"units": 1, "activation": "sigmoid"}],
+           "loss": "binary_cross_entropy", "init": {"seed": 5}, "learning_rate": 0.5,
+           "reduction": "sum", "l2": 0.01, "epochs": 1,
+           "data": [{"inputs": [round(0.37 * s - 2, 3), round(1.234567e-5 * (s + 1), 9)],
+                     "targets": [float(s % 2)]} for s in range(12)]}
+    path = tmp_path / "mid.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+@pytest.mark.parametrize("samples", ["columns", "rows"])
+def test_latex_key_splits_wide_matrices_into_labelled_column_blocks(tmp_path, samples):
+    import re
+    import shutil
+    import subprocess
+
+    from backprop_tutor.render.matrix_latex import MAX_BLOCK_CHARACTERS, _printed_width
+
+    text = _cli("key", str(_mid_batch(tmp_path)), "--format", "latex", "--view", "matrix",
+                "--samples", samples)
+    assert r"\text{columns 1--" in text
+    for body in re.findall(r"\\begin\{bmatrix\} (.*?) \\end\{bmatrix\}", text):
+        rows = [row.split(" & ") for row in body.split(r" \\ ")]
+        widths = [max(_printed_width(r[j]) for r in rows) for j in range(len(rows[0]))]
+        assert len(rows[0]) == 1 or sum(w + 2 for w in widths) <= MAX_BLOCK_CHARACTERS
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed: the page width is checked where it is")
+    (tmp_path / "key.tex").write_text(text)
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "Overfull" not in (tmp_path / "key.log").read_text(errors="replace")

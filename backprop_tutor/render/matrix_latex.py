@@ -1,7 +1,7 @@
 """The matrix form of an iteration as an answer key (``key --view matrix``): LaTeX and Markdown.
 
 Matrices are amsmath ``bmatrix``. A matrix too wide for the page is split into column blocks
-of at most ``MAX_BLOCK_CHARACTERS`` characters of numbers (about 6 columns of 4 significant
+of at most ``MAX_BLOCK_CHARACTERS`` characters of numbers (about 5 columns of 4 significant
 digits), one too tall into blocks of ``MAX_BLOCK_ROWS`` rows; each block says which columns
 and rows it holds, so the key has every entry and still fits an A4 or letter page.
 """
@@ -19,7 +19,7 @@ from .matrix_view import STAGES, spans
 __all__ = ["MAX_BLOCK_CHARACTERS", "MAX_BLOCK_ROWS", "key_matrix_latex", "key_matrix_markdown",
            "matrix_latex"]
 
-MAX_BLOCK_CHARACTERS = 48
+MAX_BLOCK_CHARACTERS = 40
 MAX_BLOCK_ROWS = 24
 _LAYOUT = {"columns": "Samples are the columns of a batch matrix (one column per sample): "
                       "Z = WA + b.",
@@ -66,10 +66,10 @@ def matrix_latex(m: Matrix, precision: int = 4) -> list[str]:
             if len(column_blocks) > 1:
                 parts.append(("column " if len(cb) == 1 else "columns ")
                              + spans([j + 1 for j in cb]))
-            label = rf"\ \text{{({escape(', '.join(parts))} of {rows}$\times${columns})}}" \
-                if parts else ""
+            name = rf"{{{m.latex}}}_{{\text{{{escape(', '.join(parts))}}}}}" if parts \
+                else m.latex
             body = r" \\ ".join(" & ".join(cells[i][j] for j in cb) for i in rb)
-            out.append(rf"{m.latex}{label} = \begin{{bmatrix}} {body} \end{{bmatrix}}")
+            out.append(rf"{name} = \begin{{bmatrix}} {body} \end{{bmatrix}}")
     return out
 
 
@@ -99,8 +99,8 @@ def note_latex(note: str) -> str:
 
 
 def _step_latex(step: Step, precision: int) -> list[str]:
-    head = rf"{step.latex} \qquad {shapes_latex(step.shapes)}"
-    lines = [head, *(line for m in step.matrices for line in matrix_latex(m, precision))]
+    head = [step.latex, rf"\text{{shapes: }} {shapes_latex(step.shapes)}"]
+    lines = [*head, *(line for m in step.matrices for line in matrix_latex(m, precision))]
     out = []
     if step.note:
         out.append(note_latex(step.note) + r"\par")
