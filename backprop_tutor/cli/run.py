@@ -53,10 +53,11 @@ def _step(console, result, precision: int, layout: str | None = None) -> None:
     """One iteration per screen: Enter (or space) shows the next, q quits."""
     from ..render.terminal import header, iteration_view, summary
 
+    shown = iteration_view
     if layout is not None:
         from ..render.matrix_view import matrix_view
 
-        def iteration_view(result, record, precision):  # noqa: F811
+        def shown(result, record, precision):
             return matrix_view(result, record, precision, layout)
 
     records = result.trace.iterations
@@ -66,7 +67,7 @@ def _step(console, result, precision: int, layout: str | None = None) -> None:
         if n == 0:
             console.print(header(result, precision))
             console.print()
-        console.print(iteration_view(result, record, precision))
+        console.print(shown(result, record, precision))
         if n == len(records) - 1:
             break
         console.print(f"[dim]iteration {record.iteration} of {result.trace.iteration_count} · "

@@ -108,11 +108,12 @@ def _step_latex(step: Step, precision: int) -> list[str]:
     return out
 
 
-def _matrix_intro(form: MatrixForm) -> str:
-    m = len(form.samples)
+def _matrix_intro(run: Run, form: MatrixForm) -> str:
+    m, letters = len(form.samples), run.scenario.symbols
     return escape(f"{_LAYOUT[form.layout]} The batch of m = {m} sample"
-                  f"{'s' if m > 1 else ''} is one matrix; delta is each sample's dE/dz, "
-                  "and every entry is a number of the worked solution.")
+                  f"{'s' if m > 1 else ''} is one matrix; δ is each sample's "
+                  f"∂{letters.loss}/∂{letters.net}, and every entry is a number of the worked "
+                  "solution.")
 
 
 def key_matrix_latex(run: Run, record: IterationRecord, precision: int = 4,
@@ -122,7 +123,7 @@ def key_matrix_latex(run: Run, record: IterationRecord, precision: int = 4,
     title = f"Worked solution in matrix form: {run.scenario.title or 'backpropagation'}"
     out = _preamble(title)
     out.insert(out.index(r"\usepackage{amsmath}") + 1, r"\setcounter{MaxMatrixCols}{30}")
-    out += exercise_latex(run, record) + [_matrix_intro(form) + r"\par"]
+    out += exercise_latex(run, record) + [_matrix_intro(run, form) + r"\par"]
     stage = None
     for step in form.steps:
         if step.stage != stage:
@@ -141,7 +142,8 @@ def key_matrix_markdown(run: Run, record: IterationRecord, precision: int = 4,
     out = [f"# Worked solution in matrix form: {run.scenario.title or 'backpropagation'}", ""]
     out += exercise_markdown(run, record)
     out += [f"{_LAYOUT[layout]} The batch of m = {m} sample{'s' if m > 1 else ''} is one "
-            "matrix; δ is each sample's ∂E/∂z, and every entry is a number of the worked "
+            f"matrix; δ is each sample's ∂{run.scenario.symbols.loss}/"
+            f"∂{run.scenario.symbols.net}, and every entry is a number of the worked "
             "solution.", ""]
     stage = None
     for step in form.steps:

@@ -166,9 +166,10 @@ def matrix_view(run: Run, record: IterationRecord, precision: int = 4,
 
     form = matrix_form(run.scenario, run.plan, record, layout)
     m = len(record.samples)
+    letters = run.scenario.symbols
     intro = Text(f"Matrix form, {_LAYOUT[layout]}: the batch of m = {m} "
-                 f"sample{'s' if m > 1 else ''} is one matrix; δ is each sample's ∂E/∂z",
-                 style="dim")
+                 f"sample{'s' if m > 1 else ''} is one matrix; δ is each sample's "
+                 f"∂{letters.loss}/∂{letters.net}", style="dim")
     return Group(status_text(run, record, precision), intro,
                  steps_view(form, form.steps, precision))
 

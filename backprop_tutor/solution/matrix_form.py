@@ -273,8 +273,8 @@ class _Builder:
                         f"{d_tex} = {A[1]} - {_tex(self.T)}",
                         f"({_size(activation.shape)}) − ({_size(targets.shape)}) → "
                         f"{_size(delta.shape)}", (activation, targets, delta),
-                        "softmax with cross-entropy: ∂E/∂A times the softmax Jacobian "
-                        "simplifies to A − T")
+                        f"softmax with cross-entropy: ∂{self.E}/∂{self.A} times the softmax "
+                        f"Jacobian simplifies to {self.A} − {self.T}")
         if top:
             upstream_text, upstream_tex = self.d(self.A, n)
             shapes = f"({_size(dA.shape)})"
