@@ -306,7 +306,7 @@ def test_explain_in_matrix_form_names_the_parameters_entry():
     run = api.run(api.load("xor"))
     text = _cli("run", "xor", "--explain", "w112", "--view", "matrix", "--no-color",
                 "--width", "80")
-    assert "w112 is row 1, column 2 of its layer-1 weight matrix" in text
+    assert "w112 is row 1, column 2 of W⁽¹⁾" in text
     assert "δ⁽²⁾" in text and "δ⁽¹⁾" in text and "∂E/∂W⁽¹⁾" in text
     assert "∂E/∂W⁽²⁾ =" not in text  # the other layer's gradient is not in this chain
     from backprop_tutor.notation.numbers import number
@@ -374,3 +374,18 @@ def test_latex_key_splits_wide_matrices_into_labelled_column_blocks(tmp_path, sa
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:]
     assert "Overfull" not in (tmp_path / "key.log").read_text(errors="replace")
+
+
+def test_a_softmax_layer_shows_three_jacobians_and_names_the_ones_it_leaves_out(tmp_path):
+    doc = {"inputs": 2, "layers": [{"units": 3, "activation": "softmax"}], "loss": "mse",
+           "init": {"seed": 1}, "learning_rate": 0.1, "epochs": 1,
+           "data": [{"inputs": [0.5 * s, 1 - s], "targets": [0.2, 0.1, 0.7]} for s in range(5)]}
+    path = tmp_path / "softmax.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    text = _cli("run", str(path), "--view", "matrix", "--no-color", "--width", "80")
+    assert text.count("J⁽¹⁾, sample") == 3
+    assert "the Jacobians of samples 4–5 are not shown" in text
+    document = json.loads(_cli("run", str(path), "--json", "--view", "matrix"))
+    delta = next(s for s in document["iterations"][0]["matrix"]["steps"]
+                 if s["result"] == "delta")
+    assert len(delta["matrices"]) == 1 + 5 + 1  # ∂E/∂A, one Jacobian per sample, δ

@@ -14,7 +14,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..notation.numbers import number
-from ..solution.matrix_form import Layout, Matrix, MatrixForm, Step, matrix_form
+from ..solution.matrix_form import Layout, Matrix, MatrixForm, Step, matrix_form, superscript
 from ..solution.run import Run
 from ..training.trace import IterationRecord
 
@@ -24,6 +24,7 @@ __all__ = ["MAX_COLUMNS", "MAX_ROWS", "MatrixText", "matrix_explain_view", "matr
 MAX_ROWS = 16  # more rows than this: the first HEAD and the last TAIL are shown
 MAX_COLUMNS = 16
 HEAD, TAIL = 12, 2
+MAX_JACOBIANS = 3  # a softmax layer's Jacobians shown, one per sample, in the terminal
 INDENT = 2
 GAP = 2  # spaces between columns
 STAGES = {"forward": "Forward pass", "loss": "Loss",
@@ -143,7 +144,18 @@ def step_view(step: Step, precision: int) -> RenderableType:
                                                  (step.shapes, "dim"))]
     if step.note:
         parts.append(Text(step.note, style="italic"))
-    parts += [MatrixText(m, precision) for m in step.matrices]
+    jacobians = [m for m in step.matrices if m.name.startswith("J⁽")]
+    hidden = jacobians[MAX_JACOBIANS:]
+    for m in step.matrices:
+        if m in hidden:
+            if m is hidden[0]:
+                samples = [j.name.rsplit("sample ", 1)[-1] for j in hidden]
+                which = f"Jacobian of sample {samples[0]} is" if len(samples) == 1 else \
+                    f"Jacobians of samples {samples[0]}–{samples[-1]} are"
+                parts.append(Text(f"the {which} not shown (--json --view matrix has every one)",
+                                  style="dim"))
+            continue
+        parts.append(MatrixText(m, precision))
     return Group(*parts)
 
 
@@ -189,14 +201,16 @@ def matrix_explain_view(run: Run, record: IterationRecord, parameter: str,
               or (s.result in own and s.layer == layer)]
     E = run.plan.loss_symbol
     gradient = derivative(E, parameter)
-    where = (f"row {unit}, column {source}" if kind == "weight" else
-             "its only entry" if run.plan.layers[layer - 1].shared else f"entry {unit}")
+    letters = run.scenario.symbols
+    W, b = letters.weight.upper() + superscript(layer), letters.bias + superscript(layer)
+    where = (f"row {unit}, column {source} of {W}" if kind == "weight" else
+             f"{b}, one bias shared by the units of layer {layer}"
+             if run.plan.layers[layer - 1].shared else f"entry {unit} of {b}")
     values = run.values(record.iteration)
     found = Text.assemble(
-        (f"{parameter}", "bold cyan"),
-        f" is {where} of its layer-{layer} {'weight matrix' if kind == 'weight' else 'bias'}: "
-        f"∂{E}/∂{parameter} = {number(values[gradient], precision)}, "
-        f"{parameter} after the update = {number(values[updated(parameter)], precision)}")
+        (parameter, "bold cyan"), f" is {where}: ∂{E}/∂{parameter} = "
+        f"{number(values[gradient], precision)}, {parameter} after the update = "
+        f"{number(values[updated(parameter)], precision)}")
     return Group(found, Text(""), steps_view(form, wanted, precision))
 
 

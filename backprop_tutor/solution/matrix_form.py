@@ -147,7 +147,7 @@ class _Builder:
         units = layer.units
         if layer.shared:
             return Matrix(name, latex, ((float(array[0]),),), ((address(units[0].bias),),),
-                          ("shared",), ("shared",))
+                          ("",), ("",))
         values = array.tolist()
         if self.layout == "columns":
             return Matrix(name, latex, tuple((v,) for v in values),
@@ -301,8 +301,9 @@ class _Builder:
             return Step(n, "backward", "delta", text, tex,
                         f"{shapes} → {_size(delta.shape)}", (dA, *jacobians, delta),
                         f"softmax: {J}[i, j] = ∂a_i/∂z_j = a_i(δ_ij − a_j), one "
-                        f"{len(units)}×{len(units)} Jacobian per sample; "
-                        f"∂{self.E}/∂{self.A}{superscript(n)} = {upstream_text}")
+                        f"{len(units)}×{len(units)} Jacobian per sample" + (
+                            "" if top else
+                            f"; {upstream_text} = ∂{self.E}/∂{self.A}{superscript(n)}"))
         derivative_matrix = self.per_sample(
             f"{_function_text(layer)}′({Z[0]})", rf"{_function_tex(layer)}'\left({Z[1]}\right)",
             rec.da_dz,
