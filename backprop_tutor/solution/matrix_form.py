@@ -311,11 +311,24 @@ class _Builder:
         text = f"{d_text} = {upstream_text} ⊙ {_function_text(layer)}′({Z[0]})"
         tex = rf"{d_tex} = {upstream_tex} \odot {_function_tex(layer)}'\left({Z[1]}\right)"
         note = "⊙: entry by entry; " + (
-            f"∂{self.E}/∂{self.A}{superscript(n)}: the loss's derivative for each sample"
-            if top else f"{upstream_text} = ∂{self.E}/∂{self.A}{superscript(n)}")
+            self.output_derivative(n) if top
+            else f"{upstream_text} = ∂{self.E}/∂{self.A}{superscript(n)}")
         return Step(n, "backward", "delta", text, tex,
                     f"{shapes} ⊙ ({_size(derivative_matrix.shape)}) → {_size(delta.shape)}",
                     (dA, derivative_matrix, delta), note)
+
+    def output_derivative(self, n: int) -> str:
+        """∂E_s/∂A of the output layer in words and letters, for the loss's note."""
+        A, T = f"{self.A}{superscript(n)}", self.T
+        k = len(self.plan.layers[n - 1].units)
+        written = {"half_squared_error": f"{A} − {T}", "squared_error": f"2({A} − {T})",
+                   "mse": f"2({A} − {T})" + (f"/{k}" if k > 1 else ""),
+                   "binary_cross_entropy": f"−({T}/{A} − (1 − {T})/(1 − {A}))",
+                   "cross_entropy": f"−{T}/{A}"}.get(self.plan.loss_name)
+        head = f"∂{self.E}/∂{A}"
+        if written is None:
+            return f"{head}: the loss's derivative for each sample"
+        return f"{head} = {written}, of each sample's own loss"
 
     def jacobian(self, n: int, s: int) -> Matrix:
         """The softmax Jacobian ∂a_i/∂z_j of layer n for sample index s (0-based)."""
