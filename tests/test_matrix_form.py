@@ -86,59 +86,62 @@ def _loss(name: str, A, T):
     return -(T * np.log(A)).sum(axis=0), -T / A
 
 
-def oracle(scenario, W: list, b: list, X, T, names: dict) -> dict:
-    """One iteration's matrices, samples as columns: X is inputs × m, T outputs × m; ``names``
-    the parameter names of each layer (("w", n): rows of weight names, ("b", n): bias names),
-    for the frozen ones."""
+def oracle(scenario, W: list, b: list, X, T, names: dict, samples: tuple[int, ...]) -> dict:
+    """Every matrix of one iteration by its key (Matrix.key), samples as columns: X is
+    inputs × m, T outputs × m; ``names`` the parameter names of each layer (("w", n): rows of
+    weight names, ("b", n): bias names), for the frozen ones; ``samples`` the batch's numbers."""
     m = X.shape[1]
     divide = m if scenario.reduction == "mean" else 1
+    rate, l2, frozen = scenario.learning_rate, scenario.l2, set(scenario.frozen)
     layers = scenario.layers
-    out: dict = {}
-    A, Zs, As = X, [], []
+    out: dict = {"A0": X, "T": T}
+    A, Zs, As = X, [], [X]
     for n, (spec, w, bias) in enumerate(zip(layers, W, b, strict=True), 1):
+        shared = spec.bias == "shared"
+        column = bias[:1, None] if shared else bias[:, None]
         Z = w @ A + bias[:, None]
         fs = _functions(spec.activation)
         A = _softmax(Z) if fs is None else fs[0](Z)
         Zs.append(Z)
         As.append(A)
-        out["Z", n], out["A", n] = Z, A
+        out[f"W{n}"], out[f"Z{n}"], out[f"A{n}"] = w, Z, A
+        if spec.bias is not False:
+            out[f"b{n}"] = column
     losses, dA = _loss(scenario.loss, As[-1], T)
-    out["E", 0] = np.array([[losses.sum() / divide]])
+    out["E_s"] = losses[None, :]
+    out["E"] = np.array([[losses.sum() / divide]])
     L = len(layers)
     delta = None
     for n in range(L, 0, -1):
-        spec = layers[n - 1].activation
-        fs = _functions(spec)
+        spec = layers[n - 1]
+        fs = _functions(spec.activation)
         if n < L:
             dA = W[n].T @ delta
+        out[f"dE/dA{n}"] = dA
+        a = As[n]
         if fs is None and n == L and scenario.loss == "cross_entropy":
-            delta = As[-1] - T
+            delta = a - T
         elif fs is None:
-            a = As[n - 1]
+            for s, number in enumerate(samples):
+                out[f"J{n}@{number}"] = np.diag(a[:, s]) - np.outer(a[:, s], a[:, s])
             delta = a * (dA - (a * dA).sum(axis=0))  # each column: Jᵀ(∂E/∂a), J = diag(a) − aaᵀ
         else:
-            delta = dA * fs[1](Zs[n - 1])
-        out["delta", n] = delta
-        below = As[n - 2] if n > 1 else X
-        dW = delta @ below.T / divide + scenario.l2 * W[n - 1]
-        db = delta.sum(axis=1, keepdims=True) / divide
-        out["dE/dW", n] = dW
-        frozen = set(scenario.frozen)
+            out[f"f'(Z{n})"] = fs[1](Zs[n - 1])
+            delta = dA * out[f"f'(Z{n})"]
+        out[f"delta{n}"] = delta
+        out[f"l2W{n}"] = l2 * W[n - 1]
+        dW = delta @ As[n - 1].T / divide + l2 * W[n - 1]
+        out[f"dE/dW{n}"] = dW
         keep_w = np.array([[w in frozen for w in row] for row in names["w", n]])
-        out["W+", n] = np.where(keep_w, W[n - 1], W[n - 1] - scenario.learning_rate * dW)
-        mode = layers[n - 1].bias
-        if mode is False:
+        out[f"W{n}+"] = np.where(keep_w, W[n - 1], W[n - 1] - rate * dW)
+        if spec.bias is False:
             continue
-        if mode == "shared":
+        db = delta.sum(axis=1, keepdims=True) / divide
+        if spec.bias == "shared":
             db = np.array([[db.sum()]])
-            new = b[n - 1][:1, None] - scenario.learning_rate * db
-            kept = names["b", n][0] in frozen
-            out["b+", n] = b[n - 1][:1, None] if kept else new
-        else:
-            keep_b = np.array([[p in frozen] for p in names["b", n]])
-            out["b+", n] = np.where(keep_b, b[n - 1][:, None],
-                                    b[n - 1][:, None] - scenario.learning_rate * db)
-        out["dE/db", n] = db
+        keep_b = np.array([[p in frozen] for p in names["b", n]])
+        out[f"dE/db{n}"] = db
+        out[f"b{n}+"] = np.where(keep_b, out[f"b{n}"], out[f"b{n}"] - rate * db)
     return out
 
 
@@ -149,7 +152,8 @@ def _oracle_for(run, record) -> dict:
         names["w", n] = [u.weights for u in layer.units]
         names["b", n] = list(layer.biases)
     return oracle(run.scenario, [r.weights for r in record.layers],
-                  [r.biases for r in record.layers], record.inputs.T, record.targets.T, names)
+                  [r.biases for r in record.layers], record.inputs.T, record.targets.T, names,
+                  record.samples)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -181,23 +185,27 @@ def _assert_entries_are_the_worked_solution(run, record, layout: str) -> int:
     return checked
 
 
+# per-sample matrices and bias vectors: transposed when the samples are rows
+_TRANSPOSED = ("A", "Z", "T", "E_s", "dE/dA", "f'", "delta", "b", "dE/db")
+
+
 def _assert_matrices_are_the_oracle(run, record, layout: str) -> int:
     expected = _oracle_for(run, record)
     form = matrix_form(run.scenario, run.plan, record, layout)
     compared = 0
     for step in form.steps:
-        result = step.matrices[-1].array()
-        want = expected[step.result, step.layer]
-        if layout == "rows" and (step.result in ("Z", "A", "delta") or
-                                 (step.result in ("dE/db", "b+") and want.shape[0] > 1)
-                                 or step.result == "E"):
-            want = want.T
-        assert result.shape == want.shape, (step.text, result.shape, want.shape)
-        np.testing.assert_allclose(result, want, rtol=1e-9, atol=1e-12,
-                                   err_msg=f"{step.text} (layer {step.layer})")
-        compared += 1
-    kinds = {(s.result, s.layer) for s in form.steps}
-    assert kinds == set(expected), "every equation is shown once"
+        for matrix in step.matrices:
+            want = expected[matrix.key]
+            if layout == "rows" and matrix.key.startswith(_TRANSPOSED):
+                want = want.T
+            assert matrix.shape == want.shape, (matrix.key, matrix.shape, want.shape)
+            np.testing.assert_allclose(matrix.array(), want, rtol=1e-9, atol=1e-12,
+                                       err_msg=f"{matrix.key} in {step.text}")
+            compared += 1
+    results = {(s.result, s.layer) for s in form.steps}
+    count = len(run.plan.layers)
+    with_bias = sum(bool(layer.biases) for layer in run.plan.layers)
+    assert len(results) == len(form.steps) == 5 * count + 2 * with_bias + 1
     return compared
 
 
@@ -288,6 +296,7 @@ def test_json_matrix_member_has_every_matrix_with_its_shape_and_is_valid():
     assert iteration["matrix"]["samples"] == "rows"
     z1 = next(s for s in iteration["matrix"]["steps"] if s["result"] == "Z" and s["layer"] == 1)
     Z = z1["matrices"][-1]
+    assert Z["key"] == "Z1" and [m["key"] for m in z1["matrices"]] == ["W1", "A0", "b1", "Z1"]
     assert Z["shape"] == [4, 2] and len(Z["entries"]) == 4  # 4 samples as rows, 2 units
     for row, addresses in zip(Z["entries"], Z["addresses"], strict=True):
         for entry, address in zip(row, addresses, strict=True):

@@ -11,8 +11,9 @@ __all__ = ["add_matrices", "matrix_document"]
 
 
 def _matrix(m: Matrix) -> MatrixEntry:
-    return {"name": m.name, "latex": m.latex, "shape": list(m.shape), "rows": list(m.rows),
-            "columns": list(m.columns), "entries": [list(r) for r in m.entries],
+    return {"name": m.name, "key": m.key, "latex": m.latex, "shape": list(m.shape),
+            "rows": list(m.rows), "columns": list(m.columns),
+            "entries": [list(r) for r in m.entries],
             "addresses": [list(r) for r in m.addresses]}
 
 

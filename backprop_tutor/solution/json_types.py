@@ -84,6 +84,10 @@ class MatrixEntry(TypedDict):
 
     __pydantic_config__ = _CLOSED  # type: ignore[misc]
     name: Annotated[str, Field(description="As the terminal writes it: Z⁽¹⁾, ∂E/∂W⁽²⁾.")]
+    key: Annotated[str, Field(
+        description="What it is, with its layer: W1, A0, b1, Z1, T, E_s, E, dE/dA2, f'(Z2), "
+                    "J2@3 (sample 3's softmax Jacobian), delta2, l2W1, dE/dW1, dE/db1, W1+, "
+                    "b1+.")]
     latex: str
     shape: Annotated[list[Count], Field(description="[rows, columns]")]
     rows: Annotated[list[str], Field(description="What each row is: a unit or a sample.")]

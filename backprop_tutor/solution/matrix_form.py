@@ -25,7 +25,7 @@ mean (or sum) is taken in the gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -59,6 +59,9 @@ class Matrix:
     addresses: tuple[tuple[str | None, ...], ...]
     rows: tuple[str, ...]  # what each row is: a unit's z, or "sample 2"
     columns: tuple[str, ...]
+    # what the matrix is, in ASCII, with its layer: W1, A0, b1, Z1, T, E_s, E, dE/dA2, f'(Z2),
+    # J2@3 (sample 3's softmax Jacobian), delta2, l2W1, dE/dW1, dE/db1, W1+, b1+
+    key: str = ""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -192,20 +195,20 @@ class _Builder:
         record, plan = self.record, self.plan
         if n == 1:
             text, tex = self.sym(self.A, 0)
-            return self.per_sample(text, tex, record.inputs, list(plan.inputs),
-                                   list(plan.inputs))
+            return _keyed(self.per_sample(text, tex, record.inputs, list(plan.inputs),
+                                          list(plan.inputs)), "A0")
         units = plan.layers[n - 2].units
         text, tex = self.sym(self.A, n - 1)
         outs = [u.out for u in units]
-        return self.per_sample(text, tex, record.layers[n - 2].a, outs, outs)
+        return _keyed(self.per_sample(text, tex, record.layers[n - 2].a, outs, outs), f"A{n - 1}")
 
     def forward(self, n: int, layer: PlanLayer, rec: LayerRecord) -> list[Step]:
         W, b, Z, A = (self.sym(x, n) for x in (self.W, self.b, self.Z, self.A))
         prev = self.sym(self.A, n - 1)
         below = self.below(n)
-        weights = self.parameters(*W, rec.weights, layer, lambda w: w)
+        weights = _keyed(self.parameters(*W, rec.weights, layer, lambda w: w), f"W{n}")
         nets = [u.net for u in layer.units]
-        z = self.per_sample(*Z, rec.z, nets, nets)
+        z = _keyed(self.per_sample(*Z, rec.z, nets, nets), f"Z{n}")
         has_bias = bool(layer.biases)
         shown = [weights, below]
         if self.layout == "columns":
@@ -217,7 +220,7 @@ class _Builder:
             shapes = f"({_size(below.shape)})({_size(weights.shape[::-1])})"
         note = ""
         if has_bias:
-            bias = self.biases(*b, rec.biases, layer, lambda p: p)
+            bias = _keyed(self.biases(*b, rec.biases, layer, lambda p: p), f"b{n}")
             shown.append(bias)
             text, tex = text + f" + {b[0]}", tex + f" + {b[1]}"
             shapes += f" + ({_size(bias.shape)})"
@@ -226,8 +229,8 @@ class _Builder:
         if n == 1:
             note = "; ".join(x for x in (f"{prev[0]} = the inputs", note) if x)
         shapes += f" → {_size(z.shape)}"
-        activation = self.per_sample(*A, rec.a, [u.out for u in layer.units],
-                                     [u.out for u in layer.units])
+        outs = [u.out for u in layer.units]
+        activation = _keyed(self.per_sample(*A, rec.a, outs, outs), f"A{n}")
         label = _function_text(layer)
         f_text = f"{A[0]} = {label}({Z[0]})"
         f_tex = rf"{A[1]} = {_function_tex(layer)}\left({Z[1]}\right)"
@@ -239,13 +242,13 @@ class _Builder:
 
     def loss(self) -> Step:
         plan, record = self.plan, self.record
-        targets = self.per_sample(self.T, _tex(self.T), record.targets, list(plan.targets),
-                                  list(plan.targets))
+        targets = _keyed(self.per_sample(self.T, _tex(self.T), record.targets,
+                                         list(plan.targets), list(plan.targets)), "T")
         E = plan.loss_symbol
         how = "mean" if self.mean else "sum"
-        losses = self.per_sample(f"{self.E}_s", f"{_tex(self.E)}_s",
-                                 record.sample_losses[:, None], [E], [E])
-        total = Matrix(self.E, _tex(self.E), ((record.loss,),), ((E,),), ("",), ("",))
+        losses = _keyed(self.per_sample(f"{self.E}_s", f"{_tex(self.E)}_s",
+                                        record.sample_losses[:, None], [E], [E]), "E_s")
+        total = Matrix(self.E, _tex(self.E), ((record.loss,),), ((E,),), ("",), ("",), "E")
         shown = (targets, losses, total) if self.m > 1 else (targets, total)
         return Step(0, "loss", "E", plan.loss_formula,
                     rf"{_tex(self.E)} = \text{{{plan.loss_name.replace('_', ' ')}}}",
@@ -260,15 +263,15 @@ class _Builder:
         units = layer.units
         nets, outs = [u.net for u in units], [u.out for u in units]
         d_text, d_tex = self.delta(n)
-        delta = self.per_sample(d_text, d_tex, rec.dE_dz, [derivative(E, z) for z in nets],
-                                nets)
-        dA = self.per_sample(*self.d(self.A, n), rec.dE_da, [derivative(E, a) for a in outs],
-                             outs)
+        delta = _keyed(self.per_sample(d_text, d_tex, rec.dE_dz,
+                                       [derivative(E, z) for z in nets], nets), f"delta{n}")
+        dA = _keyed(self.per_sample(*self.d(self.A, n), rec.dE_da,
+                                    [derivative(E, a) for a in outs], outs), f"dE/dA{n}")
         if top and layer.coupled and plan.softmax_cross_entropy:
             A = self.sym(self.A, n)
-            targets = self.per_sample(self.T, _tex(self.T), record.targets, list(plan.targets),
-                                      list(plan.targets))
-            activation = self.per_sample(*A, rec.a, outs, outs)
+            targets = _keyed(self.per_sample(self.T, _tex(self.T), record.targets,
+                                             list(plan.targets), list(plan.targets)), "T")
+            activation = _keyed(self.per_sample(*A, rec.a, outs, outs), f"A{n}")
             return Step(n, "backward", "delta", f"{d_text} = {A[0]} − {self.T}",
                         f"{d_tex} = {A[1]} - {_tex(self.T)}",
                         f"({_size(activation.shape)}) − ({_size(targets.shape)}) → "
@@ -308,6 +311,7 @@ class _Builder:
             f"{_function_text(layer)}′({Z[0]})", rf"{_function_tex(layer)}'\left({Z[1]}\right)",
             rec.da_dz,
             [derivative(a, z) for a, z in zip(outs, nets, strict=True)], nets)
+        derivative_matrix = _keyed(derivative_matrix, f"f'(Z{n})")
         text = f"{d_text} = {upstream_text} ⊙ {_function_text(layer)}′({Z[0]})"
         tex = rf"{d_tex} = {upstream_tex} \odot {_function_tex(layer)}'\left({Z[1]}\right)"
         note = "⊙: entry by entry; " + (
@@ -343,7 +347,7 @@ class _Builder:
         tag = f", sample {sample}" if self.m > 1 else ""
         return Matrix(f"J{superscript(n)}{tag}", rf"J^{{({n})}}" + (
             rf"_{{\text{{sample {sample}}}}}" if self.m > 1 else ""), entries, addresses,
-            tuple(u.out for u in units), tuple(u.net for u in units))
+            tuple(u.out for u in units), tuple(u.net for u in units), f"J{n}@{sample}")
 
     def gradients(self, n: int) -> list[Step]:
         plan = self.plan
@@ -354,7 +358,8 @@ class _Builder:
         prev_t = self.sym(self.A, n - 1, transposed=True)
         W = self.sym(self.W, n)
         dW = self.d(self.W, n)
-        grad = self.parameters(*dW, rec.grad_weights, layer, lambda w: derivative(E, w))
+        grad = _keyed(self.parameters(*dW, rec.grad_weights, layer,
+                                      lambda w: derivative(E, w)), f"dE/dW{n}")
         scale_text = "(1/m)·" if self.mean else ""
         scale_tex = r"\frac{1}{m}" if self.mean else ""
         if self.layout == "columns":
@@ -370,8 +375,8 @@ class _Builder:
         if self.l2:
             text, tex = text + f" + λ{W[0]}", tex + rf" + \lambda {W[1]}"
             shapes += f" + ({_size(grad.shape)})"
-            shown.append(self.parameters(f"λ{W[0]}", rf"\lambda {W[1]}", rec.l2_weights,
-                                         layer, None))
+            shown.append(_keyed(self.parameters(f"λ{W[0]}", rf"\lambda {W[1]}",
+                                                rec.l2_weights, layer, None), f"l2W{n}"))
         shapes += f" → {_size(grad.shape)}"
         samples = f"{self.m} sample{'s' if self.m > 1 else ''}"
         how = f"the mean over m = {samples}" if self.mean else f"the sum over the {samples}"
@@ -380,7 +385,8 @@ class _Builder:
         if not layer.biases:
             return out
         db = self.d(self.b, n)
-        bias_grad = self.biases(*db, rec.grad_biases, layer, lambda b: derivative(E, b))
+        bias_grad = _keyed(self.biases(*db, rec.grad_biases, layer,
+                                       lambda b: derivative(E, b)), f"dE/db{n}")
         if layer.shared:
             text, tex = f"{db[0]} = {scale_text}1ᵀ{d_text}1", \
                 rf"{db[1]} = {scale_tex} \mathbf{{1}}^{{\mathsf{{T}}}} {d_tex} \mathbf{{1}}"
@@ -408,19 +414,23 @@ class _Builder:
         frozen = [p for p in (*(w for u in layer.units for w in u.weights), *layer.biases)
                   if p in self.frozen]
         note = ("frozen, kept as they are: " + ", ".join(frozen)) if frozen else ""
-        after = self.parameters(f"{W[0]} new", rf"{W[1]}_{{\text{{new}}}}", rec.weights_after,
-                                layer, updated)
+        after = _keyed(self.parameters(f"{W[0]} new", rf"{W[1]}_{{\text{{new}}}}",
+                                       rec.weights_after, layer, updated), f"W{n}+")
         out = [Step(n, "updates", "W+", f"{W[0]} ← {W[0]} − η·{dW[0]}",
                     rf"{W[1]} \leftarrow {W[1]} - \eta {dW[1]}", f"→ {_size(after.shape)}",
                     (after,), note)]
         if layer.biases:
             b, db = self.sym(self.b, n), self.d(self.b, n)
-            bias = self.biases(f"{b[0]} new", rf"{b[1]}_{{\text{{new}}}}", rec.biases_after,
-                               layer, updated)
+            bias = _keyed(self.biases(f"{b[0]} new", rf"{b[1]}_{{\text{{new}}}}",
+                                      rec.biases_after, layer, updated), f"b{n}+")
             out.append(Step(n, "updates", "b+", f"{b[0]} ← {b[0]} − η·{db[0]}",
                             rf"{b[1]} \leftarrow {b[1]} - \eta {db[1]}",
                             f"→ {_size(bias.shape)}", (bias,), note))
         return out
+
+
+def _keyed(matrix: Matrix, key: str) -> Matrix:
+    return replace(matrix, key=key)
 
 
 def _tex(letter: str) -> str:
