@@ -362,14 +362,13 @@ class _Builder:
                                       lambda w: derivative(E, w)), f"dE/dW{n}")
         scale_text = "(1/m)·" if self.mean else ""
         scale_tex = r"\frac{1}{m}" if self.mean else ""
+        # δAᵀ (columns) or δᵀA (rows): (units × m)(m × inputs) either way
+        shapes = f"({len(layer.units)}×{self.m})({self.m}×{len(layer.units[0].inputs)})"
         if self.layout == "columns":
             product, product_tex = f"{d_text}{prev_t[0]}", f"{d_tex} {prev_t[1]}"
-            shapes = f"({self.rows_of(layer)}×{self.m})({self.m}×{len(layer.units[0].inputs)})"
         else:
-            dt = f"({d_text})ᵀ"
-            product = f"{dt}{prev[0]}"
+            product = f"({d_text})ᵀ{prev[0]}"
             product_tex = rf"\left({d_tex}\right)^{{\mathsf{{T}}}} {prev[1]}"
-            shapes = f"({self.rows_of(layer)}×{self.m})({self.m}×{len(layer.units[0].inputs)})"
         text, tex = f"{dW[0]} = {scale_text}{product}", f"{dW[1]} = {scale_tex} {product_tex}"
         shown: list[Matrix] = []
         if self.l2:
@@ -404,9 +403,6 @@ class _Builder:
         out.append(Step(n, "gradients", "dE/db", text, tex, f"→ {_size(bias_grad.shape)}",
                         (bias_grad,), note))
         return out
-
-    def rows_of(self, layer: PlanLayer) -> int:
-        return len(layer.units)
 
     def updates(self, n: int) -> list[Step]:
         layer, rec = self.plan.layers[n - 1], self.record.layers[n - 1]
