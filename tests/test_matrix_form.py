@@ -398,3 +398,24 @@ def test_a_softmax_layer_shows_three_jacobians_and_names_the_ones_it_leaves_out(
     delta = next(s for s in document["iterations"][0]["matrix"]["steps"]
                  if s["result"] == "delta")
     assert len(delta["matrices"]) == 1 + 5 + 1  # ∂E/∂A, one Jacobian per sample, δ
+
+
+def test_step_pages_through_iterations_in_matrix_form():
+    pexpect = pytest.importorskip("pexpect")
+    import sys
+
+    tool = str(Path(sys.executable).parent / "backprop-tutor")
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100", "LINES": "50"}
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(tool, ["run", "house_price", "--step", "--epochs", "2", "--view",
+                                 "matrix", "--no-color", "--width", "100"], env=env,
+                          encoding="utf-8", timeout=120, dimensions=(50, 100))
+    child.expect("Iteration 1 of 2")
+    child.expect("Matrix form, samples as columns")
+    child.expect("Enter: next")
+    child.send("\r")
+    child.expect("Iteration 2 of 2")
+    child.expect(r"W⁽²⁾ ← W⁽²⁾ − η·∂L/∂W⁽²⁾")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
