@@ -15,13 +15,17 @@ from .options import Debug, NoColor, SamplesOption, View, ViewOption, Width, mat
 STEP_LIMIT = 10_000
 
 
-def _check_parameter(name: str, parameters: list[str]) -> None:
-    if name in parameters:
+def _check_name(name: str, valid: list[str], what: str, option: str) -> None:
+    if name in valid:
         return
-    hint = did_you_mean(close_names(name, parameters, cutoff=0.5))
+    hint = did_you_mean(close_names(name, valid, cutoff=0.5))
     hint += " " if hint else ""
-    raise InputError(f"no parameter is called '{name}'; {hint}valid names: "
-                     + ", ".join(parameters), field="--explain")
+    raise InputError(f"no {what} is called '{name}'; {hint}valid names: " + ", ".join(valid),
+                     field=option)
+
+
+def _check_parameter(name: str, parameters: list[str]) -> None:
+    _check_name(name, parameters, "parameter or input", "--explain")
 
 
 def _parameter_named(written: str, loss: str) -> str:
@@ -30,6 +34,23 @@ def _parameter_named(written: str, loss: str) -> str:
 
     name = normalise(written)
     return wrt(name) if name.startswith(derivative(loss, "")) else name
+
+
+def _derivative_named(written: str, of: str | None, nodes: list[str],
+                      loss: str) -> tuple[str, str]:
+    """(node, parameter or input) of ``--explain V --of N``; ``--explain ∂N/∂V`` names both,
+    and without a node it is the loss."""
+    from ..network.addresses import normalise
+
+    name = normalise(written)
+    top, slash, bottom = name.partition("/d")
+    if slash and top.startswith("d") and top[1:] in nodes:
+        if of is not None and normalise(of) != top[1:]:
+            raise InputError(f"--explain {written} is a derivative of {top[1:]}, but --of "
+                             f"names {of}; give one of them", field="--of")
+        return top[1:], bottom
+    node = loss if of is None else normalise(of)
+    return node, _parameter_named(written, loss)
 
 
 def read_key() -> str:
@@ -102,8 +123,12 @@ def run(
     json_out: bool = typer.Option(False, "--json",
                                   help="Print one JSON document and nothing else."),
     explain: str = typer.Option(None, "--explain", metavar="PARAM",
-                                help="Show the full derivative chain of one parameter.",
+                                help="Show the full derivative chain of one parameter "
+                                     "or input.",
                                 autocompletion=complete_parameter),
+    of: str = typer.Option(None, "--of", metavar="NODE",
+                           help="With --explain: the derivative of this node (a z, an a or "
+                                "the loss) instead of the loss."),
     iterations: int = typer.Option(1, "--iterations", min=1,
                                    help="Show (and export) the first N iterations in full."),
     epochs: int = typer.Option(None, "--epochs", min=1, help="Override the file's epochs."),
@@ -143,9 +168,22 @@ def run(
 
         with training_progress(no_color=no_color) as progress:
             result = api.run(loaded, epochs=epochs, detail=detail, progress=progress)
+        node = None
+        if of is not None and explain is None:
+            raise InputError("--of names the node whose derivative --explain shows; give "
+                             "--explain PARAMETER too", field="--of")
         if explain is not None:
-            explain = _parameter_named(explain, result.plan.loss_symbol)
-            _check_parameter(explain, list(result.plan.parameter_index))
+            from ..solution.node_lines import node_names, variable_names
+
+            nodes = node_names(result.plan)
+            node, explain = _derivative_named(explain, of, nodes, result.plan.loss_symbol)
+            _check_parameter(explain, variable_names(result.plan))
+            _check_name(node, nodes, "node", "--of")
+            if layout is not None and (node != result.plan.loss_symbol
+                                       or explain not in result.plan.parameter_index):
+                raise InputError(f"--view matrix explains a parameter's gradient of the loss; "
+                                 f"the derivative of {node} by {explain} is shown without it",
+                                 field="--view")
         from ..solution.diagnostics import divergence_message
 
         note(divergence_message(result))
@@ -178,10 +216,15 @@ def run(
 
             console.print(matrix_explain_view(result, result.record(1), explain, precision,
                                               layout))
-        elif explain is not None:
+        elif explain is not None and node == result.plan.loss_symbol \
+                and explain in result.plan.parameter_index:
             from ..render.explain import explain_view
 
             console.print(explain_view(result, result.record(1), explain, precision))
+        elif explain is not None:
+            from ..render.explain import node_view
+
+            console.print(node_view(result, result.record(1), node, explain, precision))
         elif stepping:
             _step(console, result, precision, layout)
         elif layout is not None:

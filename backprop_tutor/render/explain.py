@@ -111,3 +111,42 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
         parts.append(Text(f"update: {parameter} ← {rule} = {nums} = "
                           f"{number(update.result, precision)}", style="bold"))
     return Group(*parts)
+
+
+def node_view(run: Run, record: IterationRecord, node: str, variable: str,
+              precision: int = 4) -> RenderableType:
+    """Why ∂N/∂V has the value it has, for any node N (the loss, a z or an a) and V a
+    parameter or an input: every factor, the errors of its δ form, the sum over the paths."""
+    derivative = run.node_derivative(node, variable)
+    name = symbol_text(derivative.address)
+    parts: list[RenderableType] = [Text(f"{name}: iteration {record.iteration}",
+                                        style="bold reverse")]
+    if derivative.form == "zero":
+        parts.append(Text(f"{name} = 0", style="bold"))
+        parts.append(Text(derivative.note))
+        return Group(*parts)
+    lines = run.node_lines(record, node, variable)
+    final, factors = lines[-1], lines[:-1]
+    single = len(record.samples) == 1
+    parts.append(Text(f"{name} = {final.printed.text}", style="bold"))
+    if final.note:
+        parts.append(Text(final.note))
+    most = 1 if single else min(MAX_SAMPLE_COLUMNS, len(record.samples))
+    parts.append(Fit(*(_factor_table(factors, record, precision, k) for k in range(most, 0, -1)),
+                     _factor_lines(factors, record, precision)))
+    for note in dict.fromkeys(line.note for line in factors if line.note):
+        parts.append(Text(note, style="italic"))
+    if single:
+        product = filled_numbers(final.printed, final.substitutions[0], precision)
+        parts.append(Text(f"{name} = {product} = {number(final.values[0], precision)}"))
+        parts.append(Text(f"{name} = {number(final.values[0], precision)}", style="bold"))
+    else:
+        for s, subs, v in zip(record.samples, final.substitutions, final.values, strict=True):
+            product = filled_numbers(final.printed, subs, precision)
+            parts.append(Text(f"sample {s}: {name} = {product} = {number(v, precision)}"))
+        own = f"its own {node}" if node != run.plan.loss_symbol else f"its own loss {node}"
+        parts.append(Text(f"one value per sample: each sample has {own} and its own inputs; "
+                          "nothing is averaged over the batch"))
+    if variable in run.plan.inputs:
+        parts.append(Text(f"{variable} is an input, not a parameter: nothing is updated"))
+    return Group(*parts)

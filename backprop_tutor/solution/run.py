@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # sympy is imported only when a symbolic view is asked for
     from ..symbolic.derivation import Derivation
     from ..symbolic.graph import Graph
     from .lines import Line
+    from .node_lines import NodeDerivative
     from .worked import Form
 
 
@@ -79,6 +80,37 @@ class Run:
                                     l2=s.l2, frozen=frozenset(s.frozen),
                                     reduction=s.reduction)
         return self._lines[key]
+
+    def node_derivative(self, node: str, variable: str) -> NodeDerivative:
+        """∂node/∂variable, for any node (the loss, a z or an a) by a parameter or an input,
+        derived once per run (solution/node_derivative.py). KeyError for an unknown name."""
+        key = ("node", node, variable)
+        if key not in self._lines:
+            from .node_derivative import node_derivative
+
+            self.check_node(node, variable)
+            self._lines[key] = node_derivative(self, node, variable)
+        return self._lines[key]
+
+    def node_lines(self, record: IterationRecord, node: str, variable: str) -> list[Line]:
+        """The lines of ∂node/∂variable in an iteration: its factors, the errors of its δ
+        form and itself, one value per sample (empty when the node does not depend on it)."""
+        from .node_lines import node_lines
+
+        s = self.scenario
+        return node_lines(self.node_derivative(node, variable), self.plan, record,
+                          learning_rate=s.learning_rate, l2=s.l2)
+
+    def check_node(self, node: str, variable: str) -> None:
+        """KeyError naming the valid names unless ``node`` is the loss, a z or an a, and
+        ``variable`` a parameter or an input."""
+        from .node_lines import node_names, variable_names
+
+        for name, valid, what in ((node, node_names(self.plan), "node"),
+                                  (variable, variable_names(self.plan), "parameter or input")):
+            if name not in valid:
+                raise KeyError(f"no {what} is called '{name}'; valid names: "
+                               + ", ".join(valid))
 
     def worked_size(self, iteration: int = 1) -> tuple[int, int]:
         """(parameters, samples of the iteration's batch): what the size of its worked

@@ -149,6 +149,13 @@ class Derivation:
         expr = NET_BY_INPUT.xreplace({_W: upper.weights[i], _X: lower.out})
         return Factor(upper.net, lower.out, expr, "net", (upper.layer, upper.index, lower.index))
 
+    def input_factor(self, unit: Unit, x: sp.Symbol) -> Factor:
+        """∂z/∂x of a first-layer unit by one of the network's inputs: the weight between them
+        (in no parameter's chain; the derivative of a node by an input reads it)."""
+        i = _position(unit.inputs, x)
+        expr = NET_BY_INPUT.xreplace({_W: unit.weights[i], _X: x})
+        return Factor(unit.net, x, expr, "net", (unit.layer, unit.index, i + 1))
+
     def parameter_factor(self, unit: Unit, parameter: sp.Symbol) -> Factor:
         """∂z/∂p for one of the unit's own parameters: its input, or 1 for the bias."""
         if parameter == unit.bias:
