@@ -36,12 +36,17 @@ def load(path: str | os.PathLike[str]) -> Scenario:
 class Run(pipeline.Run):
     """A trained run (see ``solution.run.Run``) that displays itself."""
 
-    def explain(self, parameter: str, iteration: int = 1) -> Explanation:
-        """The full derivative chain of one parameter (displays as rich output in Jupyter).
+    def explain(self, parameter: str, iteration: int = 1, of: str | None = None) -> Explanation:
+        """The full derivative chain of one parameter (displays as rich output in Jupyter):
+        ∂E/∂parameter, or with ``of`` the derivative of that node (a z, an a or the loss);
+        ``parameter`` may then also be an input of the network (so may it without ``of``).
 
-        KeyError for an unknown parameter or an iteration that was not kept in full."""
-        self.check_parameter(parameter)
-        return Explanation(self, parameter, self.record(iteration))
+        KeyError for an unknown name or an iteration that was not kept in full."""
+        node = self.plan.loss_symbol if of is None else of
+        if node == self.plan.loss_symbol and parameter in self.plan.parameter_index:
+            return Explanation(self, parameter, self.record(iteration))
+        self.check_node(node, parameter)
+        return Explanation(self, parameter, self.record(iteration), node)
 
     def matrices(self, iteration: int = 1, samples: str = "columns"):
         """The iteration in matrix form (``solution.matrix_form.MatrixForm``): each equation's
@@ -66,20 +71,27 @@ class Run(pipeline.Run):
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why ∂E/∂p has its value in one iteration: shown by rich and by Jupyter."""
+    """Why ∂E/∂p (or ∂N/∂V of any node N) has its value in one iteration: shown by rich and
+    by Jupyter."""
 
     run: Run
-    parameter: str
+    parameter: str  # or an input, when ``node`` is given
     record: IterationRecord
+    node: str | None = None  # None: the loss, with its gradient and update
 
     def lines(self):
-        """The worked lines of this parameter: factors, gradient, update."""
+        """The worked lines of this parameter: factors, gradient, update; of a node: its
+        factors, the errors of its δ form, and the derivative (none when it is 0)."""
+        if self.node is not None:
+            return self.run.node_lines(self.record, self.node, self.parameter)
         return self.run.lines(self.record, only=self.parameter)
 
     def __rich__(self):
-        """The --explain view."""
-        from .render.explain import explain_view
+        """The --explain view (with --of for a node)."""
+        from .render.explain import explain_view, node_view
 
+        if self.node is not None:
+            return node_view(self.run, self.record, self.node, self.parameter)
         return explain_view(self.run, self.record, self.parameter)
 
     def _repr_html_(self) -> str:

@@ -51,3 +51,40 @@ def record_parameters(record) -> Parameters:
     """The parameters an iteration started from."""
     return Parameters(tuple(r.weights for r in record.layers),
                       tuple(r.biases for r in record.layers))
+
+
+def node_difference(run, record, node: str, variable: str) -> np.ndarray:
+    """The central difference of ``node`` (the loss's letter, a z or an a) by ``variable`` (a
+    parameter or an input), per sample of the iteration's batch [sample]: the engine's forward
+    pass from the parameters the iteration started from, ``variable`` moved by ±STEP (a shared
+    bias in every unit of its layer, an input in every sample). The loss is each sample's E_s."""
+    scenario = run.scenario
+    plan = run.plan
+    net = Network(plan, scenario)
+    x, t = data_arrays(scenario)
+    index = np.array(record.samples) - 1
+
+    def value(by: float) -> np.ndarray:
+        w = [a.copy() for a in record_parameters(record).weights]
+        b = [a.copy() for a in record_parameters(record).biases]
+        inputs = x[index].copy()
+        if variable in plan.inputs:
+            inputs[:, plan.inputs.index(variable)] += by
+        else:
+            kind, layer, unit, i = plan.parameter_index[variable]
+            if kind == "weight":
+                w[layer - 1][unit - 1, i - 1] += by
+            elif scenario.layers[layer - 1].bias == "shared":
+                b[layer - 1][:] += by
+            else:
+                b[layer - 1][unit - 1] += by
+        zs, acts = net.forward(Parameters(tuple(w), tuple(b)), inputs)
+        if node == plan.loss_symbol:
+            return net.sample_losses(acts[-1], t[index], zs[-1])
+        for n, layer in enumerate(plan.layers):
+            for j, u in enumerate(layer.units):
+                if node in (u.net, u.out):
+                    return (zs if node == u.net else acts)[n][:, j]
+        raise KeyError(node)
+
+    return (value(STEP) - value(-STEP)) / (2 * STEP)

@@ -135,12 +135,19 @@ class Oracle:
 
     def forward(self, x: list) -> list:
         """The network's outputs for inputs ``x`` (numbers or symbols), in closed form."""
+        return self.layers(x)[-1][1]
+
+    def layers(self, x: list) -> list[tuple[list, list]]:
+        """(z, a) of every layer for inputs ``x``, each unit's in closed form: the whole
+        expression of the inputs and parameters, no node named."""
         a = list(x)
+        out = []
         for k, (spec, layer) in enumerate(zip(self.s.layers, self.symbols, strict=True)):
             zs = [sp.Add(*(w * v for w, v in zip(unit[:-1], a, strict=True)), self._bias(k, j))
                   for j, unit in enumerate(layer)]
             a = layer_function(spec.activation)(zs)
-        return a
+            out.append((zs, a))
+        return out
 
     @cached_property
     def _samples(self) -> tuple[np.ndarray, np.ndarray]:
