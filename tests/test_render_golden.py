@@ -42,6 +42,10 @@ CASES = {
     "run_frozen_biases_w100": ["run", "frozen_biases", "--width", "100"],
     "run_random_init_w100": ["run", "random_init", "--width", "100"],
     "explain_deep_delta_w112_w100": ["run", DEEP, "--explain", "w112", "--width", "100"],
+    "explain_of_deep_delta_a31_w112_w100": ["run", DEEP, "--explain", "w112", "--of", "a31",
+                                            "--width", "100"],
+    "explain_input_house_price_x1_w100": ["run", "house_price", "--explain", "x1",
+                                          "--width", "100"],
 }
 
 
