@@ -308,3 +308,15 @@ def test_every_pair_of_random_small_networks(doc: dict) -> None:
     if not np.isfinite(record.sample_losses).all():
         return  # a log of 0: no derivative to compare
     check_every_pair(run)
+
+
+def test_the_shell_completes_node_names() -> None:
+    from backprop_tutor.cli.examples import complete_node
+
+    class Ctx:
+        params = {"scenario": "house_price"}
+
+    assert complete_node(Ctx(), "h") == ["h11", "h12", "h21"]
+    assert complete_node(Ctx(), "") == ["L", "z11", "h11", "z12", "h12", "z21", "h21"]
+    Ctx.params = {"scenario": "missing.yaml"}
+    assert complete_node(Ctx(), "") == []

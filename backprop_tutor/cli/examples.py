@@ -76,6 +76,25 @@ def complete_parameter(ctx: typer.Context, incomplete: str) -> list[str]:
     return [n for n in names if n.startswith(incomplete)]
 
 
+def complete_node(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The node names (the loss, each unit's z and a) of the scenario on the command line."""
+    argument = ctx.params.get("scenario") or _scenario_from_command_line()
+    if not argument:
+        return []
+    try:
+        from ..examples import resolve
+        from ..scenario import load_scenario
+        from ..scenario.names import network_names
+
+        names = network_names(load_scenario(resolve(argument)))
+    except Exception:  # completion must never fail loudly; an unreadable file offers nothing
+        return []
+    nodes = [names.loss, *(n for layer in names.layers
+                           for pair in zip(layer.net, layer.activations, strict=True)
+                           for n in pair)]
+    return [n for n in nodes if n.startswith(incomplete)]
+
+
 SCENARIO_HELP = "A scenario file (YAML), or the name of a shipped example (see `examples`)."
 
 

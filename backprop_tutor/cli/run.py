@@ -8,7 +8,7 @@ import typer
 
 from ..errors import InputError, close_names, did_you_mean
 from .boundary import error_boundary, note
-from .examples import SCENARIO_HELP, complete_parameter, complete_scenario
+from .examples import SCENARIO_HELP, complete_node, complete_parameter, complete_scenario
 from .options import Debug, NoColor, SamplesOption, View, ViewOption, Width, matrix_layout
 
 # --step keeps this many iterations in full; a learner pressing Enter is never near it
@@ -128,7 +128,8 @@ def run(
                                 autocompletion=complete_parameter),
     of: str = typer.Option(None, "--of", metavar="NODE",
                            help="With --explain: the derivative of this node (a z, an a or "
-                                "the loss) instead of the loss."),
+                                "the loss) instead of the loss.",
+                           autocompletion=complete_node),
     iterations: int = typer.Option(1, "--iterations", min=1,
                                    help="Show (and export) the first N iterations in full."),
     epochs: int = typer.Option(None, "--epochs", min=1, help="Override the file's epochs."),
