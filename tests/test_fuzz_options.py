@@ -14,7 +14,7 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHEET = "answers:\n  z1: 0.415\n  w1+: 0.15\n"
 
 OPTIONS = {
-    "run": ["--width", "--precision", "--iterations", "--epochs", "--explain", "--view",
+    "run": ["--width", "--precision", "--iterations", "--epochs", "--explain", "--of", "--view",
             "--samples"],
     "grade": ["--rel-tol", "--abs-tol", "--ecf-credit", "--points", "--precision", "--reveal",
               "--format", "--only", "--width"],
