@@ -320,3 +320,31 @@ def test_the_shell_completes_node_names() -> None:
     assert complete_node(Ctx(), "") == ["L", "z11", "h11", "z12", "h12", "z21", "h21"]
     Ctx.params = {"scenario": "missing.yaml"}
     assert complete_node(Ctx(), "") == []
+
+
+def test_custom_names_and_letters_name_the_nodes(tmp_path: Path) -> None:
+    text = QUESTION.replace(
+        "  - {units: 2, activation: sigmoid, weights: [[0.5], [0.5]], biases: [1, 1]}",
+        "  - {units: 2, activation: sigmoid, weights: [[0.5], [0.5]], biases: [1, 1],\n"
+        "     names: {net: [net_up, net_down], activations: [up, down], weights: [[w2], [w3]]}}")
+    text += "symbols: {activation: h, loss: L, weight: W}\n"
+    path = tmp_path / "named.yaml"
+    path.write_text(text)
+    run = api.run(api.load(path))
+    assert run.node_lines(run.record(1), "h31", "W111")[-1].values[0] == pytest.approx(
+        0.0014291881022, abs=1e-13)
+    check_every_pair(run)
+    result = invoke("run", str(path), "--explain", "w2", "--of", "up", "--no-color",
+                    "--width", "100")
+    assert result.exit_code == 0, result.output
+    assert "∂up/∂w2 = ∂up/∂net_up·∂net_up/∂w2" in result.stdout
+    wrong = invoke("run", str(path), "--explain", "W111", "--of", "a31")
+    assert wrong.exit_code == 2 and "did you mean h31?" in wrong.stderr
+
+
+def test_a_node_in_the_default_letters_is_found_in_the_scenarios() -> None:
+    result = invoke("run", "house_price", "--explain", "w111", "--of", "a21")
+    assert result.exit_code == 2
+    assert "no node is called 'a21'; did you mean h21?" in result.stderr
+    result = invoke("run", "house_price", "--explain", "w111", "--of", "E")
+    assert "no node is called 'E'; did you mean L?" in result.stderr

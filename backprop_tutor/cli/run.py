@@ -15,13 +15,24 @@ from .options import Debug, NoColor, SamplesOption, View, ViewOption, Width, mat
 STEP_LIMIT = 10_000
 
 
-def _check_name(name: str, valid: list[str], what: str, option: str) -> None:
+def _check_name(name: str, valid: list[str], what: str, option: str,
+                likely: str | None = None) -> None:
     if name in valid:
         return
-    hint = did_you_mean(close_names(name, valid, cutoff=0.5))
+    hint = did_you_mean((likely,) if likely else close_names(name, valid, cutoff=0.5))
     hint += " " if hint else ""
     raise InputError(f"no {what} is called '{name}'; {hint}valid names: " + ", ".join(valid),
                      field=option)
+
+
+def _in_letters(name: str, nodes: list[str], letters) -> str | None:
+    """The node ``name`` written with the textbook's default letter (a31, z31, E) names in the
+    scenario's ``symbols:`` letters (h31), if there is one."""
+    for default, letter in (("a", letters.activation), ("z", letters.net), ("E", letters.loss)):
+        renamed = letter + name[len(default):]
+        if name.startswith(default) and renamed != name and renamed in nodes:
+            return renamed
+    return None
 
 
 def _check_parameter(name: str, parameters: list[str]) -> None:
@@ -179,7 +190,7 @@ def run(
             nodes = node_names(result.plan)
             node, explain = _derivative_named(explain, of, nodes, result.plan.loss_symbol)
             _check_parameter(explain, variable_names(result.plan))
-            _check_name(node, nodes, "node", "--of")
+            _check_name(node, nodes, "node", "--of", _in_letters(node, nodes, loaded.symbols))
             if layout is not None and (node != result.plan.loss_symbol
                                        or explain not in result.plan.parameter_index):
                 raise InputError(f"--view matrix explains a parameter's gradient of the loss; "
