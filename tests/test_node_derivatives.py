@@ -348,3 +348,10 @@ def test_a_node_in_the_default_letters_is_found_in_the_scenarios() -> None:
     assert "no node is called 'a21'; did you mean h21?" in result.stderr
     result = invoke("run", "house_price", "--explain", "w111", "--of", "E")
     assert "no node is called 'E'; did you mean L?" in result.stderr
+
+
+def test_the_matrix_view_explains_only_the_losss_gradients() -> None:
+    result = invoke("run", "house_price", "--view", "matrix", "--explain", "x1")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: --view: --view matrix explains a parameter's "
+                                    "gradient of the loss; the derivative of L by x1")

@@ -1,4 +1,5 @@
-"""The full derivative chain of one parameter: ∂-notation, each factor, the product, the update."""
+"""The full derivative chain of one parameter: ∂-notation, each factor, the product, the update;
+and of any node by a parameter or an input (``--of``), each factor, the sum over its paths."""
 
 from __future__ import annotations
 
