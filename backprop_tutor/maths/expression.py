@@ -55,8 +55,16 @@ _BINARY = {
 }
 
 
-def _fail(text: str, what: str) -> InputError:
-    return InputError(f"cannot use {what} in the expression '{text}'; allowed: {ALLOWED}")
+class UnknownName(InputError):
+    """A formula uses a name it may not use; ``name`` is that name."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _fail(text: str, what: str, allowed: str = ALLOWED) -> InputError:
+    return InputError(f"cannot use {what} in the expression '{text}'; allowed: {allowed}")
 
 
 def parse_expression(text: str) -> sp.Expr:
@@ -68,22 +76,50 @@ def parse_expression(text: str) -> sp.Expr:
     (``sqrt(-1)*z``, ``(-2)**z``), does not use z, or it or its derivative is undefined
     (``z/0``).
     """
+    expr = _parse(text, {"z": Z}, ALLOWED, needs=Z)
+    _check_defined(expr, text, Z)
+    return expr
+
+
+def parse_formula(text: str, names: dict[str, sp.Symbol], allowed: str,
+                  functions: dict | None = None) -> sp.Expr:
+    """The sympy expression that ``text`` writes in the symbols ``names`` (a circuit's node:
+    ``q * z``, ``sigmoid(w0*x0 + w1*x1 + w2)``), under the same whitelist and limits as
+    ``parse_expression``; ``functions`` replaces entries of FUNCTIONS by name.
+
+    Raises UnknownName for a name not in ``names``, and InputError as ``parse_expression``
+    does (``allowed`` says what may be used) except that the formula need not use any name.
+    """
+    expr = _parse(text, names, allowed, {**FUNCTIONS, **(functions or {})})
+    for symbol in sorted(expr.free_symbols, key=lambda s: s.name):
+        _check_defined(expr, text, symbol)
+    return expr
+
+
+def _parse(text: str, names: dict[str, sp.Symbol], allowed: str,
+           functions: dict | None = None, needs: sp.Symbol | None = None) -> sp.Expr:
     if len(text) > MAX_LENGTH:
         raise InputError(f"the expression is longer than the limit of {MAX_LENGTH} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        example = "z/(1 + abs(z))" if "z" in names else "q * z"
         raise InputError(f"the expression '{text}' is not a formula; write it like "
-                         f"z/(1 + abs(z)) using {ALLOWED}") from None
+                         f"{example} using {allowed}") from None
     _check_shape(tree.body, text)
-    expr = _build(tree.body, text)
-    if Z not in expr.free_symbols:
-        raise InputError(f"the expression '{text}' does not use z")
+    expr = _Builder(text, names, allowed, functions or FUNCTIONS).build(tree.body)
+    if needs is not None and needs not in expr.free_symbols:
+        raise InputError(f"the expression '{text}' does not use {needs}")
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise InputError(f"the expression '{text}' divides by zero")
     _check_real(expr, text)
     _check_numbers(expr, text)
-    derivative = sp.diff(expr, Z)
+    return expr
+
+
+def _check_defined(expr: sp.Expr, text: str, symbol: sp.Symbol) -> None:
+    """The derivative in ``symbol`` is defined, real and of bounded size."""
+    derivative = sp.diff(expr, symbol)
     if derivative.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise InputError(f"the derivative of the expression '{text}' is not defined "
                          "(it divides by zero)")
@@ -92,7 +128,6 @@ def parse_expression(text: str) -> sp.Expr:
     if ops > MAX_DERIVATIVE_OPS:
         raise InputError(f"the derivative of the expression '{text}' has {ops} operations, "
                          f"more than the limit of {MAX_DERIVATIVE_OPS}; write a simpler formula")
-    return expr
 
 
 def _check_shape(root: ast.AST, text: str) -> None:
@@ -186,55 +221,67 @@ def _check_power(base: sp.Expr, exponent: sp.Expr, text: str) -> None:
             raise too_large
 
 
-def _build(node: ast.AST, text: str) -> sp.Expr:
-    if isinstance(node, ast.Name):
-        if node.id == "z":
-            return Z
-        raise _fail(text, f"the name '{node.id}'")
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise _fail(text, f"the constant {node.value!r}")
-        if not math.isfinite(_as_float(node.value)):
-            source = ast.get_source_segment(text.strip(), node) or repr(node.value)
-            raise InputError(f"the number {source} in the expression '{text}' is too large "
-                             "for floating point (at most about 1.8e308)")
-        if node.value and abs(node.value) < sys.float_info.min:
-            source = ast.get_source_segment(text.strip(), node) or repr(node.value)
-            raise InputError(f"the number {source} in the expression '{text}' is too small "
-                             "for floating point (at least about 2.2e-308 in size, or 0)")
-        # a decimal stays exact: 0.1 is 1/10, as the text says
-        return sp.Rational(repr(node.value)) if isinstance(node.value, float) else sp.Integer(
-            node.value)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        inner = _build(node.operand, text)
-        return -inner if isinstance(node.op, ast.USub) else inner
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _build(node.left, text), _build(node.right, text)
-        if isinstance(node.op, ast.Pow):
-            _check_power(left, right, text)
-        return _BINARY[type(node.op)](left, right)
-    if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            if not isinstance(node.func, ast.Name):
-                raise _fail(text, "a call of anything but a function's name")
-            raise _fail(text, f"the function '{node.func.id}'")
-        if node.keywords:
-            raise _fail(text, "keyword arguments")
-        function, arity = FUNCTIONS[node.func.id]
-        if len(node.args) != arity:
-            raise InputError(f"{node.func.id} takes {arity} argument{'s' if arity > 1 else ''} "
-                             f"in the expression '{text}'")
-        arguments = [_build(arg, text) for arg in node.args]
-        for argument in arguments:
-            _check_real(argument, text)  # sympy's Max and Min raise on an imaginary argument
-        try:
-            return function(*arguments)
-        except (ValueError, TypeError, ArithmeticError):
-            raise InputError(f"{node.func.id} cannot take the arguments it is given in the "
-                             f"expression '{text}'") from None
-    what = {ast.Compare: "a comparison", ast.Attribute: "an attribute", ast.Subscript:
-            "indexing", ast.Lambda: "lambda", ast.BoolOp: "and/or", ast.IfExp: "if/else"}
-    raise _fail(text, what.get(type(node), f"'{type(node).__name__}'"))
+class _Builder:
+    """The whitelisted parts of a parsed formula → sympy, in the symbols ``names``."""
+
+    def __init__(self, text: str, names: dict[str, sp.Symbol], allowed: str,
+                 functions: dict) -> None:
+        self.text, self.names, self.allowed, self.functions = text, names, allowed, functions
+
+    def fail(self, what: str) -> InputError:
+        return _fail(self.text, what, self.allowed)
+
+    def build(self, node: ast.AST) -> sp.Expr:
+        text, functions = self.text, self.functions
+        if isinstance(node, ast.Name):
+            symbol = self.names.get(node.id)
+            if symbol is not None:
+                return symbol
+            raise UnknownName(self.fail(f"the name '{node.id}'").detail, node.id)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise self.fail(f"the constant {node.value!r}")
+            if not math.isfinite(_as_float(node.value)):
+                source = ast.get_source_segment(text.strip(), node) or repr(node.value)
+                raise InputError(f"the number {source} in the expression '{text}' is too large "
+                                 "for floating point (at most about 1.8e308)")
+            if node.value and abs(node.value) < sys.float_info.min:
+                source = ast.get_source_segment(text.strip(), node) or repr(node.value)
+                raise InputError(f"the number {source} in the expression '{text}' is too small "
+                                 "for floating point (at least about 2.2e-308 in size, or 0)")
+            # a decimal stays exact: 0.1 is 1/10, as the text says
+            return sp.Rational(repr(node.value)) if isinstance(node.value, float) else sp.Integer(
+                node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            inner = self.build(node.operand)
+            return -inner if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            left, right = self.build(node.left), self.build(node.right)
+            if isinstance(node.op, ast.Pow):
+                _check_power(left, right, text)
+            return _BINARY[type(node.op)](left, right)
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in functions:
+                if not isinstance(node.func, ast.Name):
+                    raise self.fail("a call of anything but a function's name")
+                raise self.fail(f"the function '{node.func.id}'")
+            if node.keywords:
+                raise self.fail("keyword arguments")
+            function, arity = functions[node.func.id]
+            if len(node.args) != arity:
+                raise InputError(f"{node.func.id} takes {arity} argument{'s' if arity > 1 else ''} "
+                                 f"in the expression '{text}'")
+            arguments = [self.build(arg) for arg in node.args]
+            for argument in arguments:
+                _check_real(argument, text)  # sympy's Max and Min raise on an imaginary argument
+            try:
+                return function(*arguments)
+            except (ValueError, TypeError, ArithmeticError):
+                raise InputError(f"{node.func.id} cannot take the arguments it is given in the "
+                                 f"expression '{text}'") from None
+        what = {ast.Compare: "a comparison", ast.Attribute: "an attribute", ast.Subscript:
+                "indexing", ast.Lambda: "lambda", ast.BoolOp: "and/or", ast.IfExp: "if/else"}
+        raise self.fail(what.get(type(node), f"'{type(node).__name__}'"))
 
 
 def custom_activation(text: str) -> Activation:

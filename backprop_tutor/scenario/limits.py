@@ -27,6 +27,11 @@ MAX_PARAMETERS = 10_000  # weights and biases
 MAX_LAYERS = 100
 MAX_SAMPLES = 10_000  # training samples in data:
 
+# A circuit (checked by scenario/circuit_loader.py): every node's formula is held to the limits
+# of maths/limits.py, and the backward pass visits each edge once.
+MAX_CIRCUIT_LEAVES = 100  # inputs and parameters
+MAX_CIRCUIT_NODES = 200  # nodes
+
 # Training (checked by api.run, after --epochs has overridden the file's epochs).
 MAX_EPOCHS = 100_000
 MAX_UPDATES = 100_000  # parameter updates in all: epochs × updates per epoch

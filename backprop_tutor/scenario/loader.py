@@ -36,6 +36,12 @@ def scenario_from_document(doc: Document) -> Scenario:
     """Validate parsed YAML as a scenario and check what the schema alone cannot."""
     if not isinstance(doc.data, dict):
         raise located(doc, (), "expected a mapping of scenario keys at the top level")
+    if "nodes" in doc.data:
+        raise located(doc, ("nodes",), "this is a circuit (it has nodes:), and this takes a "
+                      "network scenario (with layers:); `backprop-tutor run`, `validate` and "
+                      "`new --circuit` take circuits" if "layers" not in doc.data else
+                      "a scenario is a network (layers:) or a circuit (nodes:), not both",
+                      key=True)
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as error:

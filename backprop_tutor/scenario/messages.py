@@ -44,7 +44,7 @@ _FIELD_EXPECTED: dict[tuple[str, ...], str] = {
 }
 # What one item of a list is called, to say "expected at least 1 sample".
 _ITEM = {"data": "sample", "layers": "layer", "inputs": "input", "targets": "target",
-         "weights": "row", "biases": "bias", "frozen": "name"}
+         "weights": "row", "biases": "bias", "frozen": "name", "nodes": "node"}
 
 
 def field_path(loc: Loc) -> str:
