@@ -161,12 +161,21 @@ def run(
     width: Width = None,
     debug: Debug = False,
 ) -> None:
-    """Train a scenario: every step of iteration 1, then the training summary."""
+    """Train a scenario: every step of iteration 1, then the training summary. A circuit
+    (a file with nodes:): its forward pass, local gradients and backward pass."""
     with error_boundary(debug):
         layout = matrix_layout(view, samples)
         from .. import api
         from ..examples import resolve
+        from .circuit import circuit_file, run_circuit
 
+        circuit = circuit_file(scenario)
+        if circuit is not None:  # a computational graph, not a network (cli/circuit.py)
+            run_circuit(circuit, scenario, json_out=json_out, explain=explain, dot=dot,
+                        precision=precision, svg=svg, html=html, no_color=no_color,
+                        width=width, refused={"--iterations": iterations != 1,
+                                              "--epochs": epochs is not None, "--step": step})
+            return
         loaded = api.load(resolve(scenario))
         stepping = step and sys.stdin.isatty() and not json_out and explain is None
         from ..scenario.limits import MAX_SHOWN_VALUES, check_shown, parameter_count

@@ -18,13 +18,19 @@ def validate(
     width: Width = None,
     debug: Debug = False,
 ) -> None:
-    """Check a scenario (format, shapes, names) and print a summary of its network."""
+    """Check a scenario (format, shapes, names) and print a summary of its network or
+    circuit."""
     with error_boundary(debug):
         from ..examples import resolve
         from ..scenario import load_scenario
         from ..solution.derived import plan_of
         from ..symbolic.graph import build_graph
+        from .circuit import circuit_file, validate_circuit
 
+        circuit = circuit_file(scenario)
+        if circuit is not None:
+            validate_circuit(circuit, scenario, no_color=no_color, width=width)
+            return
         path = resolve(scenario)
         loaded = load_scenario(path)
         build_graph(loaded)  # the symbolic graph is part of the check; nothing is run

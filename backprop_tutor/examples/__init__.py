@@ -19,12 +19,14 @@ SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Example:
-    """One shipped scenario: its name (the file name without .yaml), title and lesson."""
+    """One shipped scenario: its name (the file name without .yaml), title and lesson, and
+    its kind: a network (``layers:``) or a circuit (``nodes:``)."""
 
     name: str
     path: Path
     title: str
     teaches: str
+    kind: str = "network"
 
 
 def names() -> list[str]:
@@ -36,14 +38,24 @@ def names() -> list[str]:
 
 def bundled() -> list[Example]:
     """Every shipped scenario with its title and what it teaches (each file is validated)."""
-    from ..scenario import load_scenario
+    from ..scenario.circuit_loader import Circuit, load_any
 
     out = []
     for name in names():
         path = bundled_path(name)
-        scenario = load_scenario(path)
-        out.append(Example(name, path, scenario.title or name, scenario.teaches or ""))
+        scenario = load_any(path)
+        kind = "circuit" if isinstance(scenario, Circuit) else "network"
+        out.append(Example(name, path, scenario.title or name, scenario.teaches or "", kind))
     return out
+
+
+def network_names() -> list[str]:
+    """The names of the shipped network scenarios (``layers:``), which the commands that
+    train take; the others are circuits (``nodes:``)."""
+    from ..scenario.circuit_loader import is_circuit
+    from ..scenario.yaml_source import read_yaml
+
+    return [name for name in names() if not is_circuit(read_yaml(bundled_path(name)).data)]
 
 
 def bundled_path(name: str) -> Path:

@@ -63,11 +63,23 @@ def symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+def _sides(g: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    # g = a − b as (a, b), to write the condition g > 0 as a > b
+    terms = sp.Add.make_args(g)
+    minus = [t for t in terms if t.could_extract_minus_sign()]
+    plus = [t for t in terms if not t.could_extract_minus_sign()]
+    return sp.Add(*plus), -sp.Add(*minus)
+
+
+def _step(e: sp.Heaviside) -> sp.Expr:
+    a, b = _sides(e.args[0])
+    return sp.Piecewise((1, sp.Gt(a, b)), (sp.S.Half, sp.Eq(a, b)), (0, True))
+
+
 def _steps(expr: sp.Expr) -> sp.Expr:
-    # sympy derives max and min with Heaviside (H(0) = ½): written "1 if g > 0 else …"
-    return expr.replace(lambda e: isinstance(e, sp.Heaviside),
-                        lambda e: sp.Piecewise((1, e.args[0] > 0), (sp.S.Half, sp.Eq(e.args[0], 0)),
-                                               (0, True)))
+    # sympy derives max and min with Heaviside (H(0) = ½), as PyTorch splits a tie of
+    # torch.maximum: written "1 if a > b else ½ if a = b else 0"
+    return expr.replace(lambda e: isinstance(e, sp.Heaviside), _step)
 
 
 @dataclass(frozen=True)

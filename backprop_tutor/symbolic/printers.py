@@ -345,6 +345,10 @@ class TextPrinter(StrPrinter):
     def _print_Abs(self, expr: sp.Abs) -> str:
         return f"|{self._print(expr.args[0], opens=True)}|"  # |−0.88|, bars are brackets
 
+    def _print_Sigmoid(self, expr: sp.Function) -> str:
+        # a circuit's sigmoid kept whole (maths/circuit.py), written as the built one is
+        return f"σ({self._print(expr.args[0], opens=True)})"
+
 
 class _TemplatePrinter(TextPrinter):
     """The numbers form with a token where each number goes: a symbol's (by name) or a float

@@ -1,0 +1,172 @@
+"""The worked solution of a circuit as plain data: forward values, the backward pass edge by
+edge (upstream × local = downstream), each gradient as the sum of what its uses send back, and
+the parameters' gradient-descent update.
+
+Addresses (network/addresses.py's spelling): a value is its name (``q``, ``f``); a local
+gradient ∂q/∂x is ``dq/dx``; a gradient of the output f is ``df/dq``; what one use sends back,
+∂f/∂q·∂q/∂x, is ``df/dq*dq/dx``; a parameter after its update is ``w0+``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..network.addresses import derivative, updated
+from ..notation.symbols import Printed
+from ..scenario.circuit_schema import Circuit
+
+__all__ = ["CircuitSolution", "Edge", "Gradient", "Step", "Update", "contribution",
+           "solve_circuit"]
+
+
+def contribution(of: str, node: str, parent: str) -> str:
+    """The address of what ``node`` sends back to ``parent``: ``df/dq*dq/dx``."""
+    return f"{derivative(of, node)}*{derivative(node, parent)}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A node of the forward pass: its formula with names and numbers, its value and gate."""
+
+    node: str
+    formula: Printed
+    value: float
+    gate: str | None
+    parents: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One edge of the backward pass: the upstream gradient ∂f/∂node times the local gradient
+    ∂node/∂parent is what the node sends back to ``parent``."""
+
+    node: str
+    parent: str
+    upstream: float
+    local: Printed
+    local_value: float
+    product: float
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """∂f/∂name: the sum of what each use of ``name`` sends back (one term for one use)."""
+
+    name: str
+    uses: tuple[tuple[str, float], ...]  # (the node that uses it, what it sends back)
+    value: float
+
+
+@dataclass(frozen=True)
+class Update:
+    """p+ = p − η·∂f/∂p."""
+
+    parameter: str
+    value: float
+    gradient: float
+    updated: float
+
+
+@dataclass(frozen=True)
+class CircuitSolution:
+    """Every number of a circuit's forward and backward pass and of its update.
+
+    ``backward`` holds, in reverse topological order (the output first), each node's gradient
+    and the edges to what it uses; ``leaves`` the gradients of the inputs and parameters;
+    ``numbers`` every name's value, to fill printed formulas."""
+
+    circuit: Circuit
+    forward: tuple[Step, ...]
+    backward: tuple[tuple[Gradient, tuple[Edge, ...]], ...]
+    leaves: tuple[Gradient, ...]
+    updates: tuple[Update, ...]
+    numbers: dict[str, float]
+
+    @property
+    def output(self) -> str:
+        """The output node's name."""
+        return self.circuit.output
+
+    def gradient(self, name: str) -> Gradient:
+        """∂f/∂name for a node, input or parameter; KeyError for another name."""
+        for g in (*(g for g, _ in self.backward), *self.leaves):
+            if g.name == name:
+                return g
+        raise KeyError(name)
+
+    def edges(self) -> tuple[Edge, ...]:
+        """Every edge, in the order the backward pass visits them."""
+        return tuple(e for _, edges in self.backward for e in edges)
+
+    def values(self) -> dict[str, float]:
+        """Every quantity by address (module docstring), in the order of the solution."""
+        f = self.output
+        out = dict(self.numbers)
+        for gradient, edges in self.backward:
+            out[derivative(f, gradient.name)] = gradient.value
+            for e in edges:
+                out[derivative(e.node, e.parent)] = e.local_value
+                out[contribution(f, e.node, e.parent)] = e.product
+        for gradient in self.leaves:
+            out[derivative(f, gradient.name)] = gradient.value
+        for u in self.updates:
+            out[updated(u.parameter)] = u.updated
+        return out
+
+
+def solve_circuit(circuit: Circuit) -> CircuitSolution:
+    """The worked solution of a validated circuit (scenario/circuit_loader.py).
+
+    Values and gradients are worked out to 30 digits (maths/circuit.py) and rounded to floats
+    at the end; the backward pass is reverse-mode differentiation as CS231n's notes and
+    micrograd's ``backward`` do it: from ∂f/∂f = 1 at the output, each node, once every use of
+    it has sent its part back, sends ∂f/∂node × ∂node/∂parent to each parent, and a name used
+    several times sums (never overwrites) what its uses send back.
+    """
+    import sympy as sp
+
+    from ..maths.circuit import DIGITS, evaluate, parse_node
+    from ..symbolic.circuit import printed_node
+
+    known = list(circuit.leaves)
+    nodes = []
+    for name, text in circuit.nodes.items():
+        nodes.append(parse_node(name, text, known))
+        known.append(name)
+    numbers = evaluate(tuple(nodes), circuit.leaves)
+    printed = {n.name: printed_node(n) for n in nodes}
+    values = {name: float(v) for name, v in numbers.values.items()}
+    forward = tuple(Step(n.name, printed[n.name].formula, values[n.name], printed[n.name].gate,
+                         n.parents) for n in nodes)
+
+    sent: dict[str, list[tuple[str, sp.Float]]] = {name: [] for name in known}
+    totals: dict[str, sp.Float] = {}
+    backward = []
+    for node in reversed(nodes):
+        uses = sent[node.name]
+        total = sp.Float(1, DIGITS) if node.name == circuit.output else sp.Add(
+            *(v for _, v in uses))
+        totals[node.name] = total
+        edges = []
+        for parent, form, local in zip(node.parents, printed[node.name].local,
+                                       numbers.local[node.name], strict=True):
+            product = total * local
+            sent[parent].append((node.name, product))
+            edges.append(Edge(node.name, parent, float(total), form, float(local),
+                              float(product)))
+        gradient = Gradient(node.name, tuple((u, float(v)) for u, v in reversed(uses)),
+                            float(total))
+        backward.append((gradient, tuple(edges)))
+    leaves = []
+    for name in circuit.leaves:
+        uses = sent[name]
+        totals[name] = sp.Add(*(v for _, v in uses))
+        leaves.append(Gradient(name, tuple((u, float(v)) for u, v in reversed(uses)),
+                               float(totals[name])))
+    updates = ()
+    if circuit.learning_rate is not None:
+        eta = sp.Float(repr(circuit.learning_rate), DIGITS)
+        updates = tuple(Update(p, values[p], float(totals[p]),
+                               float(numbers.values[p] - eta * totals[p]))
+                        for p in circuit.parameters)
+    return CircuitSolution(circuit, forward, tuple(backward), tuple(leaves), updates, values)
