@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from tool_env import tool_env
 
+from backprop_tutor.examples import network_names
 from backprop_tutor.scenario.loader import scenario_from_text
 from backprop_tutor.solution import cache
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
-SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if not p.name.endswith(".textbook.yaml"))
+SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if p.stem in network_names())
 
 
 def _tool(args: list[str], cache_dir: Path | None, *, check: bool = True) -> str:

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from backprop_tutor import api
 from backprop_tutor.cli import app
+from backprop_tutor.examples import network_names
 from backprop_tutor.grading.grade import Settings, grade_sheet
 from backprop_tutor.grading.sheet import sheet_from_text
 from backprop_tutor.grading.solution import Solution
@@ -135,8 +136,7 @@ def test_question_html_has_one_input_per_quantity_with_the_grading_margins(tmp_p
     assert root.find(".//pl-answer-panel") is not None
 
 
-@pytest.mark.parametrize("scenario", sorted(p.stem for p in SCENARIOS.glob("*.yaml")
-                                            if not p.name.endswith(".textbook.yaml")))
+@pytest.mark.parametrize("scenario", network_names())
 def test_correct_answers_are_the_keys_of_run_json(tmp_path, scenario):
     folder = export(tmp_path, scenario)
     server = load_server(folder)

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 from backprop_tutor import api
 from backprop_tutor.cli import app
+from backprop_tutor.examples import network_names
 from backprop_tutor.grading.solution import Solution
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml")
-                 if not p.name.endswith(".textbook.yaml"))
+SHIPPED = network_names()
 runner = CliRunner()
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 BLANK = re.compile(r"\{1:NUMERICAL:=([^:}]+):([^#}]+)#[^}]*\}")

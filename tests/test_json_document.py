@@ -18,7 +18,7 @@ from backprop_tutor.grading.grade import VERDICTS
 from backprop_tutor.render.json_out import MAX_ADDRESSED_SAMPLES, dumps, run_document
 from backprop_tutor.scenario.loader import scenario_from_text
 
-EXAMPLES = [examples.bundled_path(name) for name in examples.names()]
+EXAMPLES = [examples.bundled_path(name) for name in examples.network_names()]
 SHEETS = sorted(p for p in EXAMPLES[0].parent.glob("*.*.yaml"))  # house_price.textbook.yaml
 runner = CliRunner()
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from backprop_tutor import api
 from backprop_tutor.cli import app
+from backprop_tutor.examples import network_names
 from backprop_tutor.grading.solution import Solution
 from backprop_tutor.grading.worksheet import questions
 from backprop_tutor.notation.latex import number_latex
@@ -20,7 +21,7 @@ from backprop_tutor.notation.symbols import symbol_text
 from backprop_tutor.render.latex import address_latex
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml") if not p.stem.endswith(".textbook"))
+SHIPPED = network_names()
 runner = CliRunner()
 
 

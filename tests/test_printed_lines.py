@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from backprop_tutor import api
 from backprop_tutor.cli import app
+from backprop_tutor.examples import network_names
 from backprop_tutor.notation.latex import filled_latex, number_latex
 from backprop_tutor.notation.symbols import filled_numbers
 from backprop_tutor.scenario.loader import scenario_from_text
@@ -22,7 +23,7 @@ from backprop_tutor.solution.shapes import shapes
 from backprop_tutor.symbolic.printers import formula_text, latex_text, numbers_text, printed_form
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if not p.name.endswith(".textbook.yaml"))
+SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if p.stem in network_names())
 
 
 def _numbers_latex(expr: sp.Expr, numbers: dict[str, float], precision: int) -> str:

@@ -29,7 +29,7 @@ def test_run_of_every_shipped_scenario_fits_80_columns(name: str) -> None:
     _assert_fits(_output("run", name, "--iterations", "2"))
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", examples.network_names())
 def test_explain_and_show_fit_80_columns(name: str) -> None:
     parameters = [p.name for p in api.run(api.load(name)).graph.parameters]
     for parameter in (parameters[0], parameters[-1]):  # the deepest chain and the shortest

@@ -18,7 +18,7 @@ from . import limits
 from .circuit_schema import Circuit
 from .messages import located, validation_message
 from .schema import Scenario
-from .yaml_source import Document, read_yaml
+from .yaml_source import Document, parse_yaml, read_yaml
 
 _SECTIONS = (("inputs", "input"), ("parameters", "parameter"), ("nodes", "node"))
 _A = {"input": "an input", "parameter": "a parameter", "node": "a node"}
@@ -41,6 +41,11 @@ def load_any(path: str | os.PathLike[str]) -> Scenario | Circuit:
 def load_circuit(path: str | os.PathLike[str]) -> Circuit:
     """Read, validate and check a circuit file."""
     return circuit_from_document(read_yaml(path))
+
+
+def circuit_from_text(text: str, name: str = "<circuit>") -> Circuit:
+    """Validate a circuit given as YAML text."""
+    return circuit_from_document(parse_yaml(text, name))
 
 
 def circuit_from_document(doc: Document) -> Circuit:
@@ -117,6 +122,10 @@ def _parse_nodes(c: Circuit, doc: Document) -> tuple:
                                                          later[n + 1:])) from None
         except InputError as error:
             raise located(doc, ("nodes", name), error.detail) from None
+        if not nodes[-1].parents:
+            raise located(doc, ("nodes", name), f"node '{name}' = {nodes[-1].text} is the "
+                          f"constant {nodes[-1].expression}, whatever the values; a node "
+                          "must depend on an input, parameter or node")
         known.append(name)
     return tuple(nodes)
 

@@ -38,8 +38,8 @@ def scenario_from_document(doc: Document) -> Scenario:
         raise located(doc, (), "expected a mapping of scenario keys at the top level")
     if "nodes" in doc.data:
         raise located(doc, ("nodes",), "this is a circuit (it has nodes:), and this takes a "
-                      "network scenario (with layers:); `backprop-tutor run`, `validate` and "
-                      "`new --circuit` take circuits" if "layers" not in doc.data else
+                      "network scenario (with layers:); `backprop-tutor run` and `validate` take "
+                      "circuits" if "layers" not in doc.data else
                       "a scenario is a network (layers:) or a circuit (nodes:), not both",
                       key=True)
     try:
