@@ -160,6 +160,10 @@ def new(
                                   "layer) or false (none); one for all layers or one per layer: "
                                   "shared,true."),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
+    circuit: bool = typer.Option(False, "--circuit",
+                                 help="Write a circuit (a computational graph of gates) "
+                                      "instead of a network; takes --seed and "
+                                      "--learning-rate."),
     debug: Debug = False,
 ) -> None:
     """Write a commented scenario to start from: random small weights, data, settings."""
@@ -171,6 +175,19 @@ def new(
             raise InputError(f"the learning rate must be above 0; got {learning_rate:g}",
                              field="--learning-rate")
         target = Path(output)
+        if circuit:
+            from ..scenario.circuit_loader import circuit_from_text
+            from .new_circuit import circuit_text
+
+            if target.exists() and not force:
+                raise InputError(f"{output} exists; use --force to overwrite it",
+                                 field="--output")
+            text = circuit_text(seed=seed, learning_rate=learning_rate)
+            circuit_from_text(text, output)  # what is written is always a valid circuit
+            atomic_write(target, text)
+            typer.echo(f"wrote {output}: a circuit of 4 nodes; next: backprop-tutor run "
+                       f"{output}")
+            return
         sizes = _layers(layers)
         names = _activations(activation, len(sizes) - 1)
         modes = _biases(bias, len(sizes) - 1)
