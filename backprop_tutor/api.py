@@ -5,6 +5,12 @@
 >>> round(run.values()["dE/dw2"], 5)
 0.05707
 
+A circuit (a file with ``nodes:``) is worked by ``circuit``:
+
+>>> worked = api.circuit("circuit_add_multiply")
+>>> worked.values()["df/dx"]
+-4.0
+
 The runs it returns also display themselves: as rich output in a terminal (``rich.print(run)``)
 and as HTML in Jupyter. The pipeline itself lives in ``solution.run``; this module adds only
 the views, so that nothing below the renderers imports them.
@@ -17,10 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .scenario import Scenario, load_scenario
+from .solution import circuit as circuit_solution
 from .solution import run as pipeline
 from .training.trace import IterationRecord
 
-__all__ = ["Explanation", "Run", "load", "run"]
+__all__ = ["CircuitRun", "Explanation", "Run", "circuit", "load", "run"]
 
 
 def load(path: str | os.PathLike[str]) -> Scenario:
@@ -109,3 +116,40 @@ def run(scenario: Scenario, *, epochs: int | None = None, detail: int = 1,
     """
     return pipeline.train(scenario, epochs=epochs, detail=detail, progress=progress,
                           run_type=Run)
+
+
+@dataclass(frozen=True)
+class CircuitRun(circuit_solution.CircuitSolution):
+    """A worked circuit (see ``solution.circuit.CircuitSolution``) that displays itself."""
+
+    def explain(self, name: str):
+        """The chain of one input, parameter or node to the output, as rich output.
+
+        KeyError for a name the circuit does not have."""
+        from .render.circuit import explain_view
+
+        self.gradient(name)
+        return explain_view(self, name)
+
+    def __rich__(self):
+        """The terminal view of the circuit."""
+        from .render.circuit import circuit_view
+
+        return circuit_view(self)
+
+    def _repr_html_(self) -> str:
+        from .render.console import html_of
+
+        return html_of(self.__rich__())
+
+
+def circuit(path: str | os.PathLike[str]) -> CircuitRun:
+    """Read, validate and work a circuit file, or a shipped circuit by name
+    (``circuit_add_multiply``): its forward pass, local gradients, backward pass and update.
+
+    Raises InputError (file, line, column, field, what is expected) for a bad file, or for a
+    network scenario (use ``load`` and ``run``)."""
+    from .examples import resolve
+    from .scenario.circuit_loader import load_circuit
+
+    return circuit_solution.solve_circuit(load_circuit(resolve(path)), CircuitRun)

@@ -418,3 +418,42 @@ def test_a_file_with_layers_and_nodes_is_refused(tmp_path):
     result = invoke("run", str(path))
     assert result.exit_code == 2
     assert "a scenario is a network (layers:) or a circuit (nodes:), not both" in result.stderr
+
+
+def test_the_api_works_a_circuit_and_says_which_kind_a_file_is():
+    from backprop_tutor import api
+
+    worked = api.circuit("circuit_add_multiply")
+    assert worked.values()["df/dx"] == -4
+    assert worked.gradient("z").value == 3
+    with pytest.raises(InputError, match="this is a network scenario"):
+        api.circuit("two_neuron")
+    with pytest.raises(InputError, match="this is a circuit"):
+        api.load("circuit_add_multiply")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 2026])
+def test_new_circuit_writes_a_valid_commented_circuit(tmp_path, seed):
+    path = tmp_path / "c.yaml"
+    result = invoke("new", "-o", str(path), "--circuit", "--seed", str(seed))
+    assert result.exit_code == 0, result.stderr
+    text = path.read_text()
+    assert text.startswith("# A new circuit")
+    solution = solve_circuit(circuit_from_text(text, "c.yaml"))
+    assert len(solution.gradient("x").uses) == 2  # the input used twice
+    again = invoke("new", "-o", str(path), "--circuit")
+    assert again.exit_code == 2 and "use --force" in again.stderr
+
+
+@pytest.mark.parametrize("name", ["circuit_add_multiply", "circuit_sigmoid_neuron"])
+def test_the_explain_view_of_every_leaf_fits_80_columns(name):
+    from rich.cells import cell_len
+
+    for leaf in api_leaves(name):
+        out = invoke("run", name, "--explain", leaf, "--no-color", "--width", "80").stdout
+        assert all(cell_len(line) <= 80 for line in out.splitlines())
+        assert "…" not in out
+
+
+def api_leaves(name: str) -> list[str]:
+    return list(load_any(bundled_path(name)).leaves)

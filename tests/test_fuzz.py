@@ -86,11 +86,13 @@ def grade_text(folder: Path, scenario: str, text: str) -> int:
 KEYS = ["title", "inputs", "layers", "units", "activation", "weights", "biases", "names", "data",
         "targets", "loss", "learning_rate", "epochs", "mode", "batch_size", "tolerance",
         "frozen", "l2", "init", "seed", "method", "low", "high", "symbols", "name", "alpha",
-        "expression", "answers", "student", "iteration", "z1", "a1", "dE/dw2", "net"]
+        "expression", "answers", "student", "iteration", "z1", "a1", "dE/dw2", "net", "nodes",
+        "output", "parameters", "q", "f", "x"]
 WORDS = ["sigmoid", "relu", "leaky_relu", "softmax", "tanh", "linear", "softplus", "z",
          "z/(1 + abs(z))", "exp(z)", "log(z)", "max(0, z)", "z**2", "stochastic", "minibatch",
          "batch", "cross_entropy", "binary_cross_entropy", "mse", "he", "xavier", "uniform",
-         "w1", "b1", "x1", "", " ", "9**9**9", "1e-3", "0x10", ".nan"]
+         "w1", "b1", "x1", "", " ", "9**9**9", "1e-3", "0x10", ".nan", "x + y", "q * z",
+         "max(x, q)", "1/x", "sigmoid(q)", "f"]
 SCALARS = st.one_of(
     st.none(), st.booleans(),
     st.integers(-3, 12), st.sampled_from([0, -1, 10**6, 10**30, 2**63]),

@@ -52,6 +52,9 @@ def circuit_from_document(doc: Document) -> Circuit:
     """Validate parsed YAML as a circuit and check what the schema alone cannot."""
     if not isinstance(doc.data, dict):
         raise located(doc, (), "expected a mapping of scenario keys at the top level")
+    if "layers" in doc.data and "nodes" not in doc.data:
+        raise located(doc, ("layers",), "this is a network scenario (it has layers:), and this "
+                      "takes a circuit (with nodes:)", key=True)
     try:
         circuit = Circuit.model_validate(doc.data)
     except ValidationError as error:

@@ -114,14 +114,16 @@ class CircuitSolution:
         return out
 
 
-def solve_circuit(circuit: Circuit) -> CircuitSolution:
+def solve_circuit(circuit: Circuit, solution_type: type[CircuitSolution] = CircuitSolution
+                  ) -> CircuitSolution:
     """The worked solution of a validated circuit (scenario/circuit_loader.py).
 
     Values and gradients are worked out to 30 digits (maths/circuit.py) and rounded to floats
     at the end; the backward pass is reverse-mode differentiation as CS231n's notes and
     micrograd's ``backward`` do it: from ∂f/∂f = 1 at the output, each node, once every use of
     it has sent its part back, sends ∂f/∂node × ∂node/∂parent to each parent, and a name used
-    several times sums (never overwrites) what its uses send back.
+    several times sums (never overwrites) what its uses send back. ``solution_type``: the class
+    of the result (api.py's displays itself).
     """
     import sympy as sp
 
@@ -169,4 +171,4 @@ def solve_circuit(circuit: Circuit) -> CircuitSolution:
         updates = tuple(Update(p, values[p], float(totals[p]),
                                float(numbers.values[p] - eta * totals[p]))
                         for p in circuit.parameters)
-    return CircuitSolution(circuit, forward, tuple(backward), tuple(leaves), updates, values)
+    return solution_type(circuit, forward, tuple(backward), tuple(leaves), updates, values)
