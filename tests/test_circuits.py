@@ -116,6 +116,13 @@ def test_fan_out_sums_what_each_use_sends_back():
     assert sum(s for _, s in x.uses) == x.value
 
 
+def test_a_name_the_output_uses_with_others_keeps_its_local_and_whole_gradient_apart():
+    # f = a·x with a = x·y: ∂f/∂x (the output's local gradient, a = 6) is not df/dx (= 2xy)
+    v = values("inputs: {x: 3, y: 2}\nnodes:\n  a: x * y\n  f: a * x\noutput: f\n")
+    assert v["df/dx"] == 12
+    assert v["df/df*df/dx"] == 6 and v["df/da*da/dx"] == 6
+
+
 def test_max_routes_the_gradient_to_the_larger_input():
     text = "inputs: {a: 2, b: 5, c: 3}\nnodes:\n  m: max(a, b)\n  f: m * c\noutput: f\n"
     v = values(text)
@@ -403,9 +410,10 @@ def test_validate_and_examples_take_circuits():
     assert "circuit_add_multiply" in listing and "circuit_sigmoid_neuron" in listing
 
 
-@pytest.mark.parametrize("command", [["worksheet"], ["key"], ["practice"], ["variants"]])
+@pytest.mark.parametrize("command", [["variants"], ["show"], ["export"]])
 def test_commands_for_networks_refuse_a_circuit_in_one_line(command, tmp_path):
-    extra = ["--output", str(tmp_path / "v"), "--count", "1"] if command == ["variants"] else []
+    extra = {"variants": ["--output", str(tmp_path / "v"), "--count", "1"],
+             "export": ["--to", "moodle", "-o", str(tmp_path / "e")]}.get(command[0], [])
     result = invoke(*command, "circuit_add_multiply", *extra)
     assert result.exit_code == 2, result.stdout
     assert result.stderr.count("\n") == 1
@@ -457,3 +465,60 @@ def test_the_explain_view_of_every_leaf_fits_80_columns(name):
 
 def api_leaves(name: str) -> list[str]:
     return list(load_any(bundled_path(name)).leaves)
+
+
+# --- worksheet, key, grade, practice -----------------------------------------------------------
+
+def test_the_worksheet_asks_every_quantity_in_the_order_worked(tmp_path):
+    result = invoke("worksheet", "circuit_add_multiply")
+    assert result.exit_code == 0, result.stderr
+    lines = [line.split(":")[0].strip() for line in result.stdout.splitlines()
+             if line.startswith("  ") and not line.strip().startswith("#")]
+    assert lines == ["q", "f", "dq/dx", "dq/dy", "df/dq", "df/dx", "df/dy", "df/dz"]
+    assert "df/dq:  # ∂f/∂q = z" in result.stdout
+
+
+def test_a_sheet_filled_from_the_key_scores_full_marks_and_a_slip_is_wrong(tmp_path):
+    from backprop_tutor.grading.circuit import circuit_questions
+
+    solution = solve_circuit(load_any(bundled_path("circuit_sigmoid_neuron")))
+    answers = {q.address: float(f"{q.value:.4g}") for q in circuit_questions(solution)}
+    sheet = tmp_path / "s.yaml"
+    sheet.write_text(json.dumps({"student": "Ada", "answers": answers}))
+    result = invoke("grade", "circuit_sigmoid_neuron", str(sheet), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    graded = json.loads(result.stdout)["sheets"][0]
+    assert graded["score"] == graded["max_score"] == len(answers) == 34
+    answers["df/dx1"] = 0.5898  # the sign lost
+    sheet.write_text(json.dumps({"student": "Ada", "answers": answers}))
+    graded = json.loads(invoke("grade", "circuit_sigmoid_neuron", str(sheet), "--format",
+                               "json").stdout)["sheets"][0]
+    wrong = [i for i in graded["items"] if i["verdict"] != "correct"]
+    assert [(i["address"], i["verdict"]) for i in wrong] == [("df/dx1", "wrong")]
+
+
+def test_grade_only_marks_the_asked_section(tmp_path):
+    sheet = tmp_path / "s.yaml"
+    sheet.write_text("answers:\n  q: 3\n  df/dx: -4\n")
+    result = invoke("grade", "circuit_add_multiply", str(sheet), "--only", "backward",
+                    "--format", "json")
+    graded = json.loads(result.stdout)["sheets"][0]
+    assert graded["max_score"] == 4 and graded["score"] == 1
+    bad = invoke("grade", "circuit_add_multiply", str(sheet), "--only", "loss")
+    assert bad.exit_code == 2 and "neither a section" in bad.stderr
+
+
+def test_the_key_has_every_value():
+    text = invoke("key", "circuit_add_multiply").stdout
+    for row in ("| q | q = x + y | 3 |", "| ∂f/∂q | ∂f/∂q = z | −4 |",
+                "| ∂f/∂x | ∂f/∂x = ∂f/∂q·∂q/∂x | −4 |"):
+        assert row in text, row
+
+
+def test_practice_checks_each_answer_and_hints_with_the_formula_then_the_numbers():
+    typed = "3\n-12\n1\n1\n7\n8\n-4\n-4\n-4\n3\n"
+    out = runner.invoke(app, ["practice", "circuit_add_multiply", "--no-color"],
+                        input=typed).stdout
+    assert "the formula: ∂f/∂q = z" in out
+    assert "the numbers: ∂f/∂q = 1 × (−4)" in out
+    assert "done: 7 right at the first try, 1 after a hint, 0 missed, of 8" in out

@@ -98,3 +98,104 @@ def validate_circuit(circuit, scenario: str, *, no_color: bool, width: int | Non
     solution = solve_circuit(circuit)
     console.print(header(solution))
     console.print(forward_table(solution))
+
+
+def circuit_worksheet(circuit, scenario, output_format: str, only: list[str] | None) -> str:
+    """``worksheet`` of a circuit: a blank answer sheet (yaml) or a handout (markdown)."""
+    from ..grading.circuit import chosen_questions, circuit_questions
+    from ..render.circuit_sheet import circuit_worksheet_markdown, circuit_worksheet_yaml
+    from ..solution.circuit import solve_circuit
+
+    if output_format == "latex":
+        raise InputError("a circuit's worksheet is written as yaml or markdown", field="--format")
+    solution = solve_circuit(circuit)
+    questions = circuit_questions(solution)
+    asks = None
+    if only:
+        chosen = chosen_questions(solution, [s for o in only for s in o.split(",")
+                                             if s.strip()], field="--only")
+        asks = [q.address for q in chosen]
+        questions = chosen
+    if output_format == "yaml":
+        from ..examples import resolve
+
+        return circuit_worksheet_yaml(solution, questions, resolve(scenario).name, asks)
+    return circuit_worksheet_markdown(solution, questions)
+
+
+def circuit_key(circuit, output_format: str, precision: int) -> str:
+    """``key`` of a circuit: every quantity's formula and value, in markdown."""
+    from ..grading.circuit import circuit_questions
+    from ..render.circuit_sheet import circuit_key_markdown
+    from ..solution.circuit import solve_circuit
+
+    if output_format == "latex":
+        raise InputError("a circuit's key is written in markdown", field="--format")
+    solution = solve_circuit(circuit)
+    return circuit_key_markdown(solution, circuit_questions(solution), precision)
+
+
+def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precision: int,
+                     no_color: bool, width: int | None, ask) -> None:
+    """``practice`` on a circuit: each quantity in the order worked; a wrong answer gets the
+    formula, then its numbers, then the value. ``ask`` reads one answer (None: end of input).
+    """
+    from rich.text import Text
+
+    from ..grading.circuit import chosen_questions, circuit_questions
+    from ..grading.tolerance import Tolerance, is_correct, literal
+    from ..notation.numbers import number
+    from ..render.circuit import forward_table, header
+    from ..render.circuit_sheet import label
+    from ..render.console import make_console
+    from ..solution.circuit import solve_circuit
+
+    solution = solve_circuit(circuit)
+    todo = circuit_questions(solution, precision)
+    if only:
+        todo = chosen_questions(solution, [s for o in only for s in o.split(",")
+                                           if s.strip()], field="--only")
+        todo = [q for q in circuit_questions(solution, precision)
+                if q.address in {c.address for c in todo}]
+    console = make_console(no_color=no_color, width=width)
+    console.print(header(solution, precision))
+    console.print(Text("The circuit: " + "; ".join(f"{s.node} = {s.formula.text}"
+                                                    for s in solution.forward)))
+    console.print(f"{len(todo)} quantities to work out; a wrong answer gets a hint and another "
+                  "try; q quits.")
+    first = later = 0
+    for n, q in enumerate(todo, start=1):
+        tries = 0
+        while True:
+            console.print(f"[{n}/{len(todo)}] {label(q.address)} = ", end="")
+            given = ask("")
+            if given is None or given.strip().lower() in ("q", "quit", "exit"):
+                console.print()
+                console.print(f"stopped: {first} right at the first try, {later} after a "
+                              f"hint, of {n - 1} asked")
+                return
+            if literal(given) is None:
+                console.print("  that is not a number; type it like 0.4153 or −1.2e−3 "
+                              "(q quits)", style="yellow")
+                continue
+            tries += 1
+            if is_correct(given, q.value, Tolerance()):
+                console.print(f"  ✓ right: {number(q.value, precision)}", style="green")
+                first += tries == 1
+                later += tries > 1
+                break
+            if tries == 1:
+                console.print(f"  ✗ not quite; the formula: {q.formula}")
+            elif tries == 2:
+                console.print(f"  ✗ the numbers: {label(q.address)} = {q.numbers}")
+            else:
+                console.print(f"  ✗ it is {number(q.value, precision)}; on to the next",
+                              style="red")
+                break
+    missed = len(todo) - first - later
+    console.print(f"done: {first} right at the first try, {later} after a hint, {missed} "
+                  f"missed, of {len(todo)}")
+    if not todo:
+        return
+    if missed or later:
+        console.print(forward_table(solution, precision))

@@ -95,7 +95,9 @@ def grade(
         if only is not None and not asks:
             raise InputError("--only names nothing", field="--only")
         settings = Settings(Tolerance(rel=rel_tol, abs=abs_tol), ecf_credit, points, strict)
-        grader = Grader(settings)
+        from ..grading.circuit import grade_circuit_sheet
+
+        grader = Grader(settings, circuits=grade_circuit_sheet)
         sheets = sheet_files(sheets)
         if not scenario.is_dir():
             _scenario_first(grader, scenario)  # a broken scenario stops everything
@@ -107,7 +109,13 @@ def grade(
                  if not p.name.endswith(".sheet.yaml")), None)
             if first is not None:
                 steps = grader.solution(first if scenario.is_dir() else resolve_path(scenario))
-                chosen([(a, s.section) for a, s in steps.steps.items()], asks, field="--only")
+                if hasattr(steps, "steps"):
+                    chosen([(a, s.section) for a, s in steps.steps.items()], asks,
+                           field="--only")
+                else:  # a circuit
+                    from ..grading.circuit import chosen_questions
+
+                    chosen_questions(steps, asks, field="--only")
         outcomes: list = []  # per sheet, in order: its result, or its error's message
         for path in sheets:
             try:

@@ -85,7 +85,13 @@ def practice(
             numbers_hint,
             prompt_text,
         )
+        from .circuit import circuit_file, practice_circuit
 
+        circuit = circuit_file(scenario)
+        if circuit is not None:
+            practice_circuit(circuit, scenario, only=only, precision=precision,
+                             no_color=no_color, width=width, ask=_ask)
+            return
         result = api.run(api.load(resolve(scenario)), epochs=1, detail=1)
         record = result.record(1)
         from ..scenario.limits import check_worked

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InputError
 from .boundary import error_boundary
 from .options import Debug, SamplesOption, View, ViewOption, matrix_layout
 
@@ -38,6 +39,12 @@ def _write(text: str, output: Path | None, source: Path) -> None:
     atomic_write(output, text, inputs=[source])
 
 
+def _resolved(scenario: Path) -> Path:
+    from ..examples import resolve
+
+    return resolve(scenario)
+
+
 def _load(scenario: Path):
     from .. import api
     from ..examples import resolve
@@ -61,6 +68,13 @@ def worksheet(
 ) -> None:
     """Write a blank answer sheet (every quantity, with the formula to use) or a handout."""
     with error_boundary(debug):
+        from .circuit import circuit_file, circuit_worksheet
+
+        circuit = circuit_file(str(scenario))
+        if circuit is not None:
+            text = circuit_worksheet(circuit, scenario, output_format.value, only)
+            _write(text, output, _resolved(scenario))
+            return
         path, result = _load(scenario)
         record = result.record(1)
         from ..scenario.limits import check_worked
@@ -101,6 +115,16 @@ def key_command(
 ) -> None:
     """Write the worked solution: every step's formula, the numbers substituted, the result."""
     with error_boundary(debug):
+        from .circuit import circuit_file, circuit_key
+
+        circuit = circuit_file(str(scenario))
+        if circuit is not None:
+            if view is not View.steps or samples is not None:
+                raise InputError("--view and --samples set out a network's layers as matrices; "
+                                 "a circuit's key is written node by node", field="--view")
+            _write(circuit_key(circuit, output_format.value, precision), output,
+                   _resolved(scenario))
+            return
         layout = matrix_layout(view, samples)
         path, result = _load(scenario)
         record = result.record(1)

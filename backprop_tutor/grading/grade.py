@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import InputError, close_names, did_you_mean
 from ..examples import resolve
 from ..notation.symbols import symbol_text
-from ..scenario import Scenario, load_scenario
+from ..scenario import Scenario
 from ..solution.run import train
 from .ecf import CarriedForward, carried_forward, follows
 from .magnitude import tolerance_for
@@ -160,22 +160,36 @@ def _regular_file(path: Path) -> bool:
 class Grader:
     """Grades sheets, loading and solving each scenario and iteration once."""
 
-    def __init__(self, settings: Settings = Settings()) -> None:
+    def __init__(self, settings: Settings = Settings(), circuits=None) -> None:
         self.settings = settings
+        # how a sheet for a circuit is marked: grading.circuit.grade_circuit_sheet, given by
+        # the caller (that module builds on this one)
+        self.circuits = circuits
         self._solutions: dict[tuple[str, int], Solution] = {}
         self._scenarios: dict[str, Scenario] = {}
 
     def scenario(self, scenario: str | os.PathLike[str]) -> Scenario:
-        """A scenario file (or shipped example's name), read and checked once."""
+        """A scenario file (or shipped example's name), read and checked once: a network
+        Scenario, or a Circuit for a file with ``nodes:``."""
+        from ..scenario.circuit_loader import load_any
+
         path = resolve(scenario)
         key = os.fspath(path)
         if key not in self._scenarios:
-            self._scenarios[key] = load_scenario(path)
+            self._scenarios[key] = load_any(path)
         return self._scenarios[key]
 
     def solution(self, scenario: str | os.PathLike[str], iteration: int = 1) -> Solution:
         """The solution of one iteration of a scenario file."""
         key = (os.fspath(scenario), iteration)
+        if key not in self._solutions and not isinstance(self.scenario(scenario), Scenario):
+            from ..solution.circuit import solve_circuit
+
+            if iteration != 1:
+                raise InputError(f"the sheet asks for iteration {iteration}, but a circuit is "
+                                 "one forward and one backward pass (iteration 1)",
+                                 field="iteration")
+            self._solutions[key] = solve_circuit(self.scenario(scenario))  # type: ignore[assignment]
         if key not in self._solutions:
             run = train(self.scenario(scenario), detail=iteration)
             if iteration > run.trace.iteration_count:
@@ -201,7 +215,13 @@ class Grader:
             raise InputError(error.detail, **sheet.where("iteration")) from None
         # a shipped example is named as the user named it, not by where it is installed
         shown = os.fspath(path) if Path(scenario).exists() else os.fspath(scenario)
-        result = grade_sheet(solution, sheet, self.settings, scenario=shown)
+        if isinstance(solution, Solution):
+            result = grade_sheet(solution, sheet, self.settings, scenario=shown)
+        elif self.circuits is not None:  # a circuit: marked by grading/circuit.py
+            result = self.circuits(solution, sheet, self.settings, shown)
+        else:
+            raise InputError(f"{path} is a circuit; grade it with Grader(settings, circuits="
+                             "grading.circuit.grade_circuit_sheet)")
         if mismatch is not None:
             result = replace(result, warnings=(*result.warnings, mismatch))
         return result

@@ -29,7 +29,7 @@ def circuit_document(solution: CircuitSolution, precision: int = 4) -> dict[str,
                      "value": s.value, "gate": s.gate, "uses": list(s.parents)}
                     for s in solution.forward],
         "backward": [{"node": e.node, "input": e.parent, "upstream": e.upstream,
-                      "local": {"address": f"d{e.node}/d{e.parent}", "formula": e.local.text,
+                      "local": {"address": solution.local_address(e), "formula": e.local.text,
                                 "numbers": filled_numbers(e.local, solution.numbers,
                                                           precision),
                                 "value": e.local_value},

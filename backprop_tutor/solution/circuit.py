@@ -4,7 +4,9 @@ the parameters' gradient-descent update.
 
 Addresses (network/addresses.py's spelling): a value is its name (``q``, ``f``); a local
 gradient ∂q/∂x is ``dq/dx``; a gradient of the output f is ``df/dq``; what one use sends back,
-∂f/∂q·∂q/∂x, is ``df/dq*dq/dx``; a parameter after its update is ``w0+``.
+∂f/∂q·∂q/∂x, is ``df/dq*dq/dx``; a parameter after its update is ``w0+``. The output's own
+local gradients are known by what they send back, ``df/df*df/dq`` (``local_address``), since
+``df/dq`` is q's whole gradient, which differs from ∂f/∂q when q is used more than once.
 """
 
 from __future__ import annotations
@@ -98,6 +100,15 @@ class CircuitSolution:
         """Every edge, in the order the backward pass visits them."""
         return tuple(e for _, edges in self.backward for e in edges)
 
+    def local_address(self, edge: Edge) -> str:
+        """The address of an edge's local gradient: ``dq/dx``. For an edge of the output f,
+        ``df/dx`` is the gradient of x (the sum over all of x's uses), so its local gradient
+        ∂f/∂x (which the upstream 1 leaves unchanged) is known by what it sends back,
+        ``df/df*df/dx``."""
+        if edge.node == self.output:
+            return contribution(self.output, edge.node, edge.parent)
+        return derivative(edge.node, edge.parent)
+
     def values(self) -> dict[str, float]:
         """Every quantity by address (module docstring), in the order of the solution."""
         f = self.output
@@ -105,7 +116,7 @@ class CircuitSolution:
         for gradient, edges in self.backward:
             out[derivative(f, gradient.name)] = gradient.value
             for e in edges:
-                out[derivative(e.node, e.parent)] = e.local_value
+                out[self.local_address(e)] = e.local_value
                 out[contribution(f, e.node, e.parent)] = e.product
         for gradient in self.leaves:
             out[derivative(f, gradient.name)] = gradient.value
