@@ -410,10 +410,9 @@ def test_validate_and_examples_take_circuits():
     assert "circuit_add_multiply" in listing and "circuit_sigmoid_neuron" in listing
 
 
-@pytest.mark.parametrize("command", [["variants"], ["show"], ["export"]])
+@pytest.mark.parametrize("command", [["show"], ["export"]])
 def test_commands_for_networks_refuse_a_circuit_in_one_line(command, tmp_path):
-    extra = {"variants": ["--output", str(tmp_path / "v"), "--count", "1"],
-             "export": ["--to", "moodle", "-o", str(tmp_path / "e")]}.get(command[0], [])
+    extra = {"export": ["--to", "moodle", "-o", str(tmp_path / "e")]}.get(command[0], [])
     result = invoke(*command, "circuit_add_multiply", *extra)
     assert result.exit_code == 2, result.stdout
     assert result.stderr.count("\n") == 1
@@ -522,3 +521,26 @@ def test_practice_checks_each_answer_and_hints_with_the_formula_then_the_numbers
     assert "the formula: ∂f/∂q = z" in out
     assert "the numbers: ∂f/∂q = 1 × (−4)" in out
     assert "done: 7 right at the first try, 1 after a hint, 0 missed, of 8" in out
+
+
+def test_variants_of_a_circuit_are_graded_by_the_folder(tmp_path):
+    from backprop_tutor.grading.circuit import circuit_questions
+    from backprop_tutor.scenario.circuit_loader import load_circuit
+
+    folder = tmp_path / "v"
+    result = invoke("variants", "circuit_sigmoid_neuron", "-o", str(folder), "--count", "3")
+    assert result.exit_code == 0, result.stderr
+    ids = sorted(p.name.removesuffix(".sheet.yaml") for p in folder.glob("*.sheet.yaml"))
+    assert len(ids) == 3
+    circuits = [load_circuit(folder / f"{i}.yaml") for i in ids]
+    assert len({tuple(c.leaves.values()) for c in circuits}) == 3  # other numbers each
+    assert all(c.nodes == circuits[0].nodes for c in circuits)  # the same circuit
+    solution = solve_circuit(circuits[1])
+    answers = {q.address: float(f"{q.value:.5g}") for q in circuit_questions(solution)}
+    sheet = tmp_path / "s.json"
+    sheet.write_text(json.dumps({"variant": ids[1], "answers": answers}))
+    graded = json.loads(invoke("grade", str(folder), str(sheet), "--format", "json").stdout)
+    assert graded["sheets"][0]["score"] == graded["sheets"][0]["max_score"] == 34
+    again = tmp_path / "again"
+    invoke("variants", "circuit_sigmoid_neuron", "-o", str(again), "--count", "3")
+    assert (again / f"{ids[0]}.yaml").read_text() == (folder / f"{ids[0]}.yaml").read_text()

@@ -199,3 +199,23 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
         return
     if missed or later:
         console.print(forward_table(solution, precision))
+
+
+def circuit_variants(circuit, output, count: int, seed: int) -> list:
+    """``variants`` of a circuit: ID.yaml and its blank ID.sheet.yaml per variant."""
+    from ..files import atomic_write, new_folder
+    from ..grading.circuit import circuit_questions
+    from ..grading.variants import make_circuit_variants
+    from ..render.circuit_sheet import circuit_worksheet_yaml
+    from ..scenario.circuit_loader import load_circuit
+    from ..solution.circuit import solve_circuit
+
+    made = make_circuit_variants(circuit, count, seed)
+    with new_folder(output) as folder:  # the whole folder, or none of it
+        for variant in made:
+            atomic_write(folder / f"{variant.id}.yaml", variant.text)
+            solution = solve_circuit(load_circuit(folder / f"{variant.id}.yaml"))
+            sheet = circuit_worksheet_yaml(solution, circuit_questions(solution),
+                                           f"{variant.id}.yaml", variant=variant.id)
+            atomic_write(folder / f"{variant.id}.sheet.yaml", sheet)
+    return made

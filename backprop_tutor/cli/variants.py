@@ -32,7 +32,15 @@ def variants(
         from ..files import atomic_write, new_folder
         from ..grading.variants import make_variants
         from ..render.grading import worksheet_yaml
+        from .circuit import circuit_file, circuit_variants
 
+        circuit = circuit_file(str(scenario))
+        if circuit is not None:
+            made = circuit_variants(circuit, output, count, seed)
+            typer.echo(f"wrote {len(made)} variant{'' if len(made) == 1 else 's'} to {output} "
+                       f"({made[0].id} … {made[-1].id}); grade with: backprop-tutor grade "
+                       f"{output} SHEET...")
+            return
         result = api.run(api.load(resolve(scenario)))
         made = make_variants(result, count, seed)
         with new_folder(output) as folder:  # the whole folder, or none of it

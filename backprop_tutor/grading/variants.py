@@ -1,4 +1,5 @@
-"""Per-student versions of an exercise: the same network, other initial values and inputs.
+"""Per-student versions of an exercise: the same network (or circuit), other initial values and
+inputs.
 
 Each value is moved by a random amount (a quarter of its size, at least 0.1) and rounded to two
 decimals, so that every variant is worked with numbers as easy to write as the original's.
@@ -63,4 +64,43 @@ def make_variants(run: Run, count: int, seed: int) -> list[Variant]:
                 "inputs.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         scenario_from_text(text, f"{ident}.yaml")  # every variant is a valid scenario
         out.append(Variant(ident, text))
+    return out
+
+
+# draws of a circuit variant before giving up: a drawn value can make a node undefined (1/v
+# at v = 0), which the circuit's check refuses
+CIRCUIT_DRAWS = 20
+
+
+def make_circuit_variants(circuit, count: int, seed: int) -> list[Variant]:
+    """``count`` variants of a circuit (scenario/circuit_schema.py): the same nodes, each input
+    and parameter moved as a network's values are; the same for the same seed.
+
+    Raises InputError when no valid variant is drawn in CIRCUIT_DRAWS tries."""
+    from ..errors import InputError
+    from ..scenario.circuit_loader import circuit_from_text
+
+    rng = numpy_random().default_rng(seed)
+    base = circuit.title or "Exercise"
+    out = []
+    for k in range(1, count + 1):
+        ident = f"{k:02d}-{int(rng.integers(16 ** 4)):04x}"
+        if not VARIANT_ID.fullmatch(ident):
+            raise ValueError(f"a variant's id {ident!r} is not of the form sheets use")
+        for _ in range(CIRCUIT_DRAWS):
+            data = circuit.model_dump(mode="json", exclude_none=True)
+            data["title"] = f"{base} (variant {ident})"
+            for section in ("inputs", "parameters"):
+                data[section] = {k: _perturb(v, rng) for k, v in data[section].items()}
+            text = (f"# Variant {ident} (seed {seed}): same circuit, other inputs and "
+                    "parameters.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+            try:
+                circuit_from_text(text, f"{ident}.yaml")  # every variant is a valid circuit
+            except InputError:
+                continue
+            out.append(Variant(ident, text))
+            break
+        else:
+            raise InputError(f"no valid variant {ident} in {CIRCUIT_DRAWS} draws: the circuit "
+                             "is undefined near its values")
     return out

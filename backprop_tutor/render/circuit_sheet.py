@@ -44,7 +44,8 @@ def _exercise(solution: CircuitSolution, heading: str, precision: int) -> list[s
 
 
 def circuit_worksheet_yaml(solution: CircuitSolution, questions: list[CircuitQuestion],
-                           scenario: str, asks: list[str] | None = None) -> str:
+                           scenario: str, asks: list[str] | None = None,
+                           variant: str | None = None) -> str:
     """A blank answer sheet: each question's address, its formula as a comment."""
     c = solution.circuit
     out = [f"# Answer sheet: {c.title or 'a circuit'}"]
@@ -53,7 +54,10 @@ def circuit_worksheet_yaml(solution: CircuitSolution, questions: list[CircuitQue
     out += ["# Write each number after its colon; leave it empty if you cannot work it out.",
             "# Rounding is judged at the precision you write: give at least two significant",
             "# digits, as many as you worked with.",
-            f"scenario: {_yaml_text(scenario)}", "student:", "iteration: 1"]
+            f"scenario: {_yaml_text(scenario)}"]
+    if variant:
+        out.append(f"variant: {_yaml_text(variant)}")
+    out += ["student:", "iteration: 1"]
     if asks is not None:
         out.append(f"asks: [{', '.join(_yaml_text(a) for a in asks)}]")
     out.append("answers:")
