@@ -46,6 +46,10 @@ CASES = {
                                             "--width", "100"],
     "explain_input_house_price_x1_w100": ["run", "house_price", "--explain", "x1",
                                           "--width", "100"],
+    "run_circuit_add_multiply_w80": ["run", "circuit_add_multiply", "--width", "80"],
+    "run_circuit_sigmoid_neuron_w100": ["run", "circuit_sigmoid_neuron", "--width", "100"],
+    "explain_circuit_sigmoid_neuron_w0_w100": ["run", "circuit_sigmoid_neuron", "--explain",
+                                               "w0", "--width", "100"],
 }
 
 
