@@ -544,3 +544,14 @@ def test_variants_of_a_circuit_are_graded_by_the_folder(tmp_path):
     again = tmp_path / "again"
     invoke("variants", "circuit_sigmoid_neuron", "-o", str(again), "--count", "3")
     assert (again / f"{ids[0]}.yaml").read_text() == (folder / f"{ids[0]}.yaml").read_text()
+
+
+def test_completion_offers_a_circuits_names_to_explain():
+    from backprop_tutor.cli.examples import complete_parameter
+
+    class Ctx:
+        params = {"scenario": "circuit_sigmoid_neuron"}
+
+    assert complete_parameter(Ctx(), "w") == ["w0", "w1", "w2"]
+    assert complete_parameter(Ctx(), "") == ["x0", "x1", "w0", "w1", "w2", "a", "b", "c", "s",
+                                             "n", "u", "v", "f"]

@@ -59,7 +59,8 @@ def _scenario_from_command_line() -> str | None:
 
 
 def complete_parameter(ctx: typer.Context, incomplete: str) -> list[str]:
-    """The parameter names of the scenario given earlier on the command line."""
+    """The parameter names of the scenario given earlier on the command line (a circuit's
+    names)."""
     # while --explain still lacks its value the parser leaves ctx.params unfilled; the shell's
     # words then say which scenario it is
     argument = ctx.params.get("scenario") or _scenario_from_command_line()
@@ -67,10 +68,13 @@ def complete_parameter(ctx: typer.Context, incomplete: str) -> list[str]:
         return []
     try:
         from ..examples import resolve
-        from ..scenario import load_scenario
+        from ..scenario.circuit_loader import Circuit, load_any
         from ..scenario.names import network_names
 
-        names = network_names(load_scenario(resolve(argument))).parameters()
+        loaded = load_any(resolve(argument))
+        # a circuit: its inputs, parameters and nodes, each of which --explain takes
+        names = [*loaded.leaves, *loaded.nodes] if isinstance(loaded, Circuit) else \
+            network_names(loaded).parameters()
     except Exception:  # completion must never fail loudly; an unreadable file offers nothing
         return []
     return [n for n in names if n.startswith(incomplete)]
