@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 from mpmath.libmp import prec_to_dps
@@ -93,17 +94,23 @@ class Node:
     local: tuple[sp.Expr, ...]
 
 
-def parse_node(name: str, text: str, known: list[str]) -> Node:
+def parse_node(name: str, text: str, known: list[str] | tuple[str, ...]) -> Node:
     """The node ``name: text``, whose formula may use the names ``known``.
 
     Raises expression.UnknownName for any other name, and InputError for a formula the
-    whitelist or limits of maths/expression.py refuse.
+    whitelist or limits of maths/expression.py refuse. A node is parsed and derived once:
+    checking a file and working it out share the result.
     """
+    return _parse_node(name, text, tuple(known))
+
+
+@lru_cache(maxsize=4096)
+def _parse_node(name: str, text: str, known: tuple[str, ...]) -> Node:
     names = {n: symbol(n) for n in known}
-    expr = parse_formula(text, names, ALLOWED, _FUNCTIONS)
+    expr, derivatives = parse_formula(text, names, ALLOWED, _FUNCTIONS)
     used = {s.name for s in expr.free_symbols}
     parents = tuple(dict.fromkeys(w for w in _WORD.findall(text) if w in used))
-    local = tuple(_steps(sp.diff(expr, names[p])) for p in parents)
+    local = tuple(_steps(derivatives[names[p]]) for p in parents)
     return Node(name, " ".join(text.split()), expr, parents, local)
 
 

@@ -82,18 +82,19 @@ def parse_expression(text: str) -> sp.Expr:
 
 
 def parse_formula(text: str, names: dict[str, sp.Symbol], allowed: str,
-                  functions: dict | None = None) -> sp.Expr:
+                  functions: dict | None = None
+                  ) -> tuple[sp.Expr, dict[sp.Symbol, sp.Expr]]:
     """The sympy expression that ``text`` writes in the symbols ``names`` (a circuit's node:
     ``q * z``, ``sigmoid(w0*x0 + w1*x1 + w2)``), under the same whitelist and limits as
-    ``parse_expression``; ``functions`` replaces entries of FUNCTIONS by name.
+    ``parse_expression``, and its derivative in each symbol it uses; ``functions`` replaces
+    entries of FUNCTIONS by name.
 
     Raises UnknownName for a name not in ``names``, and InputError as ``parse_expression``
     does (``allowed`` says what may be used) except that the formula need not use any name.
     """
     expr = _parse(text, names, allowed, {**FUNCTIONS, **(functions or {})})
-    for symbol in sorted(expr.free_symbols, key=lambda s: s.name):
-        _check_defined(expr, text, symbol)
-    return expr
+    return expr, {symbol: _check_defined(expr, text, symbol)
+                  for symbol in sorted(expr.free_symbols, key=lambda s: s.name)}
 
 
 def _parse(text: str, names: dict[str, sp.Symbol], allowed: str,
@@ -117,8 +118,8 @@ def _parse(text: str, names: dict[str, sp.Symbol], allowed: str,
     return expr
 
 
-def _check_defined(expr: sp.Expr, text: str, symbol: sp.Symbol) -> None:
-    """The derivative in ``symbol`` is defined, real and of bounded size."""
+def _check_defined(expr: sp.Expr, text: str, symbol: sp.Symbol) -> sp.Expr:
+    """The derivative in ``symbol``, checked to be defined, real and of bounded size."""
     derivative = sp.diff(expr, symbol)
     if derivative.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise InputError(f"the derivative of the expression '{text}' is not defined "
@@ -128,6 +129,7 @@ def _check_defined(expr: sp.Expr, text: str, symbol: sp.Symbol) -> None:
     if ops > MAX_DERIVATIVE_OPS:
         raise InputError(f"the derivative of the expression '{text}' has {ops} operations, "
                          f"more than the limit of {MAX_DERIVATIVE_OPS}; write a simpler formula")
+    return derivative
 
 
 def _check_shape(root: ast.AST, text: str) -> None:
