@@ -555,3 +555,13 @@ def test_completion_offers_a_circuits_names_to_explain():
     assert complete_parameter(Ctx(), "w") == ["w0", "w1", "w2"]
     assert complete_parameter(Ctx(), "") == ["x0", "x1", "w0", "w1", "w2", "a", "b", "c", "s",
                                              "n", "u", "v", "f"]
+
+
+@pytest.mark.parametrize("name", ["circuit_add_multiply", "circuit_sigmoid_neuron"])
+def test_the_shipped_circuits_follow_the_circuit_schema(name):
+    import yaml
+    from schema_check import problems
+
+    document = yaml.safe_load(bundled_path(name).read_text(encoding="utf-8"))
+    assert problems(document, "circuit") == []
+    assert problems({**document, "nodes": []}, "circuit") != []

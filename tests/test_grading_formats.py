@@ -103,7 +103,7 @@ def test_the_textbook_sheet_names_the_misprints():
     assert any(row.startswith("∂z11/∂w112") for row in rows)
 
 
-@pytest.mark.parametrize("name", ["scenario", "trace", "sheet", "grades"])
+@pytest.mark.parametrize("name", ["scenario", "circuit", "trace", "sheet", "grades"])
 def test_schema_command_prints_json_schema(name):
     result = runner.invoke(app, ["schema", name])
     assert result.exit_code == 0

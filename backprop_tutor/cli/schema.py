@@ -15,6 +15,7 @@ class Document(str, Enum):
     """The documents with a schema."""
 
     scenario = "scenario"
+    circuit = "circuit"
     trace = "trace"
     sheet = "sheet"
     grades = "grades"
@@ -22,9 +23,11 @@ class Document(str, Enum):
 
 def schema(
     document: Annotated[Document, typer.Argument(show_default=False,
-                                        help="scenario, trace (run --json), sheet or grades.")],
+                                        help="scenario, circuit, trace (run --json), sheet or "
+                                             "grades.")],
 ) -> None:
-    """Print the JSON Schema of a scenario, a --json trace, an answer sheet or grades."""
+    """Print the JSON Schema of a scenario, a circuit, a --json trace, an answer sheet or
+    grades."""
     with error_boundary():
         from ..grading.schemas import document_schema
 

@@ -10,11 +10,15 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def document_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema of a document: scenario, sheet, trace or grades."""
+    """The JSON Schema of a document: scenario, circuit, sheet, trace or grades."""
     if name == "scenario":
         from ..scenario.schema import Scenario
 
         schema = Scenario.model_json_schema()
+    elif name == "circuit":
+        from ..scenario.circuit_schema import Circuit
+
+        schema = Circuit.model_json_schema()
     elif name == "sheet":
         from .sheet import SheetModel
 
