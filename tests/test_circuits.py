@@ -397,10 +397,14 @@ def test_run_dot_draws_each_value_with_data_and_grad(tmp_path):
     assert '"v_z" -> "op_f";' in dot
 
 
-def test_network_options_are_refused_for_a_circuit():
-    result = invoke("run", "circuit_add_multiply", "--epochs", "3")
+@pytest.mark.parametrize("option", [["--epochs", "3"], ["--iterations", "2"], ["--step"],
+                                    ["--explain", "x", "--of", "q"], ["--view", "matrix"]])
+def test_network_options_are_refused_for_a_circuit(option):
+    result = invoke("run", "circuit_add_multiply", *option)
     assert result.exit_code == 2
-    assert "--epochs is about training a network" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert f"{option[-2] if option[0] == '--explain' else option[0]} is about a network's" \
+        in result.stderr
 
 
 def test_validate_and_examples_take_circuits():

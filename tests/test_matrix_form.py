@@ -211,7 +211,7 @@ def _assert_matrices_are_the_oracle(run, record, layout: str) -> int:
 
 # -- tests ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", examples.network_names())
 def test_every_entry_of_every_shipped_scenario_is_the_worked_solutions_number(name):
     run = api.run(api.load(name), detail=3)
     for record in run.trace.iterations:
@@ -219,7 +219,7 @@ def test_every_entry_of_every_shipped_scenario_is_the_worked_solutions_number(na
             assert _assert_entries_are_the_worked_solution(run, record, layout) > 0
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", examples.network_names())
 def test_every_shipped_scenario_matches_the_numpy_oracle(name):
     run = api.run(api.load(name), detail=3)
     for record in run.trace.iterations:
@@ -254,7 +254,7 @@ def _cli(*args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", examples.network_names())
 @pytest.mark.parametrize("samples", ["columns", "rows"])
 def test_matrix_view_fits_80_columns(name, samples):
     text = _cli("run", name, "--view", "matrix", "--samples", samples, "--no-color",

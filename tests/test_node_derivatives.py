@@ -19,14 +19,14 @@ from hypothesis import strategies as st
 from oracle import CUSTOM, IEEE_FUNCTIONS, Oracle, sample_loss
 from typer.testing import CliRunner
 
-from backprop_tutor import api
+from backprop_tutor import api, examples
 from backprop_tutor.cli import app
 from backprop_tutor.scenario.loader import scenario_from_text
 from backprop_tutor.scenario.names import network_names
 from backprop_tutor.solution.node_lines import node_names, variable_names
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "backprop_tutor" / "examples"
-SHIPPED = sorted(p.stem for p in EXAMPLES.glob("*.yaml") if "." not in p.stem)  # not keys
+SHIPPED = examples.network_names()  # the network examples, not keys or circuits
 runner = CliRunner()
 
 # the network of a question-and-answer thread: 1-1-2-1, sigmoid, every weight 0.5, every bias 1,

@@ -47,8 +47,9 @@ def run_circuit(circuit, scenario: str, *, json_out: bool, explain: str | None,
 
     for option, given in refused.items():
         if given:
-            raise InputError(f"{option} is about training a network; a circuit is one forward "
-                             "and one backward pass", field=option)
+            raise InputError(f"{option} is about a network's training and layers; a circuit is "
+                             "one forward and one backward pass, shown node by node",
+                             field=option)
     solution = solve_circuit(circuit)
     source = resolve(scenario)
     if explain is not None:

@@ -174,7 +174,9 @@ def run(
             run_circuit(circuit, scenario, json_out=json_out, explain=explain, dot=dot,
                         precision=precision, svg=svg, html=html, no_color=no_color,
                         width=width, refused={"--iterations": iterations != 1,
-                                              "--epochs": epochs is not None, "--step": step})
+                                              "--epochs": epochs is not None, "--step": step,
+                                              "--of": of is not None,
+                                              "--view": layout is not None})
             return
         loaded = api.load(resolve(scenario))
         stepping = step and sys.stdin.isatty() and not json_out and explain is None
