@@ -569,3 +569,22 @@ def test_the_shipped_circuits_follow_the_circuit_schema(name):
     document = yaml.safe_load(bundled_path(name).read_text(encoding="utf-8"))
     assert problems(document, "circuit") == []
     assert problems({**document, "nodes": []}, "circuit") != []
+
+
+@pytest.mark.parametrize("seed", range(0, 60, 3))
+def test_the_paths_of_explain_add_up_to_the_gradient(seed):
+    text, leaves, *_ = random_circuit(seed)
+    solution = solve_circuit(circuit_from_text(text, "r.yaml"))
+    for x in leaves:
+        paths = solution.paths(x, most=1000)
+        assert sum(p.product for p in paths) == pytest.approx(solution.gradient(x).value,
+                                                              rel=1e-12, abs=1e-12)
+
+
+def test_more_paths_than_explain_writes_out_are_left_to_the_rows():
+    # each level doubles the paths from x (through b and around it): 2**4 = 16 > MAX_PATHS
+    nodes = "".join(f"  b{i}: sigmoid(a{i - 1})\n  a{i}: b{i} + a{i - 1}\n" for i in range(1, 5))
+    text = f"inputs: {{x: 0.5}}\nnodes:\n  a0: x * 1\n{nodes}output: a4\n"
+    solution = solve_circuit(circuit_from_text(text, "c.yaml"))
+    assert solution.paths("x") is None
+    assert len(solution.paths("x", most=100)) == 16

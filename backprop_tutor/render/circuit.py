@@ -12,7 +12,7 @@ from rich.text import Text
 from ..network.addresses import derivative
 from ..notation.numbers import number, signed_sum
 from ..notation.symbols import filled_numbers, symbol_text
-from ..solution.circuit import CircuitSolution, Edge, Gradient
+from ..solution.circuit import MAX_PATHS, CircuitSolution, Edge, Gradient
 
 # What each gate does to the gradient that reaches it (CS231n, "Patterns in backward flow").
 GATE_NAMES = {
@@ -242,26 +242,6 @@ def circuit_view(solution: CircuitSolution, precision: int = 4) -> RenderableTyp
     return Group(*parts)
 
 
-def paths(solution: CircuitSolution, name: str, most: int = 8) -> list[list[str]] | None:
-    """Every path from ``name`` to the output (names in order), or None when there are more
-    than ``most``."""
-    users: dict[str, list[str]] = {}
-    for step in solution.forward:
-        for p in step.parents:
-            users.setdefault(p, []).append(step.node)
-    found: list[list[str]] = []
-    stack = [[name]]
-    while stack:
-        path = stack.pop()
-        if path[-1] == solution.output:
-            found.append(path)
-            if len(found) > most:
-                return None
-            continue
-        stack.extend([*path, u] for u in reversed(users.get(path[-1], [])))
-    return found
-
-
 def on_the_way(solution: CircuitSolution, name: str) -> set[str]:
     """``name`` and every node on a path from it to the output."""
     below = {name}
@@ -276,24 +256,18 @@ def explain_view(solution: CircuitSolution, name: str, precision: int = 4) -> Re
     product of local gradients, their sum, and the backward rows it takes."""
     f = solution.output
     gradient = solution.gradient(name)
-    locals_ = {(e.node, e.parent): e.local_value for e in solution.edges()}
     parts: list[RenderableType] = [Text(f"{_d(f, name)}: the chain from {name} to {f}",
                                         style="bold")]
-    found = paths(solution, name) if name != f else [[f]]
+    found = solution.paths(name) if name != f else None
     if found and name != f:
         lines = Text()
         terms = []
         for path in found:
-            factors = [(path[k + 1], path[k]) for k in range(len(path) - 1)][::-1]
-            symbols = "·".join(_d(a, b) for a, b in factors)
-            product = 1.0
-            for a, b in factors:
-                product *= locals_[(a, b)]
-            numbers = " × ".join(number(locals_[(a, b)], precision) if k == 0 else
-                                 _signed(locals_[(a, b)], precision)
-                                 for k, (a, b) in enumerate(factors))
-            lines.append(f"path {' → '.join(path)}: {symbols} = {numbers} = "
-                         f"{number(product, precision)}\n")
+            symbols = "·".join(_d(a, b) for a, b in path.factors)
+            numbers = " × ".join(number(v, precision) if k == 0 else _signed(v, precision)
+                                 for k, v in enumerate(path.locals))
+            lines.append(f"path {' → '.join(path.names)}: {symbols} = {numbers} = "
+                         f"{number(path.product, precision)}\n")
             terms.append(symbols)
         if len(found) > 1:
             lines.append(f"{_d(f, name)} = " + " + ".join(terms)
@@ -302,8 +276,8 @@ def explain_view(solution: CircuitSolution, name: str, precision: int = 4) -> Re
             lines.append(f"{_d(f, name)} = {number(gradient.value, precision)}")
         parts.append(lines)
     elif name != f:
-        parts.append(Text(f"{name} reaches {f} by more than 8 paths; the rows below add "
-                          "them up one node at a time"))
+        parts.append(Text(f"{name} reaches {f} by more than {MAX_PATHS} paths; the rows below "
+                          "add them up one node at a time"))
     parts += [Text(), backward_table(solution, on_the_way(solution, name), precision)]
     update = next((u for u in solution.updates if u.parameter == name), None)
     if update is not None:

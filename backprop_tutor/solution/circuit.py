@@ -17,8 +17,11 @@ from ..network.addresses import derivative, updated
 from ..notation.symbols import Printed
 from ..scenario.circuit_schema import Circuit
 
-__all__ = ["CircuitSolution", "Edge", "Gradient", "Step", "Update", "contribution",
-           "solve_circuit"]
+__all__ = ["MAX_PATHS", "CircuitSolution", "Edge", "Gradient", "Path", "Step", "Update",
+           "contribution", "solve_circuit"]
+
+# the most paths from one name to the output that --explain writes out one by one
+MAX_PATHS = 8
 
 
 def contribution(of: str, node: str, parent: str) -> str:
@@ -70,6 +73,18 @@ class Update:
 
 
 @dataclass(frozen=True)
+class Path:
+    """One path from a name to the output: its names in order, and the local gradients along
+    it from the output back (``factors`` (node, input) pairs, ``locals`` their values), whose
+    product is what the path adds to the name's gradient."""
+
+    names: tuple[str, ...]
+    factors: tuple[tuple[str, str], ...]
+    locals: tuple[float, ...]
+    product: float
+
+
+@dataclass(frozen=True)
 class CircuitSolution:
     """Every number of a circuit's forward and backward pass and of its update.
 
@@ -108,6 +123,34 @@ class CircuitSolution:
         if edge.node == self.output:
             return contribution(self.output, edge.node, edge.parent)
         return derivative(edge.node, edge.parent)
+
+    def paths(self, name: str, most: int = MAX_PATHS) -> tuple[Path, ...] | None:
+        """Every path from ``name`` to the output, or None when there are more than ``most``.
+
+        The sum of the paths' products is ∂f/∂name (the multivariable chain rule); each
+        product is of the float local gradients, so the sum may differ from ``gradient(name)``
+        in the last digits."""
+        users: dict[str, list[str]] = {}
+        for step in self.forward:
+            for parent in step.parents:
+                users.setdefault(parent, []).append(step.node)
+        local = {(e.node, e.parent): e.local_value for e in self.edges()}
+        found: list[Path] = []
+        stack = [(name,)]
+        while stack:
+            names = stack.pop()
+            if names[-1] == self.output:
+                factors = tuple((names[k + 1], names[k]) for k in range(len(names) - 1))[::-1]
+                values = tuple(local[pair] for pair in factors)
+                product = 1.0
+                for value in values:
+                    product *= value
+                found.append(Path(names, factors, values, product))
+                if len(found) > most:
+                    return None
+                continue
+            stack.extend((*names, u) for u in reversed(users.get(names[-1], [])))
+        return tuple(found)
 
     def values(self) -> dict[str, float]:
         """Every quantity by address (module docstring), in the order of the solution."""
