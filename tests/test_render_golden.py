@@ -18,6 +18,7 @@ from backprop_tutor.cli import app
 GOLDEN = Path(__file__).resolve().parent / "golden"
 XOR = str(GOLDEN / "xor_batch.yaml")
 DEEP = str(GOLDEN / "deep_delta.yaml")  # 2-3-3-3: nine paths to a first-layer weight
+FAN_OUT = str(GOLDEN / "circuit_fan_out.yaml")  # new --circuit --seed 5: x used twice, max
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 runner = CliRunner()
 
@@ -50,6 +51,8 @@ CASES = {
     "run_circuit_sigmoid_neuron_w100": ["run", "circuit_sigmoid_neuron", "--width", "100"],
     "explain_circuit_sigmoid_neuron_w0_w100": ["run", "circuit_sigmoid_neuron", "--explain",
                                                "w0", "--width", "100"],
+    "run_circuit_fan_out_w100": ["run", FAN_OUT, "--width", "100"],
+    "explain_circuit_fan_out_x_w100": ["run", FAN_OUT, "--explain", "x", "--width", "100"],
 }
 
 

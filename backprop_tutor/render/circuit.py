@@ -262,8 +262,11 @@ def explain_view(solution: CircuitSolution, name: str, precision: int = 4) -> Re
     if found and name != f:
         lines = Text()
         terms = []
+        several = _uses(solution).get(name, 0) > 1
         for path in found:
             symbols = "·".join(_d(a, b) for a, b in path.factors)
+            if several and len(path.factors) == 1:  # the output's local gradient, one use
+                symbols = f"{_d(f, f)}·{symbols}"  # of several: not the whole ∂f/∂x
             numbers = " × ".join(number(v, precision) if k == 0 else _signed(v, precision)
                                  for k, v in enumerate(path.locals))
             lines.append(f"path {' → '.join(path.names)}: {symbols} = {numbers} = "
