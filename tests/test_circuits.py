@@ -414,7 +414,14 @@ def test_validate_and_examples_take_circuits():
     assert "circuit_add_multiply" in listing and "circuit_sigmoid_neuron" in listing
 
 
-@pytest.mark.parametrize("command", [["show"], ["export"]])
+def test_show_prints_a_circuit_and_its_file():
+    shown = invoke("show", "circuit_add_multiply", "--no-color")
+    assert shown.exit_code == 0 and "q      x + y" in shown.stdout
+    copied = invoke("show", "circuit_add_multiply", "--yaml")
+    assert copied.stdout == bundled_path("circuit_add_multiply").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [["export"]])
 def test_commands_for_networks_refuse_a_circuit_in_one_line(command, tmp_path):
     extra = {"export": ["--to", "moodle", "-o", str(tmp_path / "e")]}.get(command[0], [])
     result = invoke(*command, "circuit_add_multiply", *extra)

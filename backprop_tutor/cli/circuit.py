@@ -85,8 +85,10 @@ def run_circuit(circuit, scenario: str, *, json_out: bool, explain: str | None,
         atomic_write(html, console.export_html(clear=False), inputs=[source])
 
 
-def validate_circuit(circuit, scenario: str, *, no_color: bool, width: int | None) -> None:
-    """``validate`` on a circuit: the check has passed; its nodes and gates are listed."""
+def validate_circuit(circuit, scenario: str, *, no_color: bool, width: int | None,
+                     tick: bool = True) -> None:
+    """``validate`` (and ``show``) on a circuit: its inputs, nodes and gates; ``tick``: say
+    first that the check has passed."""
     from rich.text import Text
 
     from ..render.circuit import forward_table, header
@@ -95,7 +97,9 @@ def validate_circuit(circuit, scenario: str, *, no_color: bool, width: int | Non
 
     console = make_console(no_color=no_color, width=width)
     shipped = " (a shipped example)" if not Path(scenario).is_file() else ""
-    console.print(Text.assemble(("✓ ", "green"), f"{scenario}{shipped} is a valid circuit"))
+    if tick:
+        console.print(Text.assemble(("✓ ", "green"), f"{scenario}{shipped} is a valid "
+                                                      "circuit"))
     solution = solve_circuit(circuit)
     console.print(header(solution))
     console.print(forward_table(solution))

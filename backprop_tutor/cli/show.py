@@ -31,6 +31,15 @@ def show(
         from ..training.initial import initial_parameters
 
         path = resolve(scenario)
+        from .circuit import circuit_file, validate_circuit
+
+        circuit = circuit_file(scenario)
+        if circuit is not None and yaml:
+            sys.stdout.write(path.read_text(encoding="utf-8"))
+            return
+        if circuit is not None:  # its inputs and nodes: a circuit has no network to draw
+            validate_circuit(circuit, scenario, no_color=no_color, width=width, tick=False)
+            return
         loaded = load_scenario(path)
         if yaml:
             sys.stdout.write(path.read_text(encoding="utf-8"))
