@@ -15,9 +15,13 @@ def circuit_file(scenario: str):
     Raises InputError (file, line, column, field) for a circuit file that is not valid."""
     from ..examples import resolve
     from ..scenario.circuit_loader import circuit_from_document, is_circuit
-    from ..scenario.yaml_source import read_yaml
+    from ..scenario.yaml_source import read_source, read_yaml
 
-    doc = read_yaml(resolve(scenario))
+    path = resolve(scenario)
+    text = read_source(path)
+    if "nodes" not in text:  # no circuit: a network file is parsed once, by its own loader
+        return None
+    doc = read_yaml(path, text=text)
     return circuit_from_document(doc) if is_circuit(doc.data) else None
 
 
