@@ -25,7 +25,10 @@ _TOKENS = re.compile("([\ue000\ue002])(\\d+)\ue001")
 
 
 def symbol_text(name: str) -> str:
-    """A symbol's name as shown: ``dE/da2`` becomes ``∂E/∂a2``, ``w2+`` stays."""
+    """A symbol's name as shown: ``dE/da2`` becomes ``∂E/∂a2``, ``w2+`` stays, and a
+    product of derivatives (a circuit's ``df/dq*dq/dx``) becomes ``∂f/∂q·∂q/∂x``."""
+    if "*" in name:
+        return "·".join(symbol_text(part) for part in name.split("*"))
     if "/" in name and name.startswith("d"):
         top, bottom = name.split("/", 1)
         return f"∂{top[1:]}/∂{bottom[1:]}"

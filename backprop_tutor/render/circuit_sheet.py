@@ -12,7 +12,7 @@ from ..solution.circuit import CircuitSolution
 
 def label(address: str) -> str:
     """An address as the tables write it: ``df/dq*dq/dx`` → ∂f/∂q·∂q/∂x."""
-    return "·".join(symbol_text(part) for part in address.split("*"))
+    return symbol_text(address)
 
 
 def _yaml_text(text: str) -> str:
