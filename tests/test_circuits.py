@@ -595,3 +595,15 @@ def test_more_paths_than_explain_writes_out_are_left_to_the_rows():
     solution = solve_circuit(circuit_from_text(text, "c.yaml"))
     assert solution.paths("x") is None
     assert len(solution.paths("x", most=100)) == 16
+
+
+@pytest.mark.parametrize(("formula", "x"), [("exp(exp(x))", "1e6"), ("exp(exp(exp(exp(x))))", "9"),
+                                            ("exp(x)", "1e300"), ("sqrt(x) * x**2", "1e300")])
+def test_a_value_beyond_a_double_on_the_way_is_refused_at_once(formula, x):
+    import time
+
+    start = time.perf_counter()
+    text = f"inputs: {{x: {x}}}\nnodes:\n  f: {formula}\noutput: f\n"
+    assert message(text).startswith(f"c.yaml:3:6: nodes.f: f = {formula} is not a finite real "
+                                    "number at x = ")
+    assert time.perf_counter() - start < 5  # never a search for e^(10^434294)

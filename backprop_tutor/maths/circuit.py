@@ -10,7 +10,6 @@ nothing a file says runs.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -123,11 +122,38 @@ class NotFinite(InputError):
         self.node = node
 
 
-def _number(expr: sp.Expr) -> sp.Float | None:
-    value = expr.evalf(DIGITS)
-    if not (value.is_real and value.is_number and value.is_finite):
-        return None
-    if not math.isfinite(float(value)):
+class _Beyond(ArithmeticError):
+    """A value on the way is not a finite real number a double can hold."""
+
+
+# the largest size a value may have on the way: a double's largest finite number
+_LARGEST = sp.Float(1.7976931348623157e308, DIGITS)
+
+
+def _value(expr: sp.Expr, at: dict[sp.Symbol, sp.Float]) -> sp.Expr:
+    """``expr`` at the values ``at``, worked out from its innermost parts outwards, each part
+    checked to be a finite real number within a double's range before the next one uses it:
+    so exp(exp(x)) at x = 10⁶ stops at exp(x), instead of asking mpmath for e^(10^434294)."""
+    if expr.is_Symbol:
+        return at[expr]
+    if expr.is_Number:
+        return expr
+    if isinstance(expr, sp.Piecewise):  # a max's or min's local gradient: 1, ½ or 0
+        value = expr.xreplace(at)
+    else:
+        value = expr.func(*(_value(arg, at) for arg in expr.args))
+    value = value.evalf(DIGITS)
+    if not (value.is_number and value.is_real and value.is_finite) or abs(value) > _LARGEST:
+        raise _Beyond
+    return value
+
+
+def _number(expr: sp.Expr, at: dict[sp.Symbol, sp.Float]) -> sp.Float | None:
+    """``expr`` at the values ``at`` as a 30-digit Float, or None when it is not a finite real
+    number there or a part of it on the way is beyond a double's range."""
+    try:
+        value = _value(expr, at)
+    except (_Beyond, OverflowError, ValueError, ZeroDivisionError, MemoryError, RecursionError):
         return None
     return sp.Float(value, DIGITS)
 
@@ -150,7 +176,7 @@ def evaluate(nodes: tuple[Node, ...], leaves: dict[str, float]) -> Numbers:
     local: dict[str, tuple[sp.Float, ...]] = {}
     for node in nodes:
         at = {symbol(p): values[p] for p in node.parents}
-        value = _number(node.expression.xreplace(at))
+        value = _number(node.expression, at)
         if value is None:
             shown = ", ".join(f"{p} = {float(values[p]):g}" for p in node.parents)
             raise NotFinite(f"{node.name} = {node.text} is not a finite real number at "
@@ -158,7 +184,7 @@ def evaluate(nodes: tuple[Node, ...], leaves: dict[str, float]) -> Numbers:
         values[node.name] = value
         slopes = []
         for parent, derivative in zip(node.parents, node.local, strict=True):
-            slope = _number(derivative.xreplace(at))
+            slope = _number(derivative, at)
             if slope is None:
                 shown = ", ".join(f"{p} = {float(values[p]):g}" for p in node.parents)
                 raise NotFinite(f"the local gradient ∂{node.name}/∂{parent} of {node.name} = "
