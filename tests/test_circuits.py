@@ -607,3 +607,10 @@ def test_a_value_beyond_a_double_on_the_way_is_refused_at_once(formula, x):
     assert message(text).startswith(f"c.yaml:3:6: nodes.f: f = {formula} is not a finite real "
                                     "number at x = ")
     assert time.perf_counter() - start < 5  # never a search for e^(10^434294)
+
+
+def test_a_gradient_beyond_a_double_is_one_line():
+    # every value and local gradient fits a double; ∂f/∂x = 1e200 × 1e200 does not
+    text = "inputs: {x: 1e-200}\nnodes:\n  a: 1e200 * x\n  f: 1e200 * a\noutput: f\n"
+    with pytest.raises(InputError, match=r"^the gradient ∂f/∂x is 1\.000e\+400"):
+        solve_circuit(circuit_from_text(text, "c.yaml"))

@@ -11,8 +11,10 @@ local gradients are known by what they send back, ``df/df*df/dq`` (``local_addre
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from ..errors import InputError
 from ..network.addresses import derivative, updated
 from ..notation.symbols import Printed
 from ..scenario.circuit_schema import Circuit
@@ -177,7 +179,8 @@ def solve_circuit(circuit: Circuit, solution_type: type[CircuitSolution] = Circu
     micrograd's ``backward`` do it: from ∂f/∂f = 1 at the output, each node, once every use of
     it has sent its part back, sends ∂f/∂node × ∂node/∂parent to each parent, and a name used
     several times sums (never overwrites) what its uses send back. ``solution_type``: the class
-    of the result (api.py's displays itself).
+    of the result (api.py's displays itself). Raises InputError when a gradient is beyond a
+    double's range (every value and local gradient is within it: circuit_loader.py).
     """
     import sympy as sp
 
@@ -219,6 +222,11 @@ def solve_circuit(circuit: Circuit, solution_type: type[CircuitSolution] = Circu
         totals[name] = sp.Add(*(v for _, v in uses))
         leaves.append(Gradient(name, tuple((u, float(v)) for u, v in reversed(uses)),
                                float(totals[name])))
+    for name, total in totals.items():
+        if not math.isfinite(float(total)):
+            raise InputError(f"the gradient ∂{circuit.output}/∂{name} is {total:.3e}, beyond "
+                             "the range of a double (about 1.8e308); use smaller values",
+                             field=f"nodes.{name}" if name in circuit.nodes else None)
     updates = ()
     if circuit.learning_rate is not None:
         eta = sp.Float(repr(circuit.learning_rate), DIGITS)
