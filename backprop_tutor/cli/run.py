@@ -144,10 +144,17 @@ def run(
     iterations: int = typer.Option(1, "--iterations", min=1,
                                    help="Show (and export) the first N iterations in full."),
     epochs: int = typer.Option(None, "--epochs", min=1, help="Override the file's epochs."),
+    round_digits: int = typer.Option(None, "--round-digits", metavar="N", min=1, max=12,
+                                     help="Round every value to N significant digits before "
+                                          "it is used, as by hand (overrides rounding:)."),
+    round_decimals: int = typer.Option(None, "--round-decimals", metavar="N", min=0, max=12,
+                                       help="Round every value to N decimals before it is "
+                                            "used, as by hand (overrides rounding:)."),
     step: bool = typer.Option(False, "--step",
                               help="One iteration at a time: Enter shows the next, q quits."),
-    precision: int = typer.Option(4, "--precision", min=1, max=17,
-                                  help="Significant digits shown (nothing is rounded inside)."),
+    precision: int = typer.Option(None, "--precision", min=1, max=17, show_default=False,
+                                  help="Significant digits shown [default: 4; with rounding, "
+                                       "every digit used]."),
     svg: str = typer.Option(None, "--svg", metavar="FILE",
                              help="Also save what the terminal shows as an SVG picture."),
     html: str = typer.Option(None, "--html", metavar="FILE",
@@ -172,13 +179,18 @@ def run(
         circuit = circuit_file(scenario)
         if circuit is not None:  # a computational graph, not a network (cli/circuit.py)
             run_circuit(circuit, scenario, json_out=json_out, explain=explain, dot=dot,
-                        precision=precision, svg=svg, html=html, no_color=no_color,
-                        width=width, refused={"--iterations": iterations != 1,
+                        precision=4 if precision is None else precision, svg=svg, html=html,
+                        no_color=no_color, width=width, refused={"--iterations": iterations != 1,
                                               "--epochs": epochs is not None, "--step": step,
                                               "--of": of is not None,
-                                              "--view": layout is not None})
+                                              "--view": layout is not None,
+                                              "--round-digits": round_digits is not None,
+                                              "--round-decimals": round_decimals is not None})
             return
-        loaded = api.load(resolve(scenario))
+        from ..scenario.course_checks import with_rounding
+
+        loaded = with_rounding(api.load(resolve(scenario)), round_digits, round_decimals)
+        precision = shown_precision(loaded, precision)
         stepping = step and sys.stdin.isatty() and not json_out and explain is None
         from ..scenario.limits import MAX_SHOWN_VALUES, check_shown, parameter_count
 
@@ -266,6 +278,16 @@ def run(
                 note(f"{too_large}: the terminal shows the training only; see one "
                      "parameter's chain with --explain PARAMETER, or every number with --json")
         _write_exports(console, svg, html, loaded.title or "backprop-tutor", resolve(scenario))
+
+
+def shown_precision(scenario, precision: int | None) -> int:
+    """The significant digits numbers are shown with: ``--precision``, else 4, or for a
+    rounded run every digit a value has (its N digits; a net input's exact digits)."""
+    if precision is not None:
+        return precision
+    from ..training.hand_rounding import CLEAN_DIGITS
+
+    return 4 if scenario.rounding is None else CLEAN_DIGITS
 
 
 def _write_dot(path: str, result, precision: int, source) -> None:

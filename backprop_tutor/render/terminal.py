@@ -48,6 +48,8 @@ def header(run: Run, precision: int = 4) -> RenderableType:
     if s.shuffle:
         detail += f", samples reshuffled every epoch (shuffle_seed {s.shuffle_seed})"
     table.add_row("data", detail)
+    if run.rounding_note is not None:
+        table.add_row("rounding", run.rounding_note)
     parts: list[RenderableType] = [Text(s.title or "Scenario", style="bold")]
     if s.teaches:
         parts.append(Text(f"teaches: {s.teaches}", style="italic"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import InputError
 from ..maths.catalog import canonical
 from .messages import located
-from .schema import CustomActivation, NamedActivation, Scenario
+from .schema import CustomActivation, NamedActivation, Rounding, Scenario
 from .yaml_source import Document
 
 
@@ -94,3 +94,36 @@ def check_name_shapes(s: Scenario, doc: Document) -> None:
                               f"{_plural(layer.units, 'row')} of {_plural(fan_in, 'name')}, "
                               "the shape of the layer's weights")
         fan_in = layer.units
+
+
+def check_rounding(s: Scenario, doc: Document) -> None:
+    """``rounding:`` gives digits or decimals, one of the two, on a network without softmax."""
+    if s.rounding is None:
+        return
+    given = [key for key in ("digits", "decimals") if getattr(s.rounding, key) is not None]
+    if len(given) != 1:
+        raise located(doc, ("rounding",), "rounding takes one of digits (significant digits, "
+                      "such as {digits: 4}) or decimals (places after the point, such as "
+                      "{decimals: 4})" + ("; got both" if given else "; got neither"))
+    for i, layer in enumerate(s.layers):
+        if _activation_name(layer.activation) == "softmax":
+            raise located(doc, ("layers", i, "activation"), "rounding is not available with a "
+                          "softmax layer: its factors ∂a_i/∂z_j are shown unrounded; remove "
+                          "rounding: for an exact run")
+
+
+def with_rounding(s: Scenario, digits: int | None, decimals: int | None) -> Scenario:
+    """The scenario with ``rounding:`` replaced by what ``run --round-digits N`` or
+    ``--round-decimals N`` asks for (unchanged when neither is given). Raises InputError, at
+    the option, for both at once or for a network that cannot be rounded."""
+    if digits is None and decimals is None:
+        return s
+    flag = "--round-digits" if digits is not None else "--round-decimals"
+    if digits is not None and decimals is not None:
+        raise InputError("--round-digits and --round-decimals are two ways to round; give one",
+                         field=flag)
+    for layer in s.layers:
+        if _activation_name(layer.activation) == "softmax":
+            raise InputError("rounding is not available with a softmax layer: its factors "
+                             "∂a_i/∂z_j are shown unrounded", field=flag)
+    return s.model_copy(update={"rounding": Rounding(digits=digits, decimals=decimals)})

@@ -15,6 +15,7 @@ from .course_checks import (
     check_custom_activation,
     check_loss,
     check_name_shapes,
+    check_rounding,
     check_softmax_layer,
 )
 from .messages import located, validation_message
@@ -100,6 +101,7 @@ def check_scenario(s: Scenario, doc: Document) -> None:
     if s.init is not None:
         _check_init(s, doc)
     check_loss(s, doc)
+    check_rounding(s, doc)
     check_name_shapes(s, doc)
     _check_names(s, doc)
 

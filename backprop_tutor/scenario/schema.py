@@ -103,6 +103,14 @@ class Init(Strict_):
 LossName = Literal[LOSS_NAMES]
 
 
+class Rounding(Strict_):
+    """Hand rounding (training/hand_rounding.py): every value shown rounded to ``digits``
+    significant digits or to ``decimals`` places, one of the two, before it is used further."""
+
+    digits: Annotated[int, Strict(), Field(ge=1, le=12)] | None = None
+    decimals: Annotated[int, Strict(), Field(ge=0, le=12)] | None = None
+
+
 class Scenario(Strict_):
     """A whole scenario: network, initial values, data and training settings."""
 
@@ -127,6 +135,8 @@ class Scenario(Strict_):
     l2: Annotated[Number, Field(ge=0)] = 0.0
     init: Init | None = None
     symbols: Symbols = Symbols()
+    # a hand calculation: every value shown rounded before it is used (None: exact)
+    rounding: Rounding | None = None
 
     @property
     def input_count(self) -> int:

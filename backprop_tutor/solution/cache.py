@@ -42,7 +42,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent  # the whole package: any sour
 # what a scenario may hold that changes numbers only, never a derivation or a printed form
 # (``frozen`` changes how an update is written: w1+ = w1)
 _NUMBERS_ONLY = {"title", "teaches", "data", "learning_rate", "epochs", "mode", "batch_size",
-                 "tolerance", "init", "l2"}
+                 "tolerance", "init", "l2", "rounding"}
 
 
 def folder() -> Path | None:

@@ -191,6 +191,9 @@ def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: floa
     def product(left: np.ndarray, j: int, right: np.ndarray, i: int) -> Callable[[], np.ndarray]:
         return lambda: left[:, j] * right[:, i]
 
+    def term(terms: np.ndarray, j: int, i: int) -> Callable[[], np.ndarray]:
+        return lambda: terms[:, j, i]  # a run rounded by hand: each sample's term as written
+
     def coupled(a: np.ndarray, i: int, j: int) -> Callable[[], np.ndarray]:
         return lambda: softmax_factor(a, i, j)
 
@@ -215,7 +218,8 @@ def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: floa
                 table[w] = constant(rec.weights[j, i])
                 table[derivative(u.net, x)] = table[w]
                 table[derivative(u.net, w)] = column(below, i)
-                table[derivative(E, w)] = product(rec.dE_dz, j, below, i)
+                table[derivative(E, w)] = product(rec.dE_dz, j, below, i) \
+                    if rec.weight_terms is None else term(rec.weight_terms, j, i)
                 table[updated(w)] = constant(rec.weights_after[j, i])
             if u.bias is None:  # a layer without bias
                 continue
@@ -223,9 +227,11 @@ def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: floa
             table[derivative(u.net, u.bias)] = constant(1.0)
             table[updated(u.bias)] = constant(rec.biases_after[j])
             if not layer.shared:
-                table[derivative(E, u.bias)] = column(rec.dE_dz, j)
+                table[derivative(E, u.bias)] = column(
+                    rec.dE_dz if rec.bias_terms is None else rec.bias_terms, j)
         if layer.shared:  # each sample's term of a shared bias: Σ_j ∂E_s/∂z_j
-            table[derivative(E, layer.units[0].bias)] = partial(rec.dE_dz.sum, axis=1)
+            table[derivative(E, layer.units[0].bias)] = partial(rec.dE_dz.sum, axis=1) \
+                if rec.bias_terms is None else column(rec.bias_terms, 0)
     return table
 
 

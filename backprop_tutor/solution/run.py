@@ -16,6 +16,7 @@ from ..network.plan import Plan
 from ..scenario import Scenario
 from ..scenario.limits import check_run
 from ..training.engine import RunOptions, iterate
+from ..training.hand_rounding import HandRounding, rounding_note, rounding_of
 from ..training.trace import IterationRecord, Trace
 from .chains import chain_addresses
 from .derived import plan_of
@@ -52,6 +53,16 @@ class Run:
         from ..symbolic.derivation import Derivation
 
         return Derivation(self.graph)
+
+    @cached_property
+    def rounding(self) -> HandRounding | None:
+        """How the trace was rounded by hand (training/hand_rounding.py), or None: exact."""
+        return rounding_of(self.scenario.rounding)
+
+    @property
+    def rounding_note(self) -> str | None:
+        """The sentence every output of a rounded run gives, or None for an exact run."""
+        return None if self.rounding is None else rounding_note(self.rounding)
 
     def record(self, iteration: int = 1) -> IterationRecord:
         """The record of an iteration kept in full (1-based); KeyError if it was not kept."""

@@ -17,6 +17,7 @@ from ..network.kernels import Kernel, compile_kernel
 from ..notation.symbols import Printed
 from ..scenario.limits import worked_size
 from ..training.engine import RunOptions, iterate
+from ..training.hand_rounding import HandRounding
 from .cache import cached
 from .lines import SECTIONS, Code, Quantity, fill, quantity_arrays, vocabulary
 
@@ -96,16 +97,23 @@ def _elsewhere(run: Run, samples: int | None = None) -> IterationRecord:
 def reproduces(out: list[Quantity], run: Run, record: IterationRecord) -> None:
     """Check every code formula (the shown one and its alternatives) against the numbers of an
     iteration the engine computed: evaluated at that iteration's own values, each must give
-    every sample's number to ``SELF_CHECK``. Raises ValueError (or KernelError, which is one)
+    every sample's number to ``SELF_CHECK``. In a run rounded by hand (training/hand_rounding.py)
+    the shown formula, evaluated on the rounded numbers it reads, must give each number once
+    rounded the same way (a net input z, which is not rounded, to ``SELF_CHECK``; a formula that
+    copies a number, such as ∂z/∂w = a, the number itself), and an alternative formula, which
+    rounds in another order, must come within ``HAND_SLACK`` units of the last digit kept.
+    Raises ValueError (or KernelError, which is one)
     for the first that does not, or that reads a name the iteration does not have."""
     scenario = run.scenario
     table = quantity_arrays(run.plan, record, learning_rate=scenario.learning_rate,
                             l2=scenario.l2)
+    hand = run.rounding
+    nets = {u.net for layer in run.plan.layers for u in layer.units} if hand else set()
     for line in fill(out, run.plan, record, learning_rate=scenario.learning_rate,
                      l2=scenario.l2, frozen=frozenset(scenario.frozen)):
         expected = np.asarray(line.values, dtype=float)
         count = len(expected)
-        for code in line.quantity.code:
+        for shown, code in enumerate(line.quantity.code):
             args = (*(f"v{i}" for i in range(len(code.names))), "unused")
             function = compile_kernel(Kernel(args, code.source))
             if not all(n in line.columns or n in table for n in code.names):
@@ -117,8 +125,30 @@ def reproduces(out: list[Quantity], run: Run, record: IterationRecord) -> None:
                 got = np.broadcast_to(np.asarray(function(*values, np.zeros(count)),
                                                  dtype=float), (count,))
             agree = np.abs(got - expected) <= SELF_CHECK * np.maximum(1.0, np.abs(expected))
+            if hand is not None and line.address not in nets:
+                agree = hand_agrees(hand, got, expected, shown == 0)
             if not np.all(agree | (got == expected) | (np.isnan(got) & np.isnan(expected))):
                 raise ValueError(f"a formula of {line.address} does not give its number")
+
+
+# an alternative formula of a run rounded by hand rounds in another order: it may end this many
+# units of the last digit kept away from the shown formula's number
+HAND_SLACK = 10
+
+
+def hand_agrees(hand: HandRounding, got: np.ndarray, expected: np.ndarray, shown: bool
+                ) -> np.ndarray:
+    """Per sample: whether a formula's value ``got`` (on rounded numbers) gives the rounded
+    number ``expected``: exactly once rounded (or exactly, for a copy) for the ``shown``
+    formula, within ``HAND_SLACK`` units of the last digit kept for an alternative."""
+    if shown:
+        return (hand(got) == expected) | (got == expected)
+    if hand.digits is not None:
+        unit = 10.0 ** (np.floor(np.log10(np.maximum(np.abs(expected), 1e-300)))
+                        - hand.digits + 1)
+    else:
+        unit = np.full(expected.shape, 10.0 ** -hand.decimals)  # type: ignore[operator]
+    return np.abs(got - expected) <= HAND_SLACK * unit
 
 
 def _derive(run: Run, form: Form) -> list[list[Any]]:

@@ -19,6 +19,7 @@ from ..network.kernels import compile_kernel, has_branch, layer_functions, softm
 from ..network.plan import Plan
 from ..scenario.schema import Scenario
 from ..signals import numpy_random
+from .hand_rounding import clean, expanded_layers, hand_terms, rounding_of
 from .initial import initial_parameters
 from .rounding import F_ROUNDINGS, U, gamma, input_error, largest, net_input, output_error, screen
 from .stable import stable_loss
@@ -106,6 +107,9 @@ class Network:
         # is the sum of its units' ∂E/∂b) or "none" (held at 0, its gradient 0)
         self.bias_kind = tuple("shared" if layer.shared else "none" if not layer.biases
                                else "unit" for layer in plan.layers)
+        # rounding: every value shown rounded before it is used (training/hand_rounding.py)
+        self.hand = rounding_of(scenario.rounding)
+        self.expanded = expanded_layers([len(layer.units) for layer in plan.layers])
 
     def forward(self, params: Parameters, x: np.ndarray) -> tuple[list, list]:
         """z and a of every layer, [sample, unit].
@@ -122,7 +126,9 @@ class Network:
         last = self._last_forward
         if last is not None and last[0] is params and last[1] is x:
             return last[2]  # a full batch reuses the pass that gave the epoch's loss
-        if not self.branches:
+        if self.hand is not None:
+            result = self._rounded(params, x)
+        elif not self.branches:
             result = self._plain(params, x)
         else:
             result = self._screened(params, x)
@@ -138,6 +144,17 @@ class Network:
         for (f, _), w, b in zip(self.activations, params.weights, params.biases, strict=True):
             z = a @ w.T + b
             a = f(z)
+            zs.append(z)
+            acts.append(a)
+        return zs, acts, [None] * len(zs)
+
+    def _rounded(self, params: Parameters, x: np.ndarray) -> tuple[list, list, list]:
+        # by hand: z to its exact digits (a sum of products of written numbers), a rounded
+        zs, acts = [], []
+        a = x
+        for (f, _), w, b in zip(self.activations, params.weights, params.biases, strict=True):
+            z = clean(a @ w.T + b)
+            a = self.hand(f(z))
             zs.append(z)
             acts.append(a)
         return zs, acts, [None] * len(zs)
@@ -205,8 +222,10 @@ class Network:
         """E_s of every sample; a cross-entropy from the output layer's ``logits`` z where
         training/stable.py can, with 0·log 0 = 0 elsewhere."""
         if self.loss_terms is not None:
-            return self.scale * self.loss_terms(logits, output, targets).sum(axis=1)
-        return self.scale * self.loss(output, targets).sum(axis=1)
+            losses = self.scale * self.loss_terms(logits, output, targets).sum(axis=1)
+        else:
+            losses = self.scale * self.loss(output, targets).sum(axis=1)
+        return losses if self.hand is None else self.hand(losses)
 
     def _losses(self, params: Parameters, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         zs, acts = self.forward(params, x)
@@ -223,7 +242,8 @@ class Network:
 
     def reduce(self, losses: np.ndarray) -> float:
         """E of a batch from its E_s: their mean (mean() without its Python overhead) or sum."""
-        return float(losses.sum() / losses.size) if self.mean else float(losses.sum())
+        loss = float(losses.sum() / losses.size) if self.mean else float(losses.sum())
+        return loss if self.hand is None else float(self.hand(loss))
 
     def step(self, params: Parameters, x: np.ndarray, t: np.ndarray
              ) -> tuple[list[LayerRecord], np.ndarray, Parameters]:
@@ -232,6 +252,10 @@ class Network:
         m = x.shape[0] if self.mean else 1  # what the sum over the batch is divided by
         losses = self._losses(params, x, t)
         dE_da = self.scale * self.loss_derivative(acts[-1], t)
+        hand = self.hand
+        if hand is not None:
+            dE_da = hand(dE_da)
+            paths = dE_da  # Σ over paths of the product of rounded factors, not rounded
         records: list[LayerRecord] = []
         new_w, new_b = [], []
         for n in reversed(range(len(zs))):
@@ -248,28 +272,44 @@ class Network:
                 if self.sigmoid_bce and n == len(zs) - 1:
                     # ∞·0 where the output rounds to 0 or 1: the product's limit is a − T
                     delta = np.where(np.isfinite(delta), delta, acts[n] - t)
-            grad_w = delta.T @ below / m
+            terms = None
+            if hand is None:
+                grad_w = delta.T @ below / m
+                grad_b = delta.sum(axis=0) / m  # what mean() computes, without its overhead
+            else:  # each sample's term as its formula shows it, then their mean
+                da_dz = hand(da_dz)
+                delta = hand(dE_da * da_dz)
+                paths = paths * da_dz
+                terms = hand_terms(hand, paths if self.expanded[n] else delta, below, delta,
+                                   self.bias_kind[n])
+                grad_w, grad_b = terms[0].sum(axis=0) / m, terms[1].sum(axis=0) / m
             if self._no_l2 is None:
                 l2_term = self.l2 * w
                 grad_w += l2_term
             else:
                 l2_term = self._no_l2[n]
-            grad_b = delta.sum(axis=0) / m  # what mean() computes, without its Python overhead
-            if self.bias_kind[n] == "shared":  # every unit's z holds the one bias
+            if self.bias_kind[n] == "shared" and hand is None:  # every unit's z holds the bias
                 grad_b = np.full_like(grad_b, grad_b.sum())
             elif self.bias_kind[n] == "none":
                 grad_b = np.zeros_like(grad_b)
+            if hand is not None:
+                grad_w, grad_b = hand(grad_w), hand(grad_b)
             w_after = w - self.rate * grad_w
             b_after = b - self.rate * grad_b
+            if hand is not None:
+                w_after, b_after = hand(w_after), hand(b_after)
             if self.frozen:
                 w_after = np.where(self.trainable_w[n], w_after, w)
                 b_after = np.where(self.trainable_b[n], b_after, b)
             records.append(LayerRecord(zs[n], acts[n], da_dz, dE_da, delta, w, b, grad_w,
-                                       grad_b, l2_term, w_after, b_after))
+                                       grad_b, l2_term, w_after, b_after,
+                                       *(terms or (None, None))))
             new_w.append(w_after)
             new_b.append(b_after)
             if n:  # ∂E_s/∂a of the layer below, through every unit of this one
                 dE_da = delta @ w
+                if hand is not None:
+                    dE_da, paths = hand(dE_da), paths @ w
         records.reverse()
         new_params = Parameters(tuple(reversed(new_w)), tuple(reversed(new_b)))
         return records, losses, new_params
@@ -344,7 +384,8 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
                 stop = "diverged"
                 break
         epochs_run = epoch
-        running.append(sum(seen) / len(seen))
+        mean = sum(seen) / len(seen)
+        running.append(mean if net.hand is None else float(net.hand(mean)))
         if stop == "diverged":
             break
         epoch_loss = net.total_loss(params, x, t)

@@ -29,6 +29,10 @@ class LayerRecord:
     l2_weights: Array  # [unit, input]  the L2 term λ·w of the gradient (zeros without l2)
     weights_after: Array
     biases_after: Array
+    # a run rounded by hand (training/hand_rounding.py): each sample's term of every gradient
+    # as written, [sample, unit, input] and [sample, unit]; None when exact (the term is δ·a)
+    weight_terms: Array | None = None
+    bias_terms: Array | None = None
 
 
 @dataclass(frozen=True)
