@@ -180,12 +180,12 @@ def run(
         if circuit is not None:  # a computational graph, not a network (cli/circuit.py)
             run_circuit(circuit, scenario, json_out=json_out, explain=explain, dot=dot,
                         precision=4 if precision is None else precision, svg=svg, html=html,
-                        no_color=no_color, width=width, refused={"--iterations": iterations != 1,
-                                              "--epochs": epochs is not None, "--step": step,
-                                              "--of": of is not None,
-                                              "--view": layout is not None,
-                                              "--round-digits": round_digits is not None,
-                                              "--round-decimals": round_decimals is not None})
+                        no_color=no_color, width=width,
+                        refused={"--iterations": iterations != 1, "--epochs": epochs is not None,
+                                 "--step": step, "--of": of is not None,
+                                 "--view": layout is not None,
+                                 "--round-digits": round_digits is not None,
+                                 "--round-decimals": round_decimals is not None})
             return
         from ..scenario.course_checks import with_rounding
 
