@@ -50,3 +50,16 @@ def matrix_layout(view: View, samples: Samples | None) -> str | None:
                              field="--samples")
         return None
     return (samples or Samples.columns).value
+
+
+# the significant digits a value rounded as by hand can have (training/hand_rounding.py)
+HAND_PRECISION = 12
+
+
+def shown_precision(rounding: object | None, precision: int | None) -> int:
+    """The significant digits numbers are shown with: ``--precision``, else 4, or for a run
+    rounded as by hand (``rounding`` is the scenario's rounding:) every digit a value has:
+    its N digits, a net input's exact digits."""
+    if precision is not None:
+        return precision
+    return 4 if rounding is None else HAND_PRECISION

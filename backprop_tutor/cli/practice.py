@@ -9,7 +9,7 @@ import typer
 
 from .boundary import error_boundary
 from .examples import SCENARIO_HELP, complete_scenario
-from .options import Debug, NoColor, Width
+from .options import Debug, NoColor, Width, shown_precision
 
 if TYPE_CHECKING:
     from ..grading.worksheet import Question
@@ -61,8 +61,9 @@ def practice(
         help="Practise only these, as worksheet --only takes them: sections (forward, loss, "
              "factors or backward, gradients, updates) or addresses, repeated or "
              "comma-separated.")] = None,
-    precision: int = typer.Option(4, "--precision", min=1, max=17,
-                                  help="Significant digits of the numbers in hints."),
+    precision: int = typer.Option(None, "--precision", min=1, max=17, show_default=False,
+                                  help="Significant digits of the numbers in hints [default: "
+                                       "4; rounded as by hand, every digit used]."),
     no_color: NoColor = False,
     width: Width = None,
     debug: Debug = False,
@@ -93,6 +94,7 @@ def practice(
                              no_color=no_color, width=width, ask=_ask)
             return
         result = api.run(api.load(resolve(scenario)), epochs=1, detail=1)
+        precision = shown_precision(result.scenario.rounding, precision)
         record = result.record(1)
         from ..scenario.limits import check_worked
 

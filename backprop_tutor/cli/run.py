@@ -9,7 +9,16 @@ import typer
 from ..errors import InputError, close_names, did_you_mean
 from .boundary import error_boundary, note
 from .examples import SCENARIO_HELP, complete_node, complete_parameter, complete_scenario
-from .options import Debug, NoColor, SamplesOption, View, ViewOption, Width, matrix_layout
+from .options import (
+    Debug,
+    NoColor,
+    SamplesOption,
+    View,
+    ViewOption,
+    Width,
+    matrix_layout,
+    shown_precision,
+)
 
 # --step keeps this many iterations in full; a learner pressing Enter is never near it
 STEP_LIMIT = 10_000
@@ -190,7 +199,7 @@ def run(
         from ..scenario.course_checks import with_rounding
 
         loaded = with_rounding(api.load(resolve(scenario)), round_digits, round_decimals)
-        precision = shown_precision(loaded, precision)
+        precision = shown_precision(loaded.rounding, precision)
         stepping = step and sys.stdin.isatty() and not json_out and explain is None
         from ..scenario.limits import MAX_SHOWN_VALUES, check_shown, parameter_count
 
@@ -278,16 +287,6 @@ def run(
                 note(f"{too_large}: the terminal shows the training only; see one "
                      "parameter's chain with --explain PARAMETER, or every number with --json")
         _write_exports(console, svg, html, loaded.title or "backprop-tutor", resolve(scenario))
-
-
-def shown_precision(scenario, precision: int | None) -> int:
-    """The significant digits numbers are shown with: ``--precision``, else 4, or for a
-    rounded run every digit a value has (its N digits; a net input's exact digits)."""
-    if precision is not None:
-        return precision
-    from ..training.hand_rounding import CLEAN_DIGITS
-
-    return 4 if scenario.rounding is None else CLEAN_DIGITS
 
 
 def _write_dot(path: str, result, precision: int, source) -> None:

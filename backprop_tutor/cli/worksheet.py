@@ -12,7 +12,7 @@ import typer
 
 from ..errors import InputError
 from .boundary import error_boundary
-from .options import Debug, SamplesOption, View, ViewOption, matrix_layout
+from .options import Debug, SamplesOption, View, ViewOption, matrix_layout, shown_precision
 
 
 class WorksheetFormat(str, Enum):
@@ -106,8 +106,9 @@ def key_command(
     scenario: Annotated[Path, typer.Argument(show_default=False, help="The scenario file.")],
     output_format: Annotated[KeyFormat, typer.Option(
         "--format", help="markdown, or latex (a standalone document).")] = KeyFormat.markdown,
-    precision: int = typer.Option(4, "--precision", min=1, max=17,
-                                  help="Significant digits of the numbers shown."),
+    precision: int = typer.Option(None, "--precision", min=1, max=17, show_default=False,
+                                  help="Significant digits of the numbers shown [default: 4; "
+                                       "rounded as by hand, every digit used]."),
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
     view: ViewOption = View.steps,
     samples: SamplesOption = None,
@@ -127,6 +128,7 @@ def key_command(
             return
         layout = matrix_layout(view, samples)
         path, result = _load(scenario)
+        precision = shown_precision(result.scenario.rounding, precision)
         record = result.record(1)
         from ..scenario.limits import check_worked
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 from .grade import (
     CORRECT,
@@ -86,6 +86,9 @@ class SheetDocument(TypedDict):
     warnings: Annotated[list[str], Field(
         description="What the grading noticed about the sheet itself: a sheet naming "
                     "another scenario than the one graded against.")]
+    key_note: NotRequired[Annotated[str, Field(
+        description="Present when the key was rounded as by hand (the scenario's rounding:): "
+                    "how.")]]
 
 
 class QuantityDocument(TypedDict):
@@ -190,6 +193,7 @@ def sheet_document(result: SheetResult) -> SheetDocument:
         "max_score": _round(result.max_score),
         "items": [item_document(i) for i in result.items],
         "warnings": list(result.warnings),
+        **({"key_note": result.key_note} if result.key_note else {}),  # type: ignore[typeddict-item]
     }
 
 
@@ -271,9 +275,14 @@ def gradescope_document(result: SheetResult, reveal: str = "mistake") -> dict[st
         "score": _round(result.score),
         "output": "\n".join((f"{result.title or 'backpropagation'}: "
                               f"{_round(result.score):g} of {_round(result.max_score):g} points",
+                              *_key_note(result),
                               *(f"warning: {w}" for w in result.warnings))),
         "tests": tests,
     }
+
+
+def _key_note(result: SheetResult) -> tuple[str, ...]:
+    return (f"the key is {result.key_note}",) if result.key_note else ()
 
 
 def gradescope_error_document(error: str) -> dict[str, Any]:
@@ -294,7 +303,8 @@ def prairielearn_document(result: SheetResult, reveal: str = "mistake") -> dict[
         "gradable": True,
         "score": _round(min(1.0, max(0.0, result.fraction))),
         "message": "\n".join((f"{_round(result.score):g} of {_round(result.max_score):g} points",
-                               *(f"warning: {w}" for w in result.warnings))),
+                               *_key_note(result),
+                              *(f"warning: {w}" for w in result.warnings))),
         "tests": tests,
     }
 

@@ -73,6 +73,7 @@ class SheetResult:
     items: tuple[Item, ...]
     asks: tuple[str, ...] | None = None  # the quantities the sheet's asks chose; None: all
     warnings: tuple[str, ...] = ()  # what the student and teacher should know of the grading
+    key_note: str | None = None  # how the key was computed, when rounded as by hand
 
     @property
     def score(self) -> float:
@@ -280,7 +281,8 @@ def grade_sheet(solution: Solution, sheet: Sheet, settings: Settings = Settings(
             items.append(_unknown(solution, answer))
     return SheetResult(sheet.path, sheet.name, sheet.variant, scenario,
                        solution.run.scenario.title, sheet.iteration, tuple(items),
-                       None if sheet.asks is None else tuple(asks))
+                       None if sheet.asks is None else tuple(asks),
+                       key_note=solution.run.rounding_note)
 
 
 def _not_asked(solution: Solution, answer: Answer) -> Item:

@@ -112,4 +112,6 @@ def _caption(run: Run, record: IterationRecord, sample: int) -> str:
     if len(record.samples) > 1:
         text += (f", values of sample {record.samples[sample - 1]} of the batch; parameters "
                  f"show the batch's {run.scenario.reduction} gradient")
+    if run.rounding is not None:
+        text += f"; every value rounded as by hand to {run.rounding.describe}"
     return text

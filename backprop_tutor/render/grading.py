@@ -38,6 +38,8 @@ def sheet_view(result: SheetResult, precision: int = 4) -> RenderableType:
     total = Text(f"total {_points(result.score)} of {_points(result.max_score)} points "
                  f"({result.fraction:.0%})", style="bold")
     warnings = [Text(f"warning: {w}", style="yellow") for w in result.warnings]
+    if result.key_note:
+        warnings.insert(0, Text(f"the key is {result.key_note}", style="dim"))
     return Group(heading, *warnings, table, total, Text(""))
 
 

@@ -70,7 +70,7 @@ def run_document(run: Run, layout: ChainLayout | None = None) -> TraceDocument:
     """The whole document (non-finite numbers are made null when it is written)."""
     trace = run.trace
     layout = layout or json_layout.chain_layout(run)
-    return {
+    document: TraceDocument = {
         "schema_version": SCHEMA_VERSION,
         "scenario": normalised_scenario(run),
         "factors": layout["factors"],
@@ -87,6 +87,9 @@ def run_document(run: Run, layout: ChainLayout | None = None) -> TraceDocument:
             "stop_reason": trace.stop_reason,  # type: ignore[typeddict-item]
         },
     }
+    if run.rounding is not None and run.rounding_note is not None:
+        document["rounding"] = {**run.rounding.to_data(), "note": run.rounding_note}
+    return document
 
 
 # Documents holding more numbers than this are written compact. A batch of 32 samples of a

@@ -44,6 +44,8 @@ def exercise_latex(run: Run, record: IterationRecord, precision: int = 6) -> lis
     out.append(escape(f"Network {shape}; loss {s.loss}; learning rate ") +
                rf"$\eta = {number_latex(s.learning_rate, precision)}$.\par")
     out.append(escape(f"Work iteration {record.iteration} by hand.") + r"\par")
+    if run.rounding_note:
+        out.append(escape(run.rounding_note[0].upper() + run.rounding_note[1:] + ".") + r"\par")
     rows = []
     for layer, rec in zip(run.plan.layers, record.layers, strict=True):
         for j, u in enumerate(layer.units):

@@ -36,7 +36,8 @@ def exercise_markdown(run: Run, record: IterationRecord, precision: int = 6) -> 
             + ", ".join(str(getattr(layer.activation, "name", layer.activation))
                         for layer in s.layers),
             f"- loss: {s.loss}; learning rate {rate}",
-            f"- work iteration {record.iteration} by hand", "",
+            f"- work iteration {record.iteration} by hand",
+            *([f"- {run.rounding_note}"] if run.rounding_note else []), "",
             "| given | value |", "| --- | ---: |"]
     for layer, rec in zip(run.plan.layers, record.layers, strict=True):
         for j, u in enumerate(layer.units):

@@ -176,6 +176,15 @@ class NormalisedScenario(TypedDict):
     learning_rate: float
 
 
+class HandRounding(TypedDict):
+    """How a run rounded by hand rounded every value (one of digits and decimals)."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    digits: NotRequired[Annotated[int, Field(ge=1)]]
+    decimals: NotRequired[Annotated[int, Field(ge=0)]]
+    note: str
+
+
 class TraceDocument(TypedDict):
     """backprop-tutor run --json"""
 
@@ -199,6 +208,10 @@ class TraceDocument(TypedDict):
                     "before its update): the running loss courses print for stochastic and "
                     "minibatch training; for batch training the same as history.")]
     final: Final
+    rounding: NotRequired[Annotated[HandRounding, Field(
+        description="Present when every value of the trace was rounded as by hand before it "
+                    "was used (scenario rounding: or run --round-digits/--round-decimals): "
+                    "to what, and the note every output gives; absent for an exact trace.")]]
 
 
 TRACE = TypeAdapter(TraceDocument)
