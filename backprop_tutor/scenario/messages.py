@@ -41,8 +41,6 @@ _FIELD_EXPECTED: dict[tuple[str, ...], str] = {
     ("layers", "*", "bias"): "expected true (one bias per unit), shared (one bias for the "
                              "layer) or false (no bias)",
     ("answers", "*"): "expected a number, or nothing for a question left blank",
-    ("rounding",): "expected {digits: N} (N significant digits) or {decimals: N} (N places "
-                   "after the point)",
 }
 # What one item of a list is called, to say "expected at least 1 sample".
 _ITEM = {"data": "sample", "layers": "layer", "inputs": "input", "targets": "target",
