@@ -70,10 +70,13 @@ def _row(values) -> str:
 
 def scenario_text(sizes: list[int], activations: list[str], *, seed: int, samples: int,
                   loss: str, learning_rate: float, epochs: int,
-                  biases: list[bool | str] | None = None) -> str:
+                  biases: list[bool | str] | None = None,
+                  rounding: dict[str, int] | None = None) -> str:
     """The YAML of a new scenario with every number drawn from ``seed`` and explained.
 
     ``biases``: each layer's ``bias:`` (true, "shared" or false; default true for all).
+    ``rounding``: ``{"digits": N}`` or ``{"decimals": N}`` to work it rounded as by hand
+    (training/hand_rounding.py); without it, the option is written as a comment.
     """
     import numpy as np
 
@@ -138,6 +141,12 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         "# shuffle: true    # stochastic or minibatch: a new sample order every epoch, drawn "
         "from shuffle_seed: 0",
     ]
+    hand = "every value rounded before it is used, as by hand (or decimals: N)"
+    if rounding:
+        (key, n), = rounding.items()
+        out.append(f"rounding: {{{key}: {n}}}    # {hand.replace(' (or decimals: N)', '')}")
+    else:
+        out.append(f"# rounding: {{digits: 4}}    # {hand}")
     return "\n".join(out) + "\n"
 
 
@@ -159,6 +168,12 @@ def new(
                              help="Each layer's bias: true (one per unit), shared (one for the "
                                   "layer) or false (none); one for all layers or one per layer: "
                                   "shared,true."),
+    round_digits: int = typer.Option(None, "--round-digits", metavar="N", min=1, max=12,
+                                     help="Work it as by hand: every value rounded to N "
+                                          "significant digits (rounding: {digits: N})."),
+    round_decimals: int = typer.Option(None, "--round-decimals", metavar="N", min=0, max=12,
+                                       help="Work it as by hand: every value rounded to N "
+                                            "decimals (rounding: {decimals: N})."),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
     circuit: bool = typer.Option(False, "--circuit",
                                  help="Write a circuit (a computational graph of gates) "
@@ -193,8 +208,18 @@ def new(
         modes = _biases(bias, len(sizes) - 1)
         if target.exists() and not force:
             raise InputError(f"{output} exists; use --force to overwrite it", field="--output")
+        if round_digits is not None and round_decimals is not None:
+            raise InputError("--round-digits and --round-decimals are two ways to round; give "
+                             "one", field="--round-digits")
+        if (round_digits is not None or round_decimals is not None) and "softmax" in names:
+            raise InputError("rounding is not available with a softmax layer",
+                             field="--round-digits" if round_digits is not None
+                             else "--round-decimals")
+        rounding = {"digits": round_digits} if round_digits is not None else \
+            {"decimals": round_decimals} if round_decimals is not None else None
         text = scenario_text(sizes, names, seed=seed, samples=samples, loss=loss,
-                             learning_rate=learning_rate, epochs=epochs, biases=modes)
+                             learning_rate=learning_rate, epochs=epochs, biases=modes,
+                             rounding=rounding)
         scenario_from_text(text, output)  # what is written is always a valid scenario
         atomic_write(target, text)
         typer.echo(f"wrote {output}: {len(sizes) - 1} layers; next: backprop-tutor run {output}")

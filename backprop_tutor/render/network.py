@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..network.plan import Plan, PlanLayer, PlanUnit
 from ..notation.numbers import number
+from ..training.hand_rounding import rounding_note, rounding_of
 from .console import Fit
 
 # Beyond this many weights the header of `run` shows the network's shape, not its picture.
@@ -146,6 +147,9 @@ def scenario_table(scenario, plan: Plan, precision: int = 4) -> Table:
         table.add_row("L2", f"λ = {number(s.l2, 6)}")
     if s.frozen:
         table.add_row("frozen", ", ".join(s.frozen))
+    if s.rounding is not None:
+        rule = rounding_of(s.rounding)
+        table.add_row("rounding", rounding_note(rule) if rule is not None else "")
     if s.init is not None:
         table.add_row("init", f"missing parameters drawn {s.init.method} with seed {s.init.seed}")
     return table
