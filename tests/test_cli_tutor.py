@@ -225,7 +225,7 @@ def test_completion_offers_scenarios_and_the_parameters_of_the_scenario_given(tm
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mine.yaml").write_text("x")
     (tmp_path / "notes.txt").write_text("x")
-    assert complete_scenario("two") == ["two_neuron"]
+    assert complete_scenario("two") == ["two_neuron", "two_neuron_rounded"]
     assert "mine.yaml" in complete_scenario("m") and "notes.txt" not in complete_scenario("n")
 
     class Ctx:

@@ -278,7 +278,10 @@ class Network:
                 grad_b = delta.sum(axis=0) / m  # what mean() computes, without its overhead
             else:  # each sample's term as its formula shows it, then their mean
                 da_dz = hand(da_dz)
-                delta = hand(dE_da * da_dz)
+                product = dE_da * da_dz
+                if self.sigmoid_bce and n == len(zs) - 1:  # as above, where a rounds to 0 or 1
+                    product = np.where(np.isfinite(product), product, acts[n] - t)
+                delta = hand(product)
                 paths = paths * da_dz
                 terms = hand_terms(hand, paths if self.expanded[n] else delta, below, delta,
                                    self.bias_kind[n])
