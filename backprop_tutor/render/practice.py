@@ -30,6 +30,8 @@ def intro_view(run: Run, record: IterationRecord, count: int, precision: int) ->
         parts.append(Text(f"sample {sample}: " + ", ".join(given)))
     parts.append(Text(f"loss {s.loss}: {run.plan.loss_formula};  learning rate "
                       f"η = {number(s.learning_rate, 6)}"))
+    if run.rounding_note:
+        parts.append(Text(f"The key is {run.rounding_note}."))
     parts.append(Text(
         f"Work iteration 1: {count} numbers in textbook order. Type each one and press Enter; "
         "within 0.5 % or correctly rounded counts. A wrong answer gets a hint and another try. "
