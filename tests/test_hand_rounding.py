@@ -377,3 +377,12 @@ def test_variants_keep_the_rounding(tmp_path):
         scenario = scenario_from_text(variant.text, f"{variant.id}.yaml")
         assert scenario.rounding is not None and scenario.rounding.digits == 4
         api.run(scenario)  # and its worked solution is rounded the same way
+
+
+@pytest.mark.parametrize("command", [["run", "two_neuron_rounded"],
+                                     ["run", "two_neuron", "--round-digits", "4"],
+                                     ["key", str(SCENARIOS / "two_neuron_rounded.yaml")]])
+def test_the_matrix_view_of_a_rounded_run_is_refused_in_one_line(command):
+    out = runner.invoke(app, [*command, "--view", "matrix"])
+    assert out.exit_code == 2 and "--view" in out.output
+    assert len(out.output.strip().splitlines()) == 1

@@ -63,3 +63,14 @@ def shown_precision(rounding: object | None, precision: int | None) -> int:
     if precision is not None:
         return precision
     return 4 if rounding is None else HAND_PRECISION
+
+
+def check_rounded_view(layout: str | None, rounding: object | None) -> None:
+    """InputError for ``--view matrix`` of a run rounded as by hand: its ∂E/∂W = δAᵀ would
+    round in another order than the hand calculation, which multiplies along each path."""
+    if layout is not None and rounding is not None:
+        from ..errors import InputError
+
+        raise InputError("the matrix view's δAᵀ rounds in another order than a calculation by "
+                         "hand; a run rounded as by hand is shown step by step (--view steps)",
+                         field="--view")

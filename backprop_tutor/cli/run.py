@@ -16,6 +16,7 @@ from .options import (
     View,
     ViewOption,
     Width,
+    check_rounded_view,
     matrix_layout,
     shown_precision,
 )
@@ -200,6 +201,7 @@ def run(
 
         loaded = with_rounding(api.load(resolve(scenario)), round_digits, round_decimals)
         precision = shown_precision(loaded.rounding, precision)
+        check_rounded_view(layout, loaded.rounding)
         stepping = step and sys.stdin.isatty() and not json_out and explain is None
         from ..scenario.limits import MAX_SHOWN_VALUES, check_shown, parameter_count
 

@@ -12,7 +12,15 @@ import typer
 
 from ..errors import InputError
 from .boundary import error_boundary
-from .options import Debug, SamplesOption, View, ViewOption, matrix_layout, shown_precision
+from .options import (
+    Debug,
+    SamplesOption,
+    View,
+    ViewOption,
+    check_rounded_view,
+    matrix_layout,
+    shown_precision,
+)
 
 
 class WorksheetFormat(str, Enum):
@@ -129,6 +137,7 @@ def key_command(
         layout = matrix_layout(view, samples)
         path, result = _load(scenario)
         precision = shown_precision(result.scenario.rounding, precision)
+        check_rounded_view(layout, result.scenario.rounding)
         record = result.record(1)
         from ..scenario.limits import check_worked
 
