@@ -29,6 +29,9 @@ from backprop_tutor.solution.values import parameter_values
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+# the shipped scenarios worked exactly: a run rounded as by hand has no matrix view, and its
+# numbers are not the exact oracle's
+EXACT = [n for n in examples.network_names() if api.load(n).rounding is None]
 runner = CliRunner()
 
 
@@ -219,7 +222,7 @@ def test_every_entry_of_every_shipped_scenario_is_the_worked_solutions_number(na
             assert _assert_entries_are_the_worked_solution(run, record, layout) > 0
 
 
-@pytest.mark.parametrize("name", examples.network_names())
+@pytest.mark.parametrize("name", EXACT)
 def test_every_shipped_scenario_matches_the_numpy_oracle(name):
     run = api.run(api.load(name), detail=3)
     for record in run.trace.iterations:
@@ -254,7 +257,7 @@ def _cli(*args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("name", examples.network_names())
+@pytest.mark.parametrize("name", EXACT)
 @pytest.mark.parametrize("samples", ["columns", "rows"])
 def test_matrix_view_fits_80_columns(name, samples):
     text = _cli("run", name, "--view", "matrix", "--samples", samples, "--no-color",
