@@ -386,3 +386,31 @@ def test_the_matrix_view_of_a_rounded_run_is_refused_in_one_line(command):
     out = runner.invoke(app, [*command, "--view", "matrix"])
     assert out.exit_code == 2 and "--view" in out.output
     assert len(out.output.strip().splitlines()) == 1
+
+
+def _sheet(tmp_path, values: dict[str, float], **changed: str) -> Path:
+    lines = ["scenario: two_neuron_rounded.yaml", "student: exact", "iteration: 1", "answers:"]
+    lines += [f"  {k}: {changed.get(k, f'{v:.5g}')}" for k, v in values.items()
+              if k not in ("x1", "T")]
+    path = tmp_path / "sheet.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _grade(path: Path) -> dict[str, dict]:
+    out = runner.invoke(app, ["grade", str(SCENARIOS / "two_neuron_rounded.yaml"), str(path),
+                              "--format", "json"])
+    assert out.exit_code == 0, out.output
+    return {i["address"]: i for i in json.loads(out.stdout)["sheets"][0]["items"]}
+
+
+def test_every_digit_carried_is_right_against_the_rounded_key(tmp_path):
+    # a student who worked exactly (five digits of the exact run) gets full marks: the rounded
+    # key's w1+ = 0.1496 is 0.14959 exactly, which the change rule alone would mark 3 % off
+    exact = api.run(api.load(SCENARIOS / "two_neuron.yaml")).values()
+    items = _grade(_sheet(tmp_path, exact))
+    assert {a: i["verdict"] for a, i in items.items() if i["verdict"] != "correct"} == {}
+    assert items["w1+"]["given"] == 0.14959 and items["w1+"]["key"] == 0.1496
+    # the key's rounding is no licence to leave a parameter where it was
+    items = _grade(_sheet(tmp_path, exact, **{"w1+": "0.15"}))
+    assert items["w1+"]["verdict"] != "correct"

@@ -43,7 +43,14 @@ Sized = Callable[[Sequence[np.float64]], tuple[float, float]]  # args → (value
 def tolerance_for(solution: Solution, address: str, tol: Tolerance) -> Tolerance:
     """The tolerance of one quantity: ``tol`` with its absolute part raised to
     (rel + γ_k)·Σ |terms| of the quantity's formula (not for an update, whose change is
-    judged)."""
+    judged). Against a key rounded as by hand (training/hand_rounding.py) the absolute part is
+    at least one unit of the key's last digit kept, for an update too: the key carries its own
+    rounding, half a unit, and what earlier roundings moved it, so an answer carried with
+    every digit (w1+ = 0.14959 for the key 0.1496) is not marked wrong for the key's rounding."""
+    rule = solution.run.rounding
+    if rule is not None:
+        unit = rule.unit(solution.key[address])
+        tol = replace(tol, abs=unit) if unit > tol.abs else tol
     if solution.start(address) is not None:
         return tol
     size = term_size(solution, address)

@@ -143,11 +143,7 @@ def hand_agrees(hand: HandRounding, got: np.ndarray, expected: np.ndarray, shown
     formula, within ``HAND_SLACK`` units of the last digit kept for an alternative."""
     if shown:
         return (hand(got) == expected) | (got == expected)
-    if hand.digits is not None:
-        unit = 10.0 ** (np.floor(np.log10(np.maximum(np.abs(expected), 1e-300)))
-                        - hand.digits + 1)
-    else:
-        unit = np.full(expected.shape, 10.0 ** -hand.decimals)  # type: ignore[operator]
+    unit = np.array([hand.unit(float(v)) for v in expected])
     return np.abs(got - expected) <= HAND_SLACK * unit
 
 

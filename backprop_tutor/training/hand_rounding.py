@@ -30,6 +30,7 @@ The rounded value is the double nearest its decimal, so it prints as the digits 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,13 @@ class HandRounding:
         if self.digits is not None:
             return f"{self.digits} significant digit{'s' if self.digits != 1 else ''}"
         return f"{self.decimals} decimal{'s' if self.decimals != 1 else ''}"
+
+    def unit(self, value: float) -> float:
+        """One unit of the last digit kept of a value rounded by this rule (0.05706 → 1e−5)."""
+        if self.digits is None:
+            return 10.0 ** -self.decimals  # type: ignore[operator]
+        size = abs(value) if math.isfinite(value) and value != 0 else 1.0
+        return 10.0 ** (math.floor(math.log10(size)) - self.digits + 1)
 
     def to_data(self) -> dict[str, int]:
         """``{"digits": 4}`` or ``{"decimals": 4}``: what the scenario file says."""

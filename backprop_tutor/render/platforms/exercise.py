@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ...grading.solution import Solution
@@ -112,6 +112,7 @@ class Exercise:
     steps: tuple[Step, ...]  # every quantity of the iteration, in order
     env: dict[str, float] = field(repr=False)  # parameters, η, λ, inputs, targets and the key
     tolerance: Tolerance = Tolerance()
+    rounding: str = ""  # how the key was rounded as by hand ("" when exact)
 
     @property
     def key(self) -> dict[str, float]:
@@ -234,9 +235,11 @@ def exercise(run: Run, *, scenario_name: str, scenario_text: str,
         worked = f"{address_latex(q.address)} = {formula}" + (f" = {numbers}" if numbers else "")
         if line.quantity.names:
             worked += f" = {number_latex(key, 6)}"
+        tol = tolerance if run.rounding is None else \
+            replace(tolerance, abs=max(tolerance.abs, run.rounding.unit(key)))  # as grading
         asked.append(Asked(q.address, name, address_latex(q.address), symbol_text(q.base)
                            + (f" ({q.label})" if q.label else ""), q.section, key, start,
-                           margin(key, start, tolerance), formula, worked))
+                           margin(key, start, tol), formula, worked))
     given_names = _unique(answer_name(a) for a, _, _ in _given(run, iteration))
     given = tuple(Given(a, n, label, v) for (a, label, v), n in
                   zip(_given(run, iteration), given_names, strict=True))
@@ -245,7 +248,7 @@ def exercise(run: Run, *, scenario_name: str, scenario_text: str,
     s = run.scenario
     return Exercise(variant, title or s.title or "Backpropagation", s.teaches or "", scenario_name,
                     scenario_text, _network(run), str(s.loss), iteration, given, tuple(asked),
-                    steps, dict(solution.base_env), tolerance)
+                    steps, dict(solution.base_env), tolerance, run.rounding_note or "")
 
 
 def selection(run: Run, selectors: Sequence[str] | None, *, field: str = "--only"

@@ -14,6 +14,8 @@ def exercise_element(e: Exercise) -> ET.Element:
     ET.SubElement(root, "h3").text = e.title + (f" (variant {e.variant})" if e.variant else "")
     if e.teaches:
         ET.SubElement(root, "p").text = f"Teaches: {e.teaches}."
+    if e.rounding:
+        ET.SubElement(root, "p").text = f"The key is {e.rounding}."
     ET.SubElement(root, "p").text = (
         f"Network {e.network}; loss {e.loss}. Work iteration {e.iteration} of training by hand "
         "and give each number to at least four significant digits; give an updated "

@@ -76,6 +76,8 @@ def question_html(exercises: Sequence[Exercise]) -> str:
     ET.SubElement(panel, "h2").text = first.title
     if first.teaches:
         ET.SubElement(panel, "p").text = f"Teaches: {first.teaches}."
+    if first.rounding:
+        ET.SubElement(panel, "p").text = f"The key is {first.rounding}."
     ET.SubElement(panel, "p").text = (
         f"Network {first.network}; loss {first.loss}. Work iteration {first.iteration} of "
         "training by hand: the forward pass, the loss, the backward pass, the gradients and "
