@@ -297,12 +297,21 @@ def test_the_lectures_figures_grade_full_marks_against_the_rounded_key():
     assert "4 significant digits" in sheet["key_note"]
 
 
-def test_an_exact_answer_passes_a_rounded_key_within_the_default_tolerance(rounded):
-    # a student who carried every digit writes 0.05707: right within 0.5 %, though not the
-    # rounded key's digits; with no tolerance but correct rounding it is marked wrong
+def test_a_rounded_key_is_known_to_one_unit_of_its_last_digit(rounded):
+    # a student who carried every digit writes 0.05707: right within 0.5 %, and with no
+    # relative tolerance at all still within one unit of the rounded key's last digit
+    from backprop_tutor.grading.magnitude import tolerance_for
+    from backprop_tutor.grading.solution import Solution
+
+    solution = Solution(api.run(api.load(SCENARIOS / "two_neuron_rounded.yaml")), 1)
     assert matches(rounded["dE/dw2"], Written(0.05707, "0.05707"), Tolerance())
-    assert not matches(rounded["dE/dw2"], Written(0.05707, "0.05707"),
-                       Tolerance(rel=0.0, abs=0.0))
+    strict = tolerance_for(solution, "dE/dw2", Tolerance(rel=0.0, abs=0.0))
+    assert strict.abs == pytest.approx(1e-5)
+    assert matches(rounded["dE/dw2"], Written(0.05707, "0.05707"), strict)
+    assert not matches(rounded["dE/dw2"], Written(0.05708, "0.05708"), strict)
+    exact = tolerance_for(Solution(api.run(api.load(SCENARIOS / "two_neuron.yaml")), 1),
+                          "dE/dw2", Tolerance(rel=0.0, abs=0.0))
+    assert exact.abs < 1e-12  # an exact key keeps the tolerance it is given
 
 
 # ---- every output says so and agrees ------------------------------------------------------------

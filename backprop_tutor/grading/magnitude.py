@@ -49,7 +49,7 @@ def tolerance_for(solution: Solution, address: str, tol: Tolerance) -> Tolerance
     every digit (w1+ = 0.14959 for the key 0.1496) is not marked wrong for the key's rounding."""
     rule = solution.run.rounding
     if rule is not None:
-        unit = rule.unit(solution.key[address])
+        unit = rule.slack(solution.key[address])
         tol = replace(tol, abs=unit) if unit > tol.abs else tol
     if solution.start(address) is not None:
         return tol

@@ -76,6 +76,13 @@ class HandRounding:
         size = abs(value) if math.isfinite(value) and value != 0 else 1.0
         return 10.0 ** (math.floor(math.log10(size)) - self.digits + 1)
 
+    def slack(self, value: float) -> float:
+        """How far a rounded ``value`` may be from the exact one it stands for, as grading
+        allows it: one unit of its last digit kept (its own rounding, half a unit, and what
+        earlier roundings moved it), and the 1e−9 by which doubles miss decimals (0.05707 −
+        0.05706 is 1.0000000000000286e−05)."""
+        return self.unit(value) * (1.0 + 1e-9)
+
     def to_data(self) -> dict[str, int]:
         """``{"digits": 4}`` or ``{"decimals": 4}``: what the scenario file says."""
         return {"digits": self.digits} if self.digits is not None \

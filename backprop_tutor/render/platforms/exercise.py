@@ -236,7 +236,7 @@ def exercise(run: Run, *, scenario_name: str, scenario_text: str,
         if line.quantity.names:
             worked += f" = {number_latex(key, 6)}"
         tol = tolerance if run.rounding is None else \
-            replace(tolerance, abs=max(tolerance.abs, run.rounding.unit(key)))  # as grading
+            replace(tolerance, abs=max(tolerance.abs, run.rounding.slack(key)))  # as grading
         asked.append(Asked(q.address, name, address_latex(q.address), symbol_text(q.base)
                            + (f" ({q.label})" if q.label else ""), q.section, key, start,
                            margin(key, start, tol), formula, worked))
