@@ -42,15 +42,17 @@ def values_of(scenario: Path) -> dict[str, float]:
 def expected_margins(scenario: Path, rel: float = 0.005) -> dict[str, tuple[float, float]]:
     """Each quantity's key and margin by the grading rules, worked out here from the key."""
     solution = Solution(api.run(api.load(scenario)))
+    rounding = solution.run.rounding  # a key rounded as by hand: one unit of its last digit
     out = {}
     for address in solution.steps:
         key, start = solution.key[address], solution.start(address)
+        slack = 0.0 if rounding is None else rounding.unit(key) * (1 + 1e-9)
         if start is None:
-            out[address] = (key, rel * abs(key))
+            out[address] = (key, max(slack, rel * abs(key)))
         elif abs(key - start) <= 4 * 2.220446049250313e-16 * max(abs(key), abs(start)):
-            out[address] = (key, 0.00005)
+            out[address] = (key, max(slack, 0.00005))
         else:
-            out[address] = (key, rel * abs(key - start))
+            out[address] = (key, slack + rel * abs(key - start))
     return out
 
 
