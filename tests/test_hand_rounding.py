@@ -343,6 +343,10 @@ def test_json_explain_key_and_dot_agree():
     explain = runner.invoke(app, ["run", "two_neuron_rounded", "--explain", "w2", "--no-color",
                                   "--width", "200"])
     assert "0.05706" in explain.stdout and "0.05707" not in explain.stdout
+    assert "rounded as by hand" in explain.stdout
+    node = runner.invoke(app, ["run", "two_neuron_rounded", "--explain", "w1", "--of", "z2",
+                               "--no-color", "--width", "200"])
+    assert node.exit_code == 0 and "not rounded itself" in node.stdout
     key = runner.invoke(app, ["key", str(SCENARIOS / "two_neuron_rounded.yaml")])
     assert "0.05706" in key.stdout and "rounded as by hand" in key.stdout
     assert "0.921035" in key.stdout

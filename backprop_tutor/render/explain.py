@@ -80,6 +80,8 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
         Text(f"{grad_name}: iteration {record.iteration}", style="bold reverse"),
         Text(f"{grad_name} = {gradient.printed.text}", style="bold"),
     ]
+    if run.rounding_note:
+        parts.insert(1, Text(run.rounding_note, style="dim"))
     if gradient.note:
         parts.append(Text(gradient.note))
     most = 1 if single else min(MAX_SAMPLE_COLUMNS, len(record.samples))
@@ -122,6 +124,9 @@ def node_view(run: Run, record: IterationRecord, node: str, variable: str,
     name = symbol_text(derivative.address)
     parts: list[RenderableType] = [Text(f"{name}: iteration {record.iteration}",
                                         style="bold reverse")]
+    if run.rounding_note:  # the factors are the rounded trace's; this product is not in it
+        parts.append(Text(f"{run.rounding_note}; {name} is not a step of the worked solution: "
+                          "the product of its rounded factors, not rounded itself", style="dim"))
     if derivative.form == "zero":
         parts.append(Text(f"{name} = 0", style="bold"))
         parts.append(Text(derivative.note))
