@@ -26,7 +26,9 @@ from backprop_tutor.scenario.names import network_names
 from backprop_tutor.solution.node_lines import node_names, variable_names
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "backprop_tutor" / "examples"
-SHIPPED = examples.network_names()  # the network examples, not keys or circuits
+# the network examples worked exactly: not keys or circuits, nor a trace rounded as by hand,
+# whose numbers are not the exact derivatives
+SHIPPED = [n for n in examples.network_names() if api.load(n).rounding is None]
 runner = CliRunner()
 
 # the network of a question-and-answer thread: 1-1-2-1, sigmoid, every weight 0.5, every bias 1,
