@@ -14,6 +14,15 @@ Array = np.ndarray
 
 
 @dataclass(frozen=True)
+class State:
+    """An optimizer's state of one layer's parameters (training/optimizers.py): name (``v``,
+    ``m``; after a step also what it derives, ``mhat``, ``vhat``) → array."""
+
+    weights: dict[str, Array]  # [unit, input]
+    biases: dict[str, Array]  # [unit]
+
+
+@dataclass(frozen=True)
 class LayerRecord:
     """Everything one iteration computed for one layer."""
 
@@ -29,6 +38,9 @@ class LayerRecord:
     l2_weights: Array  # [unit, input]  the L2 term λ·w of the gradient (zeros without l2)
     weights_after: Array
     biases_after: Array
+    # an optimizer's state before and after the update (None: plain gradient descent)
+    state: State | None = None
+    state_after: State | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,7 @@ class Parameters:
 
     weights: tuple[Array, ...]
     biases: tuple[Array, ...]
+    state: tuple[State, ...] | None = None  # an optimizer's state of each layer
 
 
 @dataclass(frozen=True)
