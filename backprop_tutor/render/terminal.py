@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..notation.numbers import number
-from ..scenario.optimizer import description
 from ..notation.symbols import filled_numbers, symbol_text
+from ..scenario.optimizer import description
 from ..solution.lines import SECTIONS, Line
 from ..solution.run import Run
 from ..training.trace import IterationRecord

@@ -13,8 +13,8 @@ from .messages import located
 from .schema import OptimizerSpec, Scenario
 from .yaml_source import Document
 
-__all__ = ["DEFAULTS", "NAMES", "SYMBOLS", "check_optimizer", "description", "formula_names",
-           "settings"]
+__all__ = ["DEFAULTS", "NAMES", "STEP_SYMBOL", "SYMBOLS", "check_optimizer", "constants",
+           "description", "formula_names", "settings"]
 
 DEFAULTS: dict[str, dict[str, float]] = {
     "sgd": {},
@@ -27,6 +27,7 @@ NAMES = tuple(DEFAULTS)
 OPTIONS = ("momentum", "rho", "beta1", "beta2", "epsilon")
 # each option's symbol in the formulas
 SYMBOLS = {"momentum": "μ", "rho": "ρ", "beta1": "β1", "beta2": "β2", "epsilon": "ε"}
+STEP_SYMBOL = "t"  # the step count of Adam's bias corrections: the 1-based iteration
 
 
 def settings(scenario: Scenario) -> tuple[str, dict[str, float]]:
@@ -40,6 +41,11 @@ def settings(scenario: Scenario) -> tuple[str, dict[str, float]]:
     if isinstance(spec, OptimizerSpec):
         options.update({k: getattr(spec, k) for k in options if getattr(spec, k) is not None})
     return name, options
+
+
+def constants(scenario: Scenario) -> dict[str, float]:
+    """The optimizer's options by their symbols in the formulas: ``{"μ": 0.9}``."""
+    return {SYMBOLS[k]: v for k, v in settings(scenario)[1].items()}
 
 
 def description(scenario: Scenario) -> str | None:
@@ -58,7 +64,7 @@ def formula_names(scenario: Scenario) -> frozenset[str]:
     count ``t`` of Adam's bias corrections 1 − β1ᵗ, 1 − β2ᵗ."""
     spec = scenario.optimizer
     name = spec if isinstance(spec, str) or spec is None else spec.name
-    return frozenset({"t"}) if name == "adam" else frozenset()
+    return frozenset({STEP_SYMBOL}) if name == "adam" else frozenset()
 
 
 def check_optimizer(s: Scenario, doc: Document) -> None:

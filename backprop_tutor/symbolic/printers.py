@@ -311,6 +311,8 @@ class TextPrinter(StrPrinter):
                 return "1/" + self.parenthesize(expr.base, prec)
         # a negative number keeps its parentheses as a base: (−0.5)²
         base = self.parenthesize(expr.base, prec)
+        if isinstance(expr.base, sp.Symbol) and "/" in base:
+            base = f"({base})"  # (∂E/∂w1)², never ∂E/∂w1², which reads as ∂E/∂(w1²)
         if expr.exp.is_Integer and expr.exp >= 0:
             return base + str(expr.exp).translate(_SUPERSCRIPTS)
         return base + "^" + self.parenthesize(expr.exp, prec)
