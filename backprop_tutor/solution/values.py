@@ -95,8 +95,7 @@ def iteration_values(plan: Plan, record: IterationRecord, *, per_sample_values: 
                 out[derivative(E, w)] = grad_w[j][i]
             if u.bias is not None:  # a shared bias: every unit holds its gradient
                 out[derivative(E, u.bias)] = grad_b[j]
-    if record.layers[0].state_after is not None:
-        out.update(state_values(plan, record))
+    out.update(state_values(plan, record))
     for layer, rec in reversed(layers):
         after_w, after_b = rec.weights_after.tolist(), rec.biases_after.tolist()
         for j, u in enumerate(layer.units):
@@ -107,22 +106,29 @@ def iteration_values(plan: Plan, record: IterationRecord, *, per_sample_values: 
     return out
 
 
-def state_values(plan: Plan, record: IterationRecord) -> dict[str, float]:
+def state_values(plan: Plan, record: IterationRecord, *, before: bool = False
+                 ) -> dict[str, float]:
     """An optimizer's state of every parameter after the iteration's update, by address, in
     the order of the worked solution: parameter by parameter from the output layer down, each
-    state in the optimizer's order (``m(w2)+``, ``v(w2)+``, ``mhat(w2)``, ``vhat(w2)``)."""
+    state in the optimizer's order (``m(w2)+``, ``v(w2)+``, ``mhat(w2)``, ``vhat(w2)``); with
+    ``before``, the state the update starts from (``m(w2)``, ``v(w2)``: what a hand calculation
+    is given), layer by layer from the first. Empty for plain gradient descent."""
     out: dict[str, float] = {}
-    for layer, rec in reversed(list(zip(plan.layers, record.layers, strict=True))):
-        after = rec.state_after
+    if record.layers[0].state is None:
+        return out
+    layers = list(zip(plan.layers, record.layers, strict=True))
+    for layer, rec in layers if before else reversed(layers):
+        held_state = rec.state if before else rec.state_after
         for j, u in enumerate(layer.units):
-            held = [(w, after.weights, (j, i)) for i, w in enumerate(u.weights)]
+            held = [(w, held_state.weights, (j, i)) for i, w in enumerate(u.weights)]
             if u.bias is not None:
-                held.append((u.bias, after.biases, (j,)))
+                held.append((u.bias, held_state.biases, (j,)))
             for parameter, arrays, index in held:
                 for kind, array in arrays.items():
                     address = state(kind, parameter)
-                    out[address if kind in ("mhat", "vhat") else updated(address)] = float(
-                        array[index])
+                    if not before and kind not in ("mhat", "vhat"):
+                        address = updated(address)
+                    out[address] = float(array[index])
     return out
 
 

@@ -21,13 +21,14 @@ from ...grading.solution import Solution
 from ...grading.tolerance import Tolerance
 from ...grading.variants import make_variants
 from ...grading.worksheet import chosen, questions
-from ...network.addresses import base, state
+from ...network.addresses import base
 from ...notation.latex import number_latex
 from ...notation.symbols import latex_symbol, symbol_text
 from ...scenario.loader import scenario_from_text
 from ...scenario.optimizer import STEP_SYMBOL, constants
 from ...solution.lines import SECTIONS
 from ...solution.run import Run, train
+from ...solution.values import state_values
 from ..formulas import formula_latex
 from ..latex import address_latex, numbers_cell
 
@@ -203,16 +204,9 @@ def _given(run: Run, iteration: int) -> list[tuple[str, str, float]]:
                 out.append((w, latex_symbol(w), float(rec.weights[j, i])))
             if u.bias is not None:  # a layer without bias has none
                 out.append((u.bias, latex_symbol(u.bias), float(rec.biases[j])))
-    if record.layers[0].state is not None:  # an optimizer's state before the update
-        for layer, rec in zip(run.plan.layers, record.layers, strict=True):
-            for j, u in enumerate(layer.units):
-                held = [(w, rec.state.weights, (j, i)) for i, w in enumerate(u.weights)]
-                if u.bias is not None:
-                    held.append((u.bias, rec.state.biases, (j,)))
-                for p, arrays, index in held:
-                    for kind, array in arrays.items():
-                        name = state(kind, p)
-                        out.append((name, latex_symbol(name), float(array[index])))
+    # an optimizer's state before the update
+    out += [(name, latex_symbol(name), v)
+            for name, v in state_values(run.plan, record, before=True).items()]
     several = len(record.samples) > 1
     for s, x_row, t_row in zip(record.samples, record.inputs, record.targets, strict=True):
         suffix = f"@{s}" if several else ""
