@@ -290,3 +290,45 @@ def test_adam_reserves_the_step_count_t():
         scenario_from_text(text)
     # momentum reads no t
     scenario_from_text(text.replace("optimizer: adam", "optimizer: momentum"))
+
+
+def test_new_writes_the_optimizer_asked_for(tmp_path):
+    target = tmp_path / "n.yaml"
+    result = CliRunner().invoke(app, ["new", "-o", str(target), "--optimizer", "rmsprop"])
+    assert result.exit_code == 0, result.output
+    scenario = api.load(target)
+    assert scenario.optimizer.name == "rmsprop"
+    assert (scenario.optimizer.rho, scenario.optimizer.epsilon) == (0.99, 1e-8)
+    result = CliRunner().invoke(app, ["new", "-o", str(tmp_path / "m.yaml"), "--optimizer",
+                                      "adamm"])
+    assert result.exit_code == 2
+    assert "--optimizer: unknown optimizer 'adamm'; did you mean adam?" in result.output
+
+
+def test_variants_carry_the_optimizer():
+    from backprop_tutor.grading.variants import make_variants
+
+    run = api.run(api.load("adam"))
+    for variant in make_variants(run, 2, seed=1):
+        scenario = scenario_from_text(variant.text)
+        assert scenario.optimizer == run.scenario.optimizer
+
+
+def test_a_sheet_may_write_the_hat_of_a_bias_correction():
+    run = api.run(api.load("adam"))
+    solution = Solution(run)
+    key = solution.key["mhat(w111)"]
+    sheet = sheet_from_text(f"student: ada\nanswers:\n  'm̂(w111)': {key:.6g}\n", "ada.yaml")
+    (item,) = [i for i in grade_sheet(solution, sheet).items if i.address == "mhat(w111)"]
+    assert item.verdict == CORRECT
+
+
+def test_the_shipped_scenarios_teach_what_they_say():
+    momentum = api.run(api.load("momentum"), detail=10)
+    assert [momentum.values(k)["w1+"] for k in (1, 2, 3)] == pytest.approx([-6, 2, -0.4])
+    adam = api.run(api.load("adam"), detail=10)
+    # the first step of every parameter is η, whatever its gradient (up to ε)
+    first = adam.values(1)
+    for name, before in adam.initial_parameters.items():
+        assert abs(first[f"{name}+"] - before) == pytest.approx(0.1, rel=1e-4)
+    assert adam.trace.iteration_count == 4 and adam.record(4).epoch == 2

@@ -68,12 +68,31 @@ def _row(values) -> str:
     return "[" + ", ".join(_num(v) for v in values) + "]"
 
 
+def _optimizer(name: str) -> str:
+    from ..scenario.optimizer import DEFAULTS, NAMES
+
+    if name not in DEFAULTS:
+        hint = did_you_mean(close_names(name, NAMES)) or "expected one of: " + ", ".join(NAMES)
+        raise InputError(f"unknown optimizer '{name}'; {hint}", field="--optimizer")
+    return name
+
+
+def _optimizer_lines(name: str) -> list[str]:
+    from ..scenario.optimizer import DEFAULTS
+
+    options = "".join(f", {k}: {v:g}" for k, v in DEFAULTS[name].items())
+    return [f"optimizer: {{name: {name}{options}}}    # sgd, momentum and nesterov (momentum: "
+            "μ), rmsprop (rho, epsilon), adam (beta1, beta2, epsilon); torch.optim's rules"]
+
+
 def scenario_text(sizes: list[int], activations: list[str], *, seed: int, samples: int,
                   loss: str, learning_rate: float, epochs: int,
-                  biases: list[bool | str] | None = None) -> str:
+                  biases: list[bool | str] | None = None, optimizer: str | None = None) -> str:
     """The YAML of a new scenario with every number drawn from ``seed`` and explained.
 
-    ``biases``: each layer's ``bias:`` (true, "shared" or false; default true for all).
+    ``biases``: each layer's ``bias:`` (true, "shared" or false; default true for all);
+    ``optimizer``: an ``optimizer:`` line with that optimizer's default options (none: plain
+    gradient descent, and no line).
     """
     import numpy as np
 
@@ -138,6 +157,8 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         "# shuffle: true    # stochastic or minibatch: a new sample order every epoch, drawn "
         "from shuffle_seed: 0",
     ]
+    if optimizer is not None:
+        out += _optimizer_lines(optimizer)
     return "\n".join(out) + "\n"
 
 
@@ -159,6 +180,10 @@ def new(
                              help="Each layer's bias: true (one per unit), shared (one for the "
                                   "layer) or false (none); one for all layers or one per layer: "
                                   "shared,true."),
+    optimizer: str = typer.Option(None, "--optimizer", show_default=False,
+                                  help="sgd (plain gradient descent, the default), momentum, "
+                                       "nesterov, rmsprop or adam, written with its default "
+                                       "options."),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
     circuit: bool = typer.Option(False, "--circuit",
                                  help="Write a circuit (a computational graph of gates) "
@@ -191,10 +216,12 @@ def new(
         sizes = _layers(layers)
         names = _activations(activation, len(sizes) - 1)
         modes = _biases(bias, len(sizes) - 1)
+        chosen = None if optimizer is None else _optimizer(optimizer)
         if target.exists() and not force:
             raise InputError(f"{output} exists; use --force to overwrite it", field="--output")
         text = scenario_text(sizes, names, seed=seed, samples=samples, loss=loss,
-                             learning_rate=learning_rate, epochs=epochs, biases=modes)
+                             learning_rate=learning_rate, epochs=epochs, biases=modes,
+                             optimizer=chosen)
         scenario_from_text(text, output)  # what is written is always a valid scenario
         atomic_write(target, text)
         typer.echo(f"wrote {output}: {len(sizes) - 1} layers; next: backprop-tutor run {output}")
