@@ -18,7 +18,7 @@ from ..notation.symbols import Printed
 from ..scenario.limits import worked_size
 from ..scenario.optimizer import STEP_SYMBOL, constants, settings
 from ..training.engine import RunOptions, iterate
-from ..training.optimizers import DERIVED, STATE
+from ..training.optimizers import optimizer_state
 from .cache import cached
 from .lines import SECTIONS, Code, Quantity, fill, quantity_arrays, vocabulary
 
@@ -99,10 +99,8 @@ def _elsewhere(run: Run, samples: int | None = None) -> IterationRecord:
 def optimizer_names(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the names of the scenario's optimizer's state, the symbols of its options and of the
     step t): nothing for sgd."""
-    name, _ = settings(scenario)
-    if name == "sgd":
-        return (), ()
-    return (*STATE[name], *DERIVED.get(name, ())), (*constants(scenario), STEP_SYMBOL)
+    held = optimizer_state(scenario)
+    return held, ((*constants(scenario), STEP_SYMBOL) if held else ())
 
 
 def reproduces(out: list[Quantity], run: Run, record: IterationRecord) -> None:

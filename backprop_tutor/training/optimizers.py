@@ -26,7 +26,7 @@ import numpy as np
 from ..scenario.optimizer import DEFAULTS, NAMES, settings
 from ..scenario.schema import Scenario
 
-__all__ = ["DEFAULTS", "DERIVED", "NAMES", "STATE", "Optimizer", "optimizer_of"]
+__all__ = ["DEFAULTS", "DERIVED", "NAMES", "STATE", "Optimizer", "optimizer_of", "optimizer_state"]
 
 # the state each keeps from one update to the next, and what it derives from it at each step
 STATE: dict[str, tuple[str, ...]] = {"sgd": (), "momentum": ("v",), "nesterov": ("v",),
@@ -90,6 +90,13 @@ class Optimizer:
         if trainable is not None:
             p_after = np.where(trainable, p_after, p)
         return p_after, after
+
+
+def optimizer_state(scenario: Scenario) -> tuple[str, ...]:
+    """The names of the scenario's optimizer's state and of what it derives: ``("v",)``,
+    ``("m", "v", "mhat", "vhat")``; nothing for sgd."""
+    name, _ = settings(scenario)
+    return (*STATE[name], *DERIVED.get(name, ()))
 
 
 def optimizer_of(scenario: Scenario) -> Optimizer | None:
