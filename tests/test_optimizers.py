@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from backprop_tutor import api
 from backprop_tutor.cli import app
 from backprop_tutor.errors import InputError
-from backprop_tutor.grading.grade import CORRECT, WRONG, grade_sheet
+from backprop_tutor.grading.grade import CARRIED, CORRECT, WRONG, grade_sheet
 from backprop_tutor.grading.sheet import sheet_from_text
 from backprop_tutor.grading.solution import Solution
 from backprop_tutor.scenario.loader import scenario_from_text
@@ -332,3 +332,32 @@ def test_the_shipped_scenarios_teach_what_they_say():
     for name, before in adam.initial_parameters.items():
         assert abs(first[f"{name}+"] - before) == pytest.approx(0.1, rel=1e-4)
     assert adam.trace.iteration_count == 4 and adam.record(4).epoch == 2
+
+
+def named(solution: Solution, iteration: int, answers: dict[str, str]) -> dict[str, object]:
+    body = "".join(f"  '{a}': {v}\n" for a, v in answers.items())
+    sheet = sheet_from_text(f"student: ada\niteration: {iteration}\nanswers:\n{body}",
+                            "ada.yaml")
+    return {i.address: i for i in grade_sheet(solution, sheet).items}
+
+
+def test_the_optimizers_slips_are_named():
+    momentum = api.run(scenario_from_text(SQUARE + "optimizer: {name: momentum, momentum: "
+                                                   "0.1}\n"), detail=10)
+    second = Solution(momentum, 2)
+    # iteration 2: w = −6, ∂E/∂w = −12, v = 20 before; key v+ = −10, w+ = 2
+    by = named(second, 2, {"v(w1)+": "-12", "w1+": "3.6"})
+    assert by["v(w1)+"].verdict == WRONG and by["v(w1)+"].mistake.rule == "state_not_carried"
+    assert by["w1+"].verdict == CARRIED  # −6 − 0.8 × (−12), from the velocity written
+    by = named(second, 2, {"w1+": "3.6"})  # alone: the update of plain descent
+    assert by["w1+"].verdict == WRONG and by["w1+"].mistake.rule in (
+        "plain_gradient_step", "state_not_carried")
+    assert "gradient alone" in by["w1+"].feedback or "left out" in by["w1+"].feedback
+    adam = Solution(api.run(scenario_from_text(SQUARE + "optimizer: adam\n")))
+    # iteration 1: m+ = 2, v+ = 0.4, key m̂ = 20, v̂ = 400, w+ = 9.2
+    by = named(adam, 1, {"mhat(w1)": "2", "vhat(w1)": "0.4"})
+    assert {by[a].mistake.rule for a in ("mhat(w1)", "vhat(w1)")} == {
+        "bias_correction_left_out"}
+    # m+/(√v+ + ε) = 2/0.6325 = 3.162: w+ = 10 − 0.8 × 3.162
+    by = named(adam, 1, {"w1+": f"{10 - 0.8 * 2 / math.sqrt(0.4):.5g}"})
+    assert by["w1+"].mistake.rule == "bias_correction_left_out"
