@@ -361,3 +361,22 @@ def test_the_optimizers_slips_are_named():
     # m+/(√v+ + ε) = 2/0.6325 = 3.162: w+ = 10 − 0.8 × 3.162
     by = named(adam, 1, {"w1+": f"{10 - 0.8 * 2 / math.sqrt(0.4):.5g}"})
     assert by["w1+"].mistake.rule == "bias_correction_left_out"
+
+
+def test_the_cache_tells_optimizers_apart_but_not_their_numbers():
+    from backprop_tutor.solution import cache
+
+    def structure(setting: str) -> dict:
+        return cache.structure(scenario_from_text(SQUARE + setting))
+
+    assert structure("") == structure("optimizer: sgd\n")
+    assert "optimizer" not in structure("")
+    assert structure("optimizer: {name: momentum, momentum: 0.1}\n") == structure(
+        "optimizer: {name: momentum, momentum: 0.5}\n")
+    assert structure("optimizer: momentum\n") != structure("optimizer: nesterov\n")
+    # a cached worked solution of one μ serves another: every number comes from the trace
+    for mu in (0.1, 0.5):
+        run = api.run(scenario_from_text(SQUARE + f"optimizer: {{name: momentum, momentum: "
+                                                  f"{mu}}}\n"), detail=10)
+        quantities(run, "code")
+        assert run.values(2)["v(w1)+"] == pytest.approx(mu * 20 - 12)
