@@ -380,3 +380,22 @@ def test_the_cache_tells_optimizers_apart_but_not_their_numbers():
                                                   f"{mu}}}\n"), detail=10)
         quantities(run, "code")
         assert run.values(2)["v(w1)+"] == pytest.approx(mu * 20 - 12)
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIONS if n != "sgd"])
+@pytest.mark.parametrize("layout", ["columns", "rows"])
+def test_the_matrix_view_shows_the_optimizers_state_and_update(name, layout):
+    from test_matrix_form import (
+        _assert_entries_are_the_worked_solution,
+        _assert_matrices_are_the_oracle,
+    )
+
+    rng = np.random.default_rng(11)
+    data = random_scenario(rng, name)
+    data["layers"][0]["bias"] = "shared"
+    data["layers"][0]["biases"] = [0.1]
+    data.update({"mode": "minibatch", "batch_size": 2, "epochs": 2, "frozen": ["w111"]})
+    run = api.run(scenario_from_text(yaml.safe_dump(data)), detail=10_000)
+    for record in run.trace.iterations:
+        assert _assert_matrices_are_the_oracle(run, record, layout) > 0
+        assert _assert_entries_are_the_worked_solution(run, record, layout) > 0
