@@ -183,7 +183,7 @@ class Solution:
         held = {name: float(column()[0]) for name, column in self._columns.items()
                 if name in optimizer or name == STEP_SYMBOL
                 or (state_of(name) is not None and not name.endswith("+")
-                    and not name.startswith(("mhat(", "vhat(")))}
+                    and not name.startswith(("mhat(", "vhat(")))} if optimizer else {}
         self._fixed: dict[str, float] = {
             **self.parameters, RATE: run.scenario.learning_rate, L2: run.scenario.l2, **held}
         self.key: Mapping[str, float] = _Key(self)

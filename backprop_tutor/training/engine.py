@@ -5,6 +5,8 @@ kind (symbolic/kernel_source.py, network/kernels.py); the loop only multiplies a
 same chain:
 δ = ∂E/∂a ⊙ f′(z), ∂E/∂a(below) = δ·W, ∂E/∂W = δᵀ·a(below) / m. A softmax layer replaces the
 elementwise product by its Jacobian-vector product, or by a − T when the loss is cross-entropy.
+The update is w − η·∂E/∂w, or an optimizer's (training/optimizers.py), whose state travels with
+the parameters from one update to the next.
 """
 
 from __future__ import annotations
