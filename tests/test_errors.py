@@ -71,8 +71,8 @@ CASES = [
      "s.yaml:9:18: layers[1].activation.nme: unknown key 'nme'; did you mean name?"),
     ("learning_rate: 0.1", "learning_rate: 0.1\nzzz: 1",
      "s.yaml:16:1: zzz: unknown key 'zzz'; expected one of: batch_size, data, epochs, frozen, "
-     "init, inputs, l2, layers, learning_rate, loss, mode, reduction, rounding, shuffle, "
-     "shuffle_seed, symbols, teaches, title, tolerance"),
+     "init, inputs, l2, layers, learning_rate, loss, mode, optimizer, reduction, rounding, "
+     "shuffle, shuffle_seed, symbols, teaches, title, tolerance"),
     # missing keys
     ("learning_rate: 0.1\n", "",
      "s.yaml:1:1: missing required key 'learning_rate'"),

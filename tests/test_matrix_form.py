@@ -89,10 +89,39 @@ def _loss(name: str, A, T):
     return -(T * np.log(A)).sum(axis=0), -T / A
 
 
-def oracle(scenario, W: list, b: list, X, T, names: dict, samples: tuple[int, ...]) -> dict:
+def _optimizer_step(scenario, P, G, before: dict, keep, key: str, t: int, out: dict):
+    """P after the update of the scenario's optimizer, from gradient G and the state before
+    (torch.optim's published rules, written out); each state matrix after it goes in ``out``
+    under its key (vW1+, mhatW1, …). A kept (frozen) entry keeps its value and its state."""
+    spec = scenario.optimizer
+    name = spec if isinstance(spec, str) else spec.name
+    given = {} if isinstance(spec, str) else spec.model_dump(exclude_none=True)
+    o = {"momentum": 0.9, "rho": 0.99, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, **given}
+    rate = scenario.learning_rate
+    if name in ("momentum", "nesterov"):
+        v = np.where(keep, before["v"], o["momentum"] * before["v"] + G)
+        out[f"v{key}+"] = v
+        step = v if name == "momentum" else G + o["momentum"] * v
+    elif name == "rmsprop":
+        v = np.where(keep, before["v"], o["rho"] * before["v"] + (1 - o["rho"]) * G ** 2)
+        out[f"v{key}+"] = v
+        step = G / (np.sqrt(v) + o["epsilon"])
+    else:
+        m = np.where(keep, before["m"], o["beta1"] * before["m"] + (1 - o["beta1"]) * G)
+        v = np.where(keep, before["v"], o["beta2"] * before["v"] + (1 - o["beta2"]) * G ** 2)
+        out[f"m{key}+"], out[f"v{key}+"] = m, v
+        m_hat, v_hat = m / (1 - o["beta1"] ** t), v / (1 - o["beta2"] ** t)
+        out[f"mhat{key}"], out[f"vhat{key}"] = m_hat, v_hat
+        step = m_hat / (np.sqrt(v_hat) + o["epsilon"])
+    return np.where(keep, P, P - rate * step)
+
+
+def oracle(scenario, W: list, b: list, X, T, names: dict, samples: tuple[int, ...],
+           state: list | None = None, t: int = 1) -> dict:
     """Every matrix of one iteration by its key (Matrix.key), samples as columns: X is
     inputs × m, T outputs × m; ``names`` the parameter names of each layer (("w", n): rows of
-    weight names, ("b", n): bias names), for the frozen ones; ``samples`` the batch's numbers."""
+    weight names, ("b", n): bias names), for the frozen ones; ``samples`` the batch's numbers;
+    under an optimizer, ``state`` each layer's state before the update and ``t`` the step."""
     m = X.shape[1]
     divide = m if scenario.reduction == "mean" else 1
     rate, l2, frozen = scenario.learning_rate, scenario.l2, set(scenario.frozen)
@@ -136,7 +165,11 @@ def oracle(scenario, W: list, b: list, X, T, names: dict, samples: tuple[int, ..
         dW = delta @ As[n - 1].T / divide + l2 * W[n - 1]
         out[f"dE/dW{n}"] = dW
         keep_w = np.array([[w in frozen for w in row] for row in names["w", n]])
-        out[f"W{n}+"] = np.where(keep_w, W[n - 1], W[n - 1] - rate * dW)
+        if state is None:
+            out[f"W{n}+"] = np.where(keep_w, W[n - 1], W[n - 1] - rate * dW)
+        else:
+            out[f"W{n}+"] = _optimizer_step(scenario, W[n - 1], dW, state[n - 1].weights,
+                                            keep_w, f"W{n}", t, out)
         if spec.bias is False:
             continue
         db = delta.sum(axis=1, keepdims=True) / divide
@@ -144,7 +177,13 @@ def oracle(scenario, W: list, b: list, X, T, names: dict, samples: tuple[int, ..
             db = np.array([[db.sum()]])
         keep_b = np.array([[p in frozen] for p in names["b", n]])
         out[f"dE/db{n}"] = db
-        out[f"b{n}+"] = np.where(keep_b, out[f"b{n}"], out[f"b{n}"] - rate * db)
+        if state is None:
+            out[f"b{n}+"] = np.where(keep_b, out[f"b{n}"], out[f"b{n}"] - rate * db)
+        else:
+            held = state[n - 1].biases
+            held = {k: (a[:1] if spec.bias == "shared" else a)[:, None] for k, a in held.items()}
+            out[f"b{n}+"] = _optimizer_step(scenario, out[f"b{n}"], db, held, keep_b, f"b{n}",
+                                            t, out)
     return out
 
 
@@ -154,9 +193,10 @@ def _oracle_for(run, record) -> dict:
     for n, layer in enumerate(run.plan.layers, 1):
         names["w", n] = [u.weights for u in layer.units]
         names["b", n] = list(layer.biases)
+    state = None if record.layers[0].state is None else [r.state for r in record.layers]
     return oracle(run.scenario, [r.weights for r in record.layers],
                   [r.biases for r in record.layers], record.inputs.T, record.targets.T, names,
-                  record.samples)
+                  record.samples, state, record.iteration)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -189,7 +229,8 @@ def _assert_entries_are_the_worked_solution(run, record, layout: str) -> int:
 
 
 # per-sample matrices and bias vectors: transposed when the samples are rows
-_TRANSPOSED = ("A", "Z", "T", "E_s", "dE/dA", "f'", "delta", "b", "dE/db")
+_TRANSPOSED = ("A", "Z", "T", "E_s", "dE/dA", "f'", "delta", "b", "dE/db",
+               "vb", "mb", "mhatb", "vhatb")  # and an optimizer's state of the biases
 
 
 def _assert_matrices_are_the_oracle(run, record, layout: str) -> int:

@@ -19,6 +19,7 @@ from backprop_tutor.examples import network_names
 from backprop_tutor.notation.latex import filled_latex, number_latex
 from backprop_tutor.notation.symbols import filled_numbers
 from backprop_tutor.scenario.loader import scenario_from_text
+from backprop_tutor.scenario.optimizer import settings as settings_of
 from backprop_tutor.solution.shapes import shapes
 from backprop_tutor.symbolic.printers import formula_text, latex_text, numbers_text, printed_form
 
@@ -40,7 +41,8 @@ def _check_run(run: api.Run, precisions=(1, 3, 4, 9, 17)) -> int:
     for the derived formula with the same numbers; every number is the values map's."""
     checked = 0
     scenario = run.scenario
-    derived = shapes(run.derivation, frozen=frozenset(scenario.frozen), letters=scenario.symbols)
+    derived = shapes(run.derivation, frozen=frozenset(scenario.frozen), letters=scenario.symbols,
+                     optimizer=settings_of(scenario)[0])
     for record in run.trace.iterations:
         text, tex = run.lines(record), run.lines(record, form="latex")
         values = run.values(record.iteration)

@@ -53,6 +53,8 @@ CASES = {
                                                "w0", "--width", "100"],
     "run_circuit_fan_out_w100": ["run", FAN_OUT, "--width", "100"],
     "explain_circuit_fan_out_x_w100": ["run", FAN_OUT, "--explain", "x", "--width", "100"],
+    "run_momentum_iterations3_w100": ["run", "momentum", "--iterations", "3", "--width", "100"],
+    "explain_adam_w111_w100": ["run", "adam", "--explain", "w111", "--width", "100"],
 }
 
 

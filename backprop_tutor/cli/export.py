@@ -45,7 +45,8 @@ def export(
     only: Annotated[list[str], typer.Option(
         "--only", show_default=False,
         help="Ask only these: sections (forward, loss, factors or backward, gradients, "
-             "updates) or addresses, repeated or comma-separated (as worksheet --only).")] = None,
+             "optimizer, updates) or addresses, repeated or comma-separated (as worksheet "
+             "--only).")] = None,
     variants: int = typer.Option(0, "--variants", min=0, max=999,
                                  help="Versions of the exercise, as the variants command makes "
                                       "them (0: the scenario itself)."),

@@ -68,15 +68,34 @@ def _row(values) -> str:
     return "[" + ", ".join(_num(v) for v in values) + "]"
 
 
+def _optimizer(name: str) -> str:
+    from ..scenario.optimizer import DEFAULTS, NAMES
+
+    if name not in DEFAULTS:
+        hint = did_you_mean(close_names(name, NAMES)) or "expected one of: " + ", ".join(NAMES)
+        raise InputError(f"unknown optimizer '{name}'; {hint}", field="--optimizer")
+    return name
+
+
+def _optimizer_lines(name: str) -> list[str]:
+    from ..scenario.optimizer import DEFAULTS
+
+    options = "".join(f", {k}: {v:g}" for k, v in DEFAULTS[name].items())
+    return [f"optimizer: {{name: {name}{options}}}    # sgd, momentum and nesterov (momentum: "
+            "μ), rmsprop (rho, epsilon), adam (beta1, beta2, epsilon); torch.optim's rules"]
+
+
 def scenario_text(sizes: list[int], activations: list[str], *, seed: int, samples: int,
                   loss: str, learning_rate: float, epochs: int,
                   biases: list[bool | str] | None = None,
-                  rounding: dict[str, int] | None = None) -> str:
+                  rounding: dict[str, int] | None = None, optimizer: str | None = None) -> str:
     """The YAML of a new scenario with every number drawn from ``seed`` and explained.
 
     ``biases``: each layer's ``bias:`` (true, "shared" or false; default true for all).
     ``rounding``: ``{"digits": N}`` or ``{"decimals": N}`` to work it rounded as by hand
     (training/hand_rounding.py); without it, the option is written as a comment.
+    ``optimizer``: an ``optimizer:`` line with that optimizer's default options (none: plain
+    gradient descent, and no line).
     """
     import numpy as np
 
@@ -147,6 +166,8 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
         out.append(f"rounding: {{{key}: {n}}}    # {hand.replace(' (or decimals: N)', '')}")
     else:
         out.append(f"# rounding: {{digits: 4}}    # {hand}")
+    if optimizer is not None:
+        out += _optimizer_lines(optimizer)
     return "\n".join(out) + "\n"
 
 
@@ -174,6 +195,10 @@ def new(
     round_decimals: int = typer.Option(None, "--round-decimals", metavar="N", min=0, max=12,
                                        help="Work it as by hand: every value rounded to N "
                                             "decimals (rounding: {decimals: N})."),
+    optimizer: str = typer.Option(None, "--optimizer", show_default=False,
+                                  help="sgd (plain gradient descent, the default), momentum, "
+                                       "nesterov, rmsprop or adam, written with its default "
+                                       "options."),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
     circuit: bool = typer.Option(False, "--circuit",
                                  help="Write a circuit (a computational graph of gates) "
@@ -206,6 +231,7 @@ def new(
         sizes = _layers(layers)
         names = _activations(activation, len(sizes) - 1)
         modes = _biases(bias, len(sizes) - 1)
+        chosen = None if optimizer is None else _optimizer(optimizer)
         if target.exists() and not force:
             raise InputError(f"{output} exists; use --force to overwrite it", field="--output")
         if round_digits is not None and round_decimals is not None:
@@ -215,11 +241,15 @@ def new(
             raise InputError("rounding is not available with a softmax layer",
                              field="--round-digits" if round_digits is not None
                              else "--round-decimals")
+        if (round_digits is not None or round_decimals is not None) and chosen not in (None,
+                                                                                      "sgd"):
+            raise InputError(f"rounding is not available with the {chosen} optimizer, whose "
+                             "state is not rounded", field="--optimizer")
         rounding = {"digits": round_digits} if round_digits is not None else \
             {"decimals": round_decimals} if round_decimals is not None else None
         text = scenario_text(sizes, names, seed=seed, samples=samples, loss=loss,
                              learning_rate=learning_rate, epochs=epochs, biases=modes,
-                             rounding=rounding)
+                             rounding=rounding, optimizer=chosen)
         scenario_from_text(text, output)  # what is written is always a valid scenario
         atomic_write(target, text)
         typer.echo(f"wrote {output}: {len(sizes) - 1} layers; next: backprop-tutor run {output}")

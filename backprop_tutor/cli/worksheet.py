@@ -70,8 +70,8 @@ def worksheet(
     only: Annotated[list[str], typer.Option(
         "--only", show_default=False,
         help="Ask only these: sections (forward, loss, factors or backward, gradients, "
-             "updates) or addresses, repeated or comma-separated; the sheet lists them in "
-             "'asks' and grading counts exactly those.")] = None,
+             "optimizer, updates) or addresses, repeated or comma-separated; the sheet lists "
+             "them in 'asks' and grading counts exactly those.")] = None,
     debug: Debug = False,
 ) -> None:
     """Write a blank answer sheet (every quantity, with the formula to use) or a handout."""

@@ -16,6 +16,7 @@ from ..network.addresses import base as without_sample
 from ..network.addresses import derivative, updated
 from ..notation.symbols import symbol_text
 from ..scenario.limits import worked_size
+from ..scenario.optimizer import settings
 from .solution import Edit, Solution
 from .tolerance import Tolerance, Written, indistinct, literal, quantum, reproduces
 
@@ -168,6 +169,57 @@ def previous_iteration(s: Solution, address: str) -> Iterator[Variant]:
                       "last update not made)")
 
 
+def plain_gradient_step(s: Solution, address: str) -> Iterator[Variant]:
+    """Under an optimizer, the update made as plain gradient descent, w − η·∂E/∂w: the
+    optimizer's step (the velocity, Adam's m̂/(√v̂ + ε)) left out."""
+    if s.steps[address].section != "updates" or not _optimizer_state(s):
+        return
+    p = without_sample(address).removesuffix("+")
+    gradient = derivative(s.plan.loss_symbol, p)
+    if p in s.base_env and gradient in s.key:
+        value = s.base_env[p] - s.base_env[ETA] * s.key[gradient]
+        yield Variant((Edit(address, value=value),),
+                      f"update made with the gradient alone ({p} − η·∂{s.plan.loss_symbol}/∂{p}),"
+                      " not with the optimizer's step", address)
+
+
+def state_not_carried(s: Solution, address: str) -> Iterator[Variant]:
+    """In iteration 2 or later, the optimizer's state of the iteration before left out: v(w)
+    taken as 0 (v+ = ∂E/∂w), as in the first iteration."""
+    if s.iteration == 1 or not _optimizer_state(s):
+        return
+    edits = []
+    for at in _here_and_before(s, address):
+        if s.steps[at].section == "optimizer" and at.endswith("+"):
+            before = at.removesuffix("+")
+            if s.base_env.get(before):
+                edits.append(Edit(at, set=((before, 0.0),)))
+    if edits:
+        held = ", ".join(symbol_text(e.at.removesuffix("+")) for e in edits)
+        yield Variant(tuple(edits), f"the optimizer's state of the iteration before left out "
+                      f"({held} taken as 0)", edits[0].at)
+
+
+def bias_correction_left_out(s: Solution, address: str) -> Iterator[Variant]:
+    """Adam's bias correction left out: m̂ = m+ (or v̂ = v+), not m+/(1 − β1ᵗ)."""
+    edits = []
+    for at in _here_and_before(s, address):
+        if at.startswith(("mhat(", "vhat(")):
+            raw = updated(at[0] + at[4:])  # mhat(w2) → m(w2)+
+            if raw in s.key:
+                edits.append(Edit(at, value=s.key[raw]))
+    for edit in edits:
+        yield Variant((edit,), f"bias correction left out ({symbol_text(edit.at)} taken as "
+                      f"{symbol_text(updated(edit.at[0] + edit.at[4:]))})", edit.at)
+    if len(edits) > 1:
+        yield Variant(tuple(edits), "bias corrections left out (m̂ = m+ and v̂ = v+)")
+
+
+def _optimizer_state(s: Solution) -> bool:
+    """Whether the iteration has an optimizer's state (an optimizer other than sgd)."""
+    return settings(s.run.scenario)[0] != "sgd"
+
+
 def update_added(s: Solution, address: str) -> Iterator[Variant]:
     """The update written w + η·∂E/∂w: a step up the gradient instead of down it."""
     eta = s.base_env[ETA]
@@ -277,6 +329,9 @@ RULES: dict[str, Rule] = {
     "learning_rate_left_out": learning_rate_left_out,
     "learning_rate_twice": learning_rate_twice,
     "update_added": update_added,
+    "plain_gradient_step": plain_gradient_step,
+    "state_not_carried": state_not_carried,
+    "bias_correction_left_out": bias_correction_left_out,
     "sum_for_mean": sum_for_mean,
     "sign_flipped": sign_flipped,
     "half_forgotten": half_forgotten,

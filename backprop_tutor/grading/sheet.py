@@ -43,8 +43,9 @@ class SheetModel(BaseModel):
         1, description="The iteration the answers are for (1-based).")
     asks: Annotated[list[str], Field(min_length=1)] | None = Field(
         None, description="The quantities the exercise asks (addresses, or the sections "
-                          "forward, loss, factors or backward, gradients, updates); only these "
-                          "are marked and each counts. Without it every quantity counts.")
+                          "forward, loss, factors or backward, gradients, optimizer, updates); "
+                          "only these are marked and each counts. Without it every quantity "
+                          "counts.")
     answers: dict[str, Number | str | None] = Field(
         description="Address (as in the values map of --json) → the number written; "
                     "empty for a question left blank.")

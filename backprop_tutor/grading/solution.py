@@ -22,8 +22,9 @@ from functools import cache, cached_property
 import numpy as np
 
 from ..errors import InputError
-from ..network.addresses import at_sample, base, normalise, sample_of
+from ..network.addresses import at_sample, base, normalise, sample_of, state_of
 from ..network.kernels import Kernel, KernelError, compile_kernel
+from ..scenario.optimizer import STEP_SYMBOL, constants
 from ..solution.lines import L2, RATE, Code, Quantity, quantity_columns, result_of
 from ..solution.run import Run
 from ..solution.values import iteration_values, parameter_values
@@ -164,8 +165,9 @@ class Solution:
         self._record = record
         self._quantities: list[Quantity] = quantities(run, "code")
         self._line = {q.address: n for n, q in enumerate(self._quantities)}
+        optimizer = constants(run.scenario)
         self._columns = quantity_columns(run.plan, record, learning_rate=run.scenario.learning_rate,
-                                         l2=run.scenario.l2)
+                                         l2=run.scenario.l2, constants=optimizer)
         self._arrays: dict[str, list[float]] = {}
         self._given = (*run.plan.inputs, *run.plan.targets)
         self._given_index = {name: n for n, name in enumerate(self._given)}
@@ -177,8 +179,13 @@ class Solution:
             tuple(r.biases for r in record.layers))
         self.suffixes = tuple(at_sample("", s) for s in record.samples) \
             if len(record.samples) > 1 else ("",)
+        # an optimizer's options, the step t, and its state before the update: given, like w
+        held = {name: float(column()[0]) for name, column in self._columns.items()
+                if name in optimizer or name == STEP_SYMBOL
+                or (state_of(name) is not None and not name.endswith("+")
+                    and not name.startswith(("mhat(", "vhat(")))} if optimizer else {}
         self._fixed: dict[str, float] = {
-            **self.parameters, RATE: run.scenario.learning_rate, L2: run.scenario.l2}
+            **self.parameters, RATE: run.scenario.learning_rate, L2: run.scenario.l2, **held}
         self.key: Mapping[str, float] = _Key(self)
         self.steps: Mapping[str, Step] = _Steps(self)
         self.base_env: Mapping[str, float] = _Env(self)

@@ -32,6 +32,8 @@ def symbol_text(name: str) -> str:
     if "/" in name and name.startswith("d"):
         top, bottom = name.split("/", 1)
         return f"∂{top[1:]}/∂{bottom[1:]}"
+    if name.startswith(("mhat(", "vhat(")):  # Adam's bias corrections: m̂(w2), v̂(w2)
+        return name[0] + "\u0302" + name[4:]
     return name
 
 
@@ -73,9 +75,15 @@ def latex_symbol(name: str) -> str:
     if "/" in name and name.startswith("d"):
         top, bottom = name.split("/", 1)
         return rf"\frac{{\partial {latex_symbol(top[1:])}}}{{\partial {latex_symbol(bottom[1:])}}}"
-    greek = {"η": r"\eta", "λ": r"\lambda", "δ": r"\delta", "σ": r"\sigma"}
+    greek = {"η": r"\eta", "λ": r"\lambda", "δ": r"\delta", "σ": r"\sigma", "μ": r"\mu",
+             "ρ": r"\rho", "ε": r"\varepsilon", "β1": r"\beta_{1}", "β2": r"\beta_{2}"}
     if name in greek:
         return greek[name]
+    held = re.fullmatch(r"(mhat|vhat|m|v)\((.+)\)(\+?)", name)
+    if held:  # an optimizer's state of a parameter: v_{w_{2}}^{+}, \hat{m}_{w_{2}}
+        kind, parameter, plus = held.groups()
+        letter = rf"\hat{{{kind[0]}}}" if kind.endswith("hat") else kind
+        return f"{letter}_{{{latex_symbol(parameter)}}}" + ("^{+}" if plus else "")
     plus = name.endswith("+")
     core = name[:-1] if plus else name
     m = re.fullmatch(r"([A-Za-z]+?)(\d[\d_]*)", core)

@@ -106,6 +106,13 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
     if gradient.l2_term:
         parts.append(Text(f"+ L2 term λ·{parameter} = {number(gradient.l2_term, precision)}"))
     parts.append(Text(f"{grad_name} = {number(gradient.result, precision)}", style="bold"))
+    held = [line for line in lines if line.section == "optimizer"]
+    if held:  # the optimizer's state of the parameter, which its update reads
+        parts.append(Text(held[0].note, style="italic"))
+    for line in held:
+        nums = filled_numbers(line.printed, line.substitutions[0], precision)
+        parts.append(Text(f"{symbol_text(line.address)} = {line.printed.text} = {nums} = "
+                          f"{number(line.result, precision)}"))
     if update.frozen:
         parts.append(Text(f"{parameter} is frozen: it stays {number(update.result, precision)}"))
     else:

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from pydantic import TypeAdapter
 
+from ..scenario.optimizer import settings
 from ..solution import json_layout
 from ..solution.json_types import (
     MAX_ADDRESSED_SAMPLES,
@@ -39,6 +40,9 @@ def normalised_scenario(run: Run) -> NormalisedScenario:
     """The scenario with every default filled in and the initial parameters it trained from."""
     data = run.scenario.model_dump(mode="json", exclude_none=True)
     data["inputs"] = list(run.plan.inputs)
+    if "optimizer" in data:  # its name and every option's value, defaults filled in
+        name, options = settings(run.scenario)
+        data["optimizer"] = {"name": name, **options}
     initial = run.trace.initial
     for layer, spec, w, b in zip(data["layers"], run.scenario.layers, initial.weights,
                                  initial.biases, strict=True):

@@ -9,8 +9,10 @@ from ..grading.worksheet import Question, questions
 from ..network.addresses import base, sample_of
 from ..notation.latex import filled_latex, mean_latex, number_latex
 from ..notation.symbols import latex_symbol
+from ..scenario.optimizer import SYMBOLS, settings
 from ..solution.lines import SECTIONS, Line, Row
 from ..solution.run import Run
+from ..solution.values import state_values
 from ..training.trace import IterationRecord
 from .formulas import formula_latex
 
@@ -43,6 +45,12 @@ def exercise_latex(run: Run, record: IterationRecord, precision: int = 6) -> lis
     shape = " - ".join(str(n) for n in [s.input_count, *(layer.units for layer in s.layers)])
     out.append(escape(f"Network {shape}; loss {s.loss}; learning rate ") +
                rf"$\eta = {number_latex(s.learning_rate, precision)}$.\par")
+    name, options = settings(s)
+    if name != "sgd":
+        said = ", ".join(f"${latex_symbol(SYMBOLS[k])} = {number_latex(v, precision)}$"
+                         for k, v in options.items())
+        step = f"; step $t = {record.iteration}$" if name == "adam" else ""
+        out.append(escape(f"Optimizer {name}: ") + said + step + r".\par")
     out.append(escape(f"Work iteration {record.iteration} by hand.") + r"\par")
     if run.rounding_note:
         out.append(escape(run.rounding_note[0].upper() + run.rounding_note[1:] + ".") + r"\par")
@@ -54,6 +62,8 @@ def exercise_latex(run: Run, record: IterationRecord, precision: int = 6) -> lis
                 rows.append(f"{latex_symbol(w)} = {value}")
             if u.bias is not None and (not layer.shared or j == 0):  # a shared bias once
                 rows.append(f"{latex_symbol(u.bias)} = {number_latex(rec.biases[j], precision)}")
+    rows += [f"{latex_symbol(name)} = {number_latex(value, precision)}"
+             for name, value in state_values(run.plan, record, before=True).items()]
     for s_index, x_row, t_row in zip(record.samples, record.inputs, record.targets, strict=True):
         given = [f"{latex_symbol(x)} = {number_latex(v, precision)}"
                  for x, v in zip(run.plan.inputs, x_row, strict=True)]

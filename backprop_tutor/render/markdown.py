@@ -9,8 +9,10 @@ from ..grading.worksheet import questions
 from ..notation.latex import number_latex
 from ..notation.numbers import number
 from ..notation.symbols import latex_symbol
+from ..scenario.optimizer import description, settings
 from ..solution.lines import SECTIONS, Line
 from ..solution.run import Run
+from ..solution.values import state_values
 from ..training.trace import IterationRecord
 from .formulas import formula_latex
 from .latex import address_latex, numbers_cell
@@ -22,6 +24,16 @@ def _cell(text: str) -> str:
 
 def _math(tex: str) -> str:
     return f"${_cell(tex)}$"
+
+
+def optimizer_lines(run: Run, record: IterationRecord) -> list[str]:
+    """The optimizer of a handout, with its options and (for Adam) the step t, as a list item;
+    nothing for plain gradient descent."""
+    said = description(run.scenario)
+    if said is None:
+        return []
+    step = f"; step t = {record.iteration}" if settings(run.scenario)[0] == "adam" else ""
+    return [f"- optimizer: {said}{step}"]
 
 
 def exercise_markdown(run: Run, record: IterationRecord, precision: int = 6) -> list[str]:
@@ -36,6 +48,7 @@ def exercise_markdown(run: Run, record: IterationRecord, precision: int = 6) -> 
             + ", ".join(str(getattr(layer.activation, "name", layer.activation))
                         for layer in s.layers),
             f"- loss: {s.loss}; learning rate {rate}",
+            *optimizer_lines(run, record),
             f"- work iteration {record.iteration} by hand",
             *([f"- {run.rounding_note}"] if run.rounding_note else []), "",
             "| given | value |", "| --- | ---: |"]
@@ -47,6 +60,8 @@ def exercise_markdown(run: Run, record: IterationRecord, precision: int = 6) -> 
             if u.bias is not None and (not layer.shared or j == 0):  # a shared bias once
                 value = number(rec.biases[j], precision)
                 out.append(f"| {_math(latex_symbol(u.bias))} | {value} |")
+    for name, value in state_values(run.plan, record, before=True).items():
+        out.append(f"| {_math(latex_symbol(name))} | {number(value, precision)} |")
     several = len(record.samples) > 1
     for s_index, x_row, t_row in zip(record.samples, record.inputs, record.targets, strict=True):
         suffix = f"@{s_index}" if several else ""

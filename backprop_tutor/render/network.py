@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..network.plan import Plan, PlanLayer, PlanUnit
 from ..notation.numbers import number
+from ..scenario.optimizer import description
 from ..training.hand_rounding import rounding_note, rounding_of
 from .console import Fit
 
@@ -143,6 +144,9 @@ def scenario_table(scenario, plan: Plan, precision: int = 4) -> Table:
     if s.tolerance is not None:
         training += f", until the loss is below {number(s.tolerance, precision)}"
     table.add_row("training", training)
+    optimizer = description(s)
+    if optimizer is not None:
+        table.add_row("optimizer", optimizer)
     if s.l2:
         table.add_row("L2", f"λ = {number(s.l2, 6)}")
     if s.frozen:

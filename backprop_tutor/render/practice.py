@@ -7,8 +7,11 @@ from rich.text import Text
 
 from ..notation.numbers import number
 from ..notation.symbols import filled_numbers, symbol_text
+from ..scenario.optimizer import description
 from ..solution.lines import SECTIONS
 from ..solution.run import Run
+from ..solution.values import state_values
+from ..training.optimizers import optimizer_state
 from ..training.trace import IterationRecord
 from .formulas import formula_text
 from .network import network_view
@@ -32,6 +35,13 @@ def intro_view(run: Run, record: IterationRecord, count: int, precision: int) ->
                       f"η = {number(s.learning_rate, 6)}"))
     if run.rounding_note:
         parts.append(Text(f"The key is {run.rounding_note}."))
+    optimizer = description(s)
+    if optimizer is not None:  # its options, and the state the update starts from
+        held = state_values(plan, record, before=True)
+        start = ("every state starts at 0" if not any(held.values()) else ", ".join(
+            f"{symbol_text(k)} = {number(v, precision)}" for k, v in held.items()))
+        step = f"; step t = {record.iteration}" if "mhat" in optimizer_state(s) else ""
+        parts.append(Text(f"optimizer {optimizer}{step}; {start}"))
     parts.append(Text(
         f"Work iteration 1: {count} numbers in textbook order. Type each one and press Enter; "
         "within 0.5 % or correctly rounded counts. A wrong answer gets a hint and another try. "

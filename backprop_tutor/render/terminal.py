@@ -18,6 +18,7 @@ from rich.text import Text
 
 from ..notation.numbers import number
 from ..notation.symbols import filled_numbers, symbol_text
+from ..scenario.optimizer import description
 from ..solution.lines import SECTIONS, Line
 from ..solution.run import Run
 from ..training.trace import IterationRecord
@@ -42,6 +43,9 @@ def header(run: Run, precision: int = 4) -> RenderableType:
     table.add_row("network", shape_text(run.plan))
     table.add_row("loss", f"{s.loss}: {run.plan.loss_formula}")
     table.add_row("learning rate", f"η = {number(s.learning_rate, 6)}")
+    optimizer = description(s)
+    if optimizer is not None:
+        table.add_row("optimizer", optimizer)
     detail = f"{len(s.data)} sample{'s' if len(s.data) > 1 else ''}, {s.mode} updates"
     if s.reduction == "sum":
         detail += ", each batch's loss and gradients summed over its samples"

@@ -110,6 +110,16 @@ def check_rounding(s: Scenario, doc: Document) -> None:
             raise located(doc, ("layers", i, "activation"), "rounding is not available with a "
                           "softmax layer: its factors ∂a_i/∂z_j are shown unrounded; remove "
                           "rounding: for an exact run")
+    if _optimizer_name(s) != "sgd":
+        raise located(doc, ("optimizer",), f"rounding is not available with the "
+                      f"{_optimizer_name(s)} optimizer, whose state is not rounded; remove "
+                      "rounding: for an exact run, or train with plain gradient descent (sgd)")
+
+
+def _optimizer_name(s: Scenario) -> str:
+    from .optimizer import settings
+
+    return settings(s)[0]
 
 
 def with_rounding(s: Scenario, digits: int | None, decimals: int | None) -> Scenario:
@@ -126,4 +136,7 @@ def with_rounding(s: Scenario, digits: int | None, decimals: int | None) -> Scen
         if _activation_name(layer.activation) == "softmax":
             raise InputError("rounding is not available with a softmax layer: its factors "
                              "∂a_i/∂z_j are shown unrounded", field=flag)
+    if _optimizer_name(s) != "sgd":
+        raise InputError(f"rounding is not available with the {_optimizer_name(s)} optimizer, "
+                         "whose state is not rounded", field=flag)
     return s.model_copy(update={"rounding": Rounding(digits=digits, decimals=decimals)})

@@ -19,6 +19,7 @@ from .course_checks import (
     check_softmax_layer,
 )
 from .messages import located, validation_message
+from .optimizer import check_optimizer, formula_names
 from .schema import CustomActivation, NamedActivation, Scenario
 from .yaml_source import Document, parse_yaml, read_yaml
 
@@ -100,6 +101,7 @@ def check_scenario(s: Scenario, doc: Document) -> None:
                       "every sample has no order to shuffle")
     if s.init is not None:
         _check_init(s, doc)
+    check_optimizer(s, doc)
     check_loss(s, doc)
     check_rounding(s, doc)
     check_name_shapes(s, doc)
@@ -225,8 +227,9 @@ def _check_names(s: Scenario, doc: Document) -> None:
             everything += [(name, f"the {kind} of layer {number} unit {j}",
                             given(number, field, j - 1)) for j, name in enumerate(group, 1)]
     seen: dict[str, str] = {}
+    taken = formula_names(s)  # the step count t of Adam's bias corrections
     for name, what, where in everything:
-        if reserved(name):
+        if reserved(name) or name in taken:
             raise located(doc, where, f"the name '{name}' of {what} is a function or constant "
                           "the formulas use; choose another (check symbols: and the layers' "
                           "names:)")

@@ -40,6 +40,8 @@ _FIELD_EXPECTED: dict[tuple[str, ...], str] = {
                                    "{expression: 'z/(1 + abs(z))'}",
     ("layers", "*", "bias"): "expected true (one bias per unit), shared (one bias for the "
                              "layer) or false (no bias)",
+    ("optimizer",): "expected an optimizer's name (sgd, momentum, nesterov, rmsprop, adam), or "
+                    "a mapping such as {name: adam, beta1: 0.9}",
     ("answers", "*"): "expected a number, or nothing for a question left blank",
 }
 # What one item of a list is called, to say "expected at least 1 sample".

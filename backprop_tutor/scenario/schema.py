@@ -102,6 +102,24 @@ class Init(Strict_):
 
 LossName = Literal[LOSS_NAMES]
 
+# a decay rate of an optimizer: μ, ρ, β1 or β2, in [0, 1)
+Decay = Annotated[Number, Field(ge=0, lt=1)]
+
+
+class OptimizerSpec(Strict_):
+    """An optimizer given by name with its options: ``{name: adam, beta1: 0.9}``.
+
+    Which options belong to which optimizer, and their defaults (those of PyTorch's
+    ``torch.optim``), are training/optimizers.py's; scenario/loader.py refuses an option that
+    does not belong to the named optimizer."""
+
+    name: str
+    momentum: Decay | None = None  # μ: momentum, nesterov
+    rho: Decay | None = None  # ρ: rmsprop (torch's alpha)
+    beta1: Decay | None = None  # β1: adam
+    beta2: Decay | None = None  # β2: adam
+    epsilon: Annotated[Number, Field(gt=0)] | None = None  # ε: rmsprop, adam
+
 
 class Rounding(Strict_):
     """Hand rounding (training/hand_rounding.py): every value shown rounded to ``digits``
@@ -133,6 +151,9 @@ class Scenario(Strict_):
     tolerance: Annotated[Number, Field(gt=0)] | None = None
     frozen: list[Name] = []
     l2: Annotated[Number, Field(ge=0)] = 0.0
+    # how a gradient becomes an update: sgd (plain gradient descent, also when not given),
+    # momentum, nesterov, rmsprop or adam, by name or as {name: ..., options}
+    optimizer: str | OptimizerSpec | None = None
     init: Init | None = None
     symbols: Symbols = Symbols()
     # a hand calculation: every value shown rounded before it is used (None: exact)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..scenario.optimizer import settings
 from ..scenario.schema import Scenario
 
 FORMAT = 1
@@ -73,6 +74,11 @@ def structure(scenario: Scenario) -> dict[str, Any]:
     for layer in data["layers"]:
         layer.pop("weights", None)
         layer.pop("biases", None)
+    # an optimizer's formulas depend on its name, not on its options' numbers
+    name = settings(scenario)[0]
+    data.pop("optimizer", None)
+    if name != "sgd":
+        data["optimizer"] = name
     return data
 
 

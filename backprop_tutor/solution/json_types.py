@@ -131,8 +131,8 @@ class Iteration(TypedDict):
     loss: Number
     values: Annotated[dict[str, Number], Field(
         description="Address → value: the vocabulary of answer sheets. Every number of the "
-                    "iteration (nodes, factors, gradients, updates); per sample as name@s for "
-                    "batches of up to 32 samples.")]
+                    "iteration (nodes, factors, gradients, an optimizer's state, updates); "
+                    "per sample as name@s for batches of up to 32 samples.")]
     samples: NotRequired[Annotated[list[Sample], Field(
         description="Only for a batch of more than 32 samples, whose per-sample numbers "
                     "are not in values.")]]

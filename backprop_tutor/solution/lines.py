@@ -18,10 +18,11 @@ from functools import cached_property, partial
 
 import numpy as np
 
-from ..network.addresses import at_sample, derivative, updated
+from ..network.addresses import at_sample, derivative, state, state_of, updated
 from ..network.kernels import softmax_factor
 from ..network.plan import Plan
 from ..notation.symbols import Printed
+from ..scenario.optimizer import STEP_SYMBOL
 from ..training.trace import IterationRecord
 
 __all__ = ["SECTIONS", "Code", "Line", "Quantity", "Row", "fill", "quantity_arrays",
@@ -33,6 +34,7 @@ SECTIONS = {
     "loss": "Loss",
     "factors": "Backward pass: local derivatives and errors δ",
     "gradients": "Gradients: the product of the factors along each path",
+    "optimizer": "Optimizer state",
     "updates": "Updates",
 }
 
@@ -163,24 +165,34 @@ class Line:
 
 
 def quantity_arrays(plan: Plan, record: IterationRecord, *, learning_rate: float,
-                    l2: float = 0.0) -> dict[str, np.ndarray]:
+                    l2: float = 0.0, constants: dict[str, float] | None = None
+                    ) -> dict[str, np.ndarray]:
     """Every number of one iteration by address (no sample suffix), one per sample [sample].
 
     Taken from the trace as the engine computed it: network scalars, the loss of each sample,
-    every factor, δ and ∂E/∂a, each sample's term of every gradient, every update.
+    every factor, δ and ∂E/∂a, each sample's term of every gradient, an optimizer's state before
+    and after the update (its options by their symbols in ``constants``, and the step t), every
+    update.
     """
     return {name: column() for name, column in
-            quantity_columns(plan, record, learning_rate=learning_rate, l2=l2).items()}
+            quantity_columns(plan, record, learning_rate=learning_rate, l2=l2,
+                             constants=constants).items()}
 
 
 def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: float,
-                     l2: float = 0.0) -> dict[str, Callable[[], np.ndarray]]:
+                     l2: float = 0.0, constants: dict[str, float] | None = None
+                     ) -> dict[str, Callable[[], np.ndarray]]:
     """``quantity_arrays`` with each array made only when asked for: name → a function that
     returns it (a network's worth of names, no network's worth of arrays)."""
     m = len(record.samples)
     E = plan.loss_symbol
     table: dict[str, Callable[[], np.ndarray]] = {RATE: partial(np.full, m, learning_rate),
                                                    L2: partial(np.full, m, l2)}
+    for symbol, value in (constants or {}).items():
+        table[symbol] = partial(np.full, m, float(value))
+    held = record.layers[0].state
+    if held is not None and "m" in held.weights:  # Adam's bias corrections read the step t
+        table[STEP_SYMBOL] = partial(np.full, m, float(record.iteration))
 
     def constant(value: float) -> Callable[[], np.ndarray]:
         return partial(np.full, m, float(value))
@@ -221,11 +233,17 @@ def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: floa
                 table[derivative(E, w)] = product(rec.dE_dz, j, below, i) \
                     if rec.weight_terms is None else term(rec.weight_terms, j, i)
                 table[updated(w)] = constant(rec.weights_after[j, i])
+                if rec.state is not None:
+                    _state_columns(table, w, rec.state.weights, rec.state_after.weights,
+                                   (j, i), constant)
             if u.bias is None:  # a layer without bias
                 continue
             table[u.bias] = constant(rec.biases[j])
             table[derivative(u.net, u.bias)] = constant(1.0)
             table[updated(u.bias)] = constant(rec.biases_after[j])
+            if rec.state is not None:
+                _state_columns(table, u.bias, rec.state.biases, rec.state_after.biases, (j,),
+                               constant)
             if not layer.shared:
                 table[derivative(E, u.bias)] = column(
                     rec.dE_dz if rec.bias_terms is None else rec.bias_terms, j)
@@ -233,6 +251,18 @@ def quantity_columns(plan: Plan, record: IterationRecord, *, learning_rate: floa
             table[derivative(E, layer.units[0].bias)] = partial(rec.dE_dz.sum, axis=1) \
                 if rec.bias_terms is None else column(rec.bias_terms, 0)
     return table
+
+
+def _state_columns(table: dict, parameter: str, before: dict[str, np.ndarray],
+                   after: dict[str, np.ndarray], index: tuple[int, ...],
+                   constant: Callable[[float], Callable[[], np.ndarray]]) -> None:
+    """An optimizer's state of one parameter: before the update (``v(w2)``), after it
+    (``v(w2)+``), and what the step derives (``mhat(w2)``)."""
+    for kind, array in before.items():
+        table[state(kind, parameter)] = constant(array[index])
+    for kind, array in after.items():
+        address = state(kind, parameter)
+        table[address if kind in ("mhat", "vhat") else updated(address)] = constant(array[index])
 
 
 def result_of(quantity: Quantity, record: IterationRecord, plan: Plan,
@@ -251,33 +281,41 @@ def result_of(quantity: Quantity, record: IterationRecord, plan: Plan,
 
 def fill(quantities: list[Quantity], plan: Plan, record: IterationRecord, *,
          learning_rate: float, l2: float = 0.0, frozen: frozenset[str] = frozenset(),
-         reduction: str = "mean") -> list[Line]:
+         reduction: str = "mean", constants: dict[str, float] | None = None) -> list[Line]:
     """The lines of one iteration: each quantity with the trace's numbers (a batch's loss and
-    gradients are the ``reduction`` of its samples' terms: their mean or their sum)."""
-    table = quantity_arrays(plan, record, learning_rate=learning_rate, l2=l2)
+    gradients are the ``reduction`` of its samples' terms: their mean or their sum; an
+    optimizer's options by their symbols in ``constants``)."""
+    table = quantity_arrays(plan, record, learning_rate=learning_rate, l2=l2,
+                            constants=constants)
     m = len(record.samples)
     lines = []
     gradients: dict[str, float] = {}  # the batch's gradients, which updates use
     for q in quantities:
         raw = table[q.address]
         values = tuple(raw.tolist())
-        columns = {n: [gradients[n]] * m if n in gradients and q.section == "updates"
+        columns = {n: [gradients[n]] * m if n in gradients
+                   and q.section in ("updates", "optimizer")
                    else table[n].tolist() for n in q.names}
         result, l2_term = result_of(q, record, plan, raw)
         if q.section == "gradients":
             gradients[q.address] = result
-        is_frozen = q.section == "updates" and q.address[:-1] in frozen
+        is_frozen = q.section == "updates" and q.address[:-1] in frozen or (
+            q.section == "optimizer" and q.address.endswith("+")
+            and state_of(q.address) in frozen)
         lines.append(Line(q, record.samples, values, columns, result,
                           l2_term=l2_term if l2 else 0.0, frozen=is_frozen,
                           summed=reduction == "sum"))
     return lines
 
 
-def vocabulary(plan: Plan) -> tuple[set[str], set[str]]:
+def vocabulary(plan: Plan, optimizer: tuple[str, ...] = (),
+               constants: tuple[str, ...] = ()) -> tuple[set[str], set[str]]:
     """(every name a formula of the network may read, the addresses every worked solution of
-    the network has): what a worked solution read back from the cache is checked against."""
+    the network has): what a worked solution read back from the cache is checked against.
+    ``optimizer``: the names of its state (``v``; ``m``, ``v``, ``mhat``, ``vhat``), whose
+    addresses every parameter has; ``constants``: its options' symbols (μ, β1, ε, t)."""
     E = plan.loss_symbol
-    names = {*plan.inputs, *plan.targets, E, RATE, L2}
+    names = {*plan.inputs, *plan.targets, E, RATE, L2, *constants}
     required = {E}
     for layer in plan.layers:
         for u in layer.units:
@@ -291,4 +329,8 @@ def vocabulary(plan: Plan) -> tuple[set[str], set[str]]:
                 names |= {w, derivative(u.net, x), derivative(u.net, w)}
             for p in (*u.weights, *(() if u.bias is None else (u.bias,))):
                 required |= {derivative(E, p), updated(p)}
+                for kind in optimizer:
+                    address = state(kind, p)
+                    names.add(address)
+                    required.add(address if kind in ("mhat", "vhat") else updated(address))
     return names | required, required

@@ -30,11 +30,13 @@ from typing import Literal
 
 import numpy as np
 
-from ..network.addresses import at_sample, derivative, updated
+from ..network.addresses import at_sample, derivative, state, updated
 from ..network.kernels import softmax_factor
 from ..network.plan import Plan, PlanLayer
+from ..scenario.optimizer import settings
 from ..scenario.schema import Scenario
 from ..training.trace import IterationRecord, LayerRecord
+from .matrix_optimizer import optimizer_equations
 
 __all__ = ["Layout", "Matrix", "MatrixForm", "Step", "matrix_form", "superscript"]
 
@@ -119,6 +121,7 @@ class _Builder:
         self.l2 = scenario.l2
         self.rate = scenario.learning_rate
         self.frozen = frozenset(scenario.frozen)
+        self.optimizer = settings(scenario)[0]  # sgd: plain gradient descent
 
     # -- matrices ---------------------------------------------------------------------------
     def per_sample(self, name: str, latex: str, array: np.ndarray,
@@ -412,17 +415,60 @@ class _Builder:
         note = ("frozen, kept as they are: " + ", ".join(frozen)) if frozen else ""
         after = _keyed(self.parameters(f"{W[0]} new", rf"{W[1]}_{{\text{{new}}}}",
                                        rec.weights_after, layer, updated), f"W{n}+")
-        out = [Step(n, "updates", "W+", f"{W[0]} ← {W[0]} − η·{dW[0]}",
-                    rf"{W[1]} \leftarrow {W[1]} - \eta {dW[1]}", f"→ {_size(after.shape)}",
-                    (after,), note)]
+        text, tex = (f"{W[0]} ← {W[0]} − η·{dW[0]}", rf"{W[1]} \leftarrow {W[1]} - \eta {dW[1]}")
+        held: tuple[Matrix, ...] = ()
+        if self.optimizer != "sgd":
+            text, tex = optimizer_equations(self.optimizer, W, dW)
+            held = tuple(_keyed(self.parameters(name, latex, array, layer, address), key)
+                         for name, latex, array, address, key in
+                         self.state(W, rec.state_after.weights, f"W{n}"))
+        out = [Step(n, "updates", "W+", text, tex, f"→ {_size(after.shape)}",
+                    (*held, after), self.state_note(note))]
         if layer.biases:
             b, db = self.sym(self.b, n), self.d(self.b, n)
             bias = _keyed(self.biases(f"{b[0]} new", rf"{b[1]}_{{\text{{new}}}}",
                                       rec.biases_after, layer, updated), f"b{n}+")
-            out.append(Step(n, "updates", "b+", f"{b[0]} ← {b[0]} − η·{db[0]}",
-                            rf"{b[1]} \leftarrow {b[1]} - \eta {db[1]}",
-                            f"→ {_size(bias.shape)}", (bias,), note))
+            text, tex = (f"{b[0]} ← {b[0]} − η·{db[0]}",
+                         rf"{b[1]} \leftarrow {b[1]} - \eta {db[1]}")
+            held = ()
+            if self.optimizer != "sgd":
+                text, tex = optimizer_equations(self.optimizer, b, db)
+                held = tuple(_keyed(self.biases(name, latex, array, layer, address), key)
+                             for name, latex, array, address, key in
+                             self.state(b, rec.state_after.biases, f"b{n}"))
+            out.append(Step(n, "updates", "b+", text, tex, f"→ {_size(bias.shape)}",
+                            (*held, bias), self.state_note(note)))
         return out
+
+    def state(self, P: tuple[str, str], arrays: dict[str, np.ndarray], key: str) -> list:
+        """(name, LaTeX, array, address of an entry's parameter → its value's address, key)
+        of each of the optimizer's state matrices of ``P`` after the update: v(W⁽²⁾) new,
+        m̂(W⁽²⁾), …"""
+        out = []
+        for kind, array in arrays.items():
+            hat = kind in ("mhat", "vhat")
+            letter = {"m": "m", "v": "v", "mhat": "m̂", "vhat": "v̂"}[kind]
+            tex = {"m": "m", "v": "v", "mhat": r"\hat{m}", "vhat": r"\hat{v}"}[kind]
+            name = f"{letter}({P[0]})" + ("" if hat else " new")
+            latex = rf"{tex}\left({P[1]}\right)" + ("" if hat else r"_{\text{new}}")
+
+            def address(p: str, kind: str = kind, hat: bool = hat) -> str:
+                return state(kind, p) if hat else updated(state(kind, p))
+
+            out.append((name, latex, array, address, f"{kind}{key}" + ("" if hat else "+")))
+        return out
+
+    def state_note(self, note: str) -> str:
+        """The update's note, and under an optimizer what its equations mean."""
+        if self.optimizer == "sgd":
+            return note
+        said = f"{self.optimizer} (torch.optim's rule)"
+        if self.optimizer in ("rmsprop", "adam"):
+            said += ": squares, roots and quotients entry by entry"
+        said += "; every state starts at 0"
+        if self.optimizer == "adam":
+            said += f"; t = {self.record.iteration}"
+        return f"{said}; {note}" if note else said
 
 
 def _keyed(matrix: Matrix, key: str) -> Matrix:

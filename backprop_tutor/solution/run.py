@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..network.plan import Plan
 from ..scenario import Scenario
 from ..scenario.limits import check_run
+from ..scenario.optimizer import constants
 from ..training.engine import RunOptions, iterate
 from ..training.hand_rounding import HandRounding, rounding_note, rounding_of
 from ..training.trace import IterationRecord, Trace
@@ -89,7 +90,7 @@ class Run:
             s = self.scenario
             self._lines[key] = fill(chosen, self.plan, record, learning_rate=s.learning_rate,
                                     l2=s.l2, frozen=frozenset(s.frozen),
-                                    reduction=s.reduction)
+                                    reduction=s.reduction, constants=constants(s))
         return self._lines[key]
 
     def node_derivative(self, node: str, variable: str) -> NodeDerivative:

@@ -20,6 +20,7 @@ from ..network.addresses import derivative, updated
 from ..scenario.schema import Symbols
 from ..symbolic.derivation import Chain, Derivation, Factor
 from ..symbolic.graph import Unit
+from .optimizer_shapes import optimizer_shapes
 
 __all__ = ["L2", "LEARNING_RATE", "RATE", "Shape", "shapes"]
 
@@ -28,7 +29,8 @@ LEARNING_RATE = sp.Symbol(RATE)
 L2 = sp.Symbol("λ")
 
 FORWARD, LOSS, BACKWARD, GRADIENTS, UPDATES = "forward", "loss", "factors", "gradients", "updates"
-SECTION_ORDER = (FORWARD, LOSS, BACKWARD, GRADIENTS, UPDATES)
+OPTIMIZER = "optimizer"
+SECTION_ORDER = (FORWARD, LOSS, BACKWARD, GRADIENTS, OPTIMIZER, UPDATES)
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,10 @@ def _ref(factor_or_address: Factor | str) -> sp.Symbol:
 
 
 def shapes(derivation: Derivation, *, frozen: frozenset[str] = frozenset(),
-           letters: Symbols | None = None) -> list[Shape]:
-    """Every quantity of one iteration, in textbook order, notes in the scenario's letters."""
+           letters: Symbols | None = None, optimizer: str = "sgd") -> list[Shape]:
+    """Every quantity of one iteration, in textbook order, notes in the scenario's letters;
+    under an ``optimizer`` other than sgd, its state before the updates, which read it
+    (solution/optimizer_shapes.py)."""
     letters = letters or Symbols()
     graph = derivation.graph
     out: list[Shape] = []
@@ -83,6 +87,12 @@ def shapes(derivation: Derivation, *, frozen: frozenset[str] = frozenset(),
         out.extend(_backward(derivation, units))
     chains = list(derivation.chains())
     out.extend(_gradient(chain, letters) for chain in chains)
+    if optimizer != "sgd":
+        formulas = optimizer_shapes(optimizer, [(c.parameter, sp.Symbol(c.address))
+                                                for c in chains], frozen, LEARNING_RATE)
+        out.extend(Shape(section, address, formula, False, note=note)
+                   for section, address, formula, note in formulas)
+        return out
     out.extend(_update(chain, frozen) for chain in chains)
     return out
 

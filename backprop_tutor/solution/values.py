@@ -3,14 +3,16 @@
 Addresses: node values (``z1``, ``a1``; ``z1@2`` for sample 2 of a batch), the loss (``E``),
 chain factors (``dE/da2``, ``da2/dz2``, ``dz2/da1``, ``dz2/dw2``; a softmax layer's
 ``da21/dz22`` for every pair), δ (``dE/dz2``) and ∂E/∂a of
-hidden units, gradients (``dE/dw2``) and updated parameters (``w2+``).
+hidden units, gradients (``dE/dw2``), an optimizer's state after the update (``v(w2)+``; Adam's
+``m(w2)+``, ``v(w2)+`` and their bias corrections ``mhat(w2)``, ``vhat(w2)``) and updated
+parameters (``w2+``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..network.addresses import at_sample, derivative, updated
+from ..network.addresses import at_sample, derivative, state, updated
 from ..network.kernels import softmax_factor
 from ..network.plan import Plan
 from ..training.trace import IterationRecord
@@ -93,6 +95,7 @@ def iteration_values(plan: Plan, record: IterationRecord, *, per_sample_values: 
                 out[derivative(E, w)] = grad_w[j][i]
             if u.bias is not None:  # a shared bias: every unit holds its gradient
                 out[derivative(E, u.bias)] = grad_b[j]
+    out.update(state_values(plan, record))
     for layer, rec in reversed(layers):
         after_w, after_b = rec.weights_after.tolist(), rec.biases_after.tolist()
         for j, u in enumerate(layer.units):
@@ -100,6 +103,32 @@ def iteration_values(plan: Plan, record: IterationRecord, *, per_sample_values: 
                 out[updated(w)] = after_w[j][i]
             if u.bias is not None:
                 out[updated(u.bias)] = after_b[j]
+    return out
+
+
+def state_values(plan: Plan, record: IterationRecord, *, before: bool = False
+                 ) -> dict[str, float]:
+    """An optimizer's state of every parameter after the iteration's update, by address, in
+    the order of the worked solution: parameter by parameter from the output layer down, each
+    state in the optimizer's order (``m(w2)+``, ``v(w2)+``, ``mhat(w2)``, ``vhat(w2)``); with
+    ``before``, the state the update starts from (``m(w2)``, ``v(w2)``: what a hand calculation
+    is given), layer by layer from the first. Empty for plain gradient descent."""
+    out: dict[str, float] = {}
+    if record.layers[0].state is None:
+        return out
+    layers = list(zip(plan.layers, record.layers, strict=True))
+    for layer, rec in layers if before else reversed(layers):
+        held_state = rec.state if before else rec.state_after
+        for j, u in enumerate(layer.units):
+            held = [(w, held_state.weights, (j, i)) for i, w in enumerate(u.weights)]
+            if u.bias is not None:
+                held.append((u.bias, held_state.biases, (j,)))
+            for parameter, arrays, index in held:
+                for kind, array in arrays.items():
+                    address = state(kind, parameter)
+                    if not before and kind not in ("mhat", "vhat"):
+                        address = updated(address)
+                    out[address] = float(array[index])
     return out
 
 

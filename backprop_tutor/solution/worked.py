@@ -16,12 +16,15 @@ import numpy as np
 from ..network.kernels import Kernel, compile_kernel
 from ..notation.symbols import Printed
 from ..scenario.limits import worked_size
+from ..scenario.optimizer import STEP_SYMBOL, constants, settings
 from ..training.engine import RunOptions, iterate
 from ..training.hand_rounding import HandRounding
+from ..training.optimizers import optimizer_state
 from .cache import cached
 from .lines import SECTIONS, Code, Quantity, fill, quantity_arrays, vocabulary
 
 if TYPE_CHECKING:
+    from ..scenario.schema import Scenario
     from ..training.trace import IterationRecord
     from .run import Run
 
@@ -36,7 +39,7 @@ def quantities(run: Run, form: Form = "text") -> list[Quantity]:
     every iteration kept in full and at a copy of the network moved at random (``reproduces``).
     Text and LaTeX forms only say how a formula is written: every number shown is put in from
     the trace."""
-    known, required = vocabulary(run.plan)
+    known, required = vocabulary(run.plan, *optimizer_names(run.scenario))
 
     def read(data: Any) -> list[Quantity]:
         out = _read(data)
@@ -94,6 +97,13 @@ def _elsewhere(run: Run, samples: int | None = None) -> IterationRecord:
     return iterate(run.plan, copy, RunOptions(epochs=1, detail=1)).iterations[0]
 
 
+def optimizer_names(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the names of the scenario's optimizer's state, the symbols of its options and of the
+    step t): nothing for sgd."""
+    held = optimizer_state(scenario)
+    return held, ((*constants(scenario), STEP_SYMBOL) if held else ())
+
+
 def reproduces(out: list[Quantity], run: Run, record: IterationRecord) -> None:
     """Check every code formula (the shown one and its alternatives) against the numbers of an
     iteration the engine computed: evaluated at that iteration's own values, each must give
@@ -105,12 +115,13 @@ def reproduces(out: list[Quantity], run: Run, record: IterationRecord) -> None:
     Raises ValueError (or KernelError, which is one)
     for the first that does not, or that reads a name the iteration does not have."""
     scenario = run.scenario
+    given = constants(scenario)
     table = quantity_arrays(run.plan, record, learning_rate=scenario.learning_rate,
-                            l2=scenario.l2)
+                            l2=scenario.l2, constants=given)
     hand = run.rounding
     nets = {u.net for layer in run.plan.layers for u in layer.units} if hand else set()
     for line in fill(out, run.plan, record, learning_rate=scenario.learning_rate,
-                     l2=scenario.l2, frozen=frozenset(scenario.frozen)):
+                     l2=scenario.l2, frozen=frozenset(scenario.frozen), constants=given):
         expected = np.asarray(line.values, dtype=float)
         count = len(expected)
         for shown, code in enumerate(line.quantity.code):
@@ -154,7 +165,7 @@ def _derive(run: Run, form: Form) -> list[list[Any]]:
     out = []
     scenario = run.scenario
     for shape in shapes(run.derivation, frozen=frozenset(scenario.frozen),
-                        letters=scenario.symbols):
+                        letters=scenario.symbols, optimizer=settings(scenario)[0]):
         names = shape.names
         printed: list[Any] = []
         code: list[Any] = []

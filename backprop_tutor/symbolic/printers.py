@@ -13,6 +13,7 @@ import re
 
 import sympy as sp
 from sympy.core.mul import _keep_coeff
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.precedence import precedence as _sympy_precedence
 from sympy.printing.str import StrPrinter
@@ -311,6 +312,8 @@ class TextPrinter(StrPrinter):
                 return "1/" + self.parenthesize(expr.base, prec)
         # a negative number keeps its parentheses as a base: (−0.5)²
         base = self.parenthesize(expr.base, prec)
+        if isinstance(expr.base, sp.Symbol) and "/" in base:
+            base = f"({base})"  # (∂E/∂w1)², never ∂E/∂w1², which reads as ∂E/∂(w1²)
         if expr.exp.is_Integer and expr.exp >= 0:
             return base + str(expr.exp).translate(_SUPERSCRIPTS)
         return base + "^" + self.parenthesize(expr.exp, prec)
@@ -395,7 +398,17 @@ def numbers_text(expr: sp.Expr, numbers: dict[str, float], precision: int = 4) -
     return TextPrinter(numbers, precision).doprint(expr)
 
 
+class _LatexPrinter(LatexPrinter):
+    """sympy's LaTeX printer, but a derivative raised to a power keeps its parentheses,
+    (∂E/∂w)² and never a fraction with an exponent."""
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        if isinstance(expr.base, sp.Symbol) and "/" in expr.base.name and expr.exp.is_Integer:
+            return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
+
 def latex_text(expr: sp.Expr) -> str:
     """The expression in LaTeX, symbols subscripted as in print (a_{21}, w_{1,10,2})."""
     names = {s: latex_symbol(s.name) for s in expr.free_symbols}
-    return sp.latex(expr, order="none", symbol_names=names)
+    return _LatexPrinter({"order": "none", "symbol_names": names}).doprint(expr)

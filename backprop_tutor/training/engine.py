@@ -5,6 +5,8 @@ kind (symbolic/kernel_source.py, network/kernels.py); the loop only multiplies a
 same chain:
 δ = ∂E/∂a ⊙ f′(z), ∂E/∂a(below) = δ·W, ∂E/∂W = δᵀ·a(below) / m. A softmax layer replaces the
 elementwise product by its Jacobian-vector product, or by a − T when the loss is cross-entropy.
+The update is w − η·∂E/∂w, or an optimizer's (training/optimizers.py), whose state travels with
+the parameters from one update to the next.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from ..scenario.schema import Scenario
 from ..signals import numpy_random
 from .hand_rounding import clean, expanded_layers, hand_terms, rounding_of
 from .initial import initial_parameters
+from .optimizers import optimizer_of
 from .rounding import F_ROUNDINGS, U, gamma, input_error, largest, net_input, output_error, screen
 from .stable import stable_loss
-from .trace import IterationRecord, LayerRecord, Parameters, Trace
+from .trace import IterationRecord, LayerRecord, Parameters, State, Trace
 
 # max |f′(z)| and max |f(z)| of activations whose bounds are known; softmax: Σ_j |∂a_i/∂z_j|
 # ≤ 2a_i(1 − a_i) ≤ ½ and a ≤ 1
@@ -92,6 +95,7 @@ class Network:
         self._no_l2 = tuple(_read_only(np.zeros((len(layer.units), len(layer.units[0].weights))))
                             for layer in plan.layers) if not self.l2 else None
         self.rate = scenario.learning_rate
+        self.optimizer = optimizer_of(scenario)  # None: plain gradient descent
         # a batch's E and gradients: the mean over its samples, or their sum (``reduction``)
         self.mean = scenario.reduction == "mean"
         frozen = set(scenario.frozen)
@@ -245,9 +249,10 @@ class Network:
         loss = float(losses.sum() / losses.size) if self.mean else float(losses.sum())
         return loss if self.hand is None else float(self.hand(loss))
 
-    def step(self, params: Parameters, x: np.ndarray, t: np.ndarray
+    def step(self, params: Parameters, x: np.ndarray, t: np.ndarray, count: int = 1
              ) -> tuple[list[LayerRecord], np.ndarray, Parameters]:
-        """One update on a batch: the records of every layer, E_s, and the new parameters."""
+        """One update on a batch, the ``count``-th (1-based): the records of every layer, E_s,
+        and the new parameters (with the optimizer's new state)."""
         zs, acts, slopes = self._forward(params, x)
         m = x.shape[0] if self.mean else 1  # what the sum over the batch is divided by
         losses = self._losses(params, x, t)
@@ -257,7 +262,7 @@ class Network:
             dE_da = hand(dE_da)
             paths = dE_da  # Σ over paths of the product of rounded factors, not rounded
         records: list[LayerRecord] = []
-        new_w, new_b = [], []
+        new_w, new_b, new_state = [], [], []
         for n in reversed(range(len(zs))):
             w, b = params.weights[n], params.biases[n]
             below = acts[n - 1] if n > 0 else x
@@ -297,16 +302,26 @@ class Network:
                 grad_b = np.zeros_like(grad_b)
             if hand is not None:
                 grad_w, grad_b = hand(grad_w), hand(grad_b)
-            w_after = w - self.rate * grad_w
-            b_after = b - self.rate * grad_b
-            if hand is not None:
-                w_after, b_after = hand(w_after), hand(b_after)
-            if self.frozen:
-                w_after = np.where(self.trainable_w[n], w_after, w)
-                b_after = np.where(self.trainable_b[n], b_after, b)
+            state = state_after = None
+            if self.optimizer is None:
+                w_after = w - self.rate * grad_w
+                b_after = b - self.rate * grad_b
+                if hand is not None:
+                    w_after, b_after = hand(w_after), hand(b_after)
+                if self.frozen:
+                    w_after = np.where(self.trainable_w[n], w_after, w)
+                    b_after = np.where(self.trainable_b[n], b_after, b)
+            else:  # scenario/course_checks.py: never with rounding
+                state = params.state[n]
+                keep_w, keep_b = ((self.trainable_w[n], self.trainable_b[n]) if self.frozen
+                                  else (None, None))
+                w_after, sw = self.optimizer.step(w, grad_w, state.weights, count, keep_w)
+                b_after, sb = self.optimizer.step(b, grad_b, state.biases, count, keep_b)
+                state_after = State(sw, sb)
+                new_state.append(state_after)
             records.append(LayerRecord(zs[n], acts[n], da_dz, dE_da, delta, w, b, grad_w,
                                        grad_b, l2_term, w_after, b_after,
-                                       *(terms or (None, None))))
+                                       *(terms or (None, None)), state, state_after))
             new_w.append(w_after)
             new_b.append(b_after)
             if n:  # ∂E_s/∂a of the layer below, through every unit of this one
@@ -314,13 +329,30 @@ class Network:
                 if hand is not None:
                     dE_da, paths = hand(dE_da), paths @ w
         records.reverse()
-        new_params = Parameters(tuple(reversed(new_w)), tuple(reversed(new_b)))
+        new_params = Parameters(tuple(reversed(new_w)), tuple(reversed(new_b)),
+                                tuple(reversed(new_state)) if new_state else None)
         return records, losses, new_params
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
+
+
+def with_state(net: Network, params: Parameters) -> Parameters:
+    """The parameters with their optimizer's state before the first update (all 0), or as
+    they are for plain gradient descent."""
+    if net.optimizer is None:
+        return params
+    zeros = net.optimizer.zeros
+    return Parameters(params.weights, params.biases, tuple(
+        State(zeros(w.shape), zeros(b.shape)) for w, b in zip(params.weights, params.biases,
+                                                              strict=True)))
+
+
+def _carried(state: State, names: tuple[str, ...]) -> State:
+    # what the next update reads: the state kept, without what a step derives from it
+    return State({k: state.weights[k] for k in names}, {k: state.biases[k] for k in names})
 
 
 def _finite(params: Parameters) -> bool:
@@ -356,7 +388,7 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
     plan = planned(None)
     # shuffle: epoch e's order is the e-th permutation drawn from default_rng(shuffle_seed)
     shuffler = numpy_random().default_rng(scenario.shuffle_seed) if scenario.shuffle else None
-    initial = params = initial_parameters(scenario)
+    initial = params = with_state(net, initial_parameters(scenario))
     kept: list[IterationRecord] = []
     last: IterationRecord | None = None
     history: list[float] = []
@@ -382,6 +414,8 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
             params = Parameters(
                 tuple(layer.weights_after for layer in record.layers),
                 tuple(layer.biases_after for layer in record.layers),
+                None if net.optimizer is None else tuple(
+                    _carried(layer.state_after, net.optimizer.state) for layer in record.layers),
             )
             if not (_finite(params) and np.isfinite(record.loss)):
                 stop = "diverged"
@@ -409,7 +443,7 @@ def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,
            plan: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], epoch: int, done: int
            ) -> Iterator[IterationRecord]:
     for n, (samples, xb, tb) in enumerate(plan, start=done + 1):
-        layers, losses, params = net.step(params, xb, tb)
+        layers, losses, params = net.step(params, xb, tb, n)
         yield IterationRecord(
             iteration=n,
             epoch=epoch,

@@ -14,6 +14,15 @@ Array = np.ndarray
 
 
 @dataclass(frozen=True)
+class State:
+    """An optimizer's state of one layer's parameters (training/optimizers.py): name (``v``,
+    ``m``; after a step also what it derives, ``mhat``, ``vhat``) → array."""
+
+    weights: dict[str, Array]  # [unit, input]
+    biases: dict[str, Array]  # [unit]
+
+
+@dataclass(frozen=True)
 class LayerRecord:
     """Everything one iteration computed for one layer."""
 
@@ -33,6 +42,9 @@ class LayerRecord:
     # as written, [sample, unit, input] and [sample, unit]; None when exact (the term is δ·a)
     weight_terms: Array | None = None
     bias_terms: Array | None = None
+    # an optimizer's state before and after the update (None: plain gradient descent)
+    state: State | None = None
+    state_after: State | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ class Parameters:
 
     weights: tuple[Array, ...]
     biases: tuple[Array, ...]
+    state: tuple[State, ...] | None = None  # an optimizer's state of each layer
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,10 @@ from ...network.addresses import base
 from ...notation.latex import number_latex
 from ...notation.symbols import latex_symbol, symbol_text
 from ...scenario.loader import scenario_from_text
+from ...scenario.optimizer import STEP_SYMBOL, constants
 from ...solution.lines import SECTIONS
 from ...solution.run import Run, train
+from ...solution.values import state_values
 from ..formulas import formula_latex
 from ..latex import address_latex, numbers_cell
 
@@ -131,12 +133,14 @@ def plain_number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-_SPELLING = {"/": "_", "+": "_new", "@": "_s", "η": "eta", "λ": "lambda"}
+_SPELLING = {"/": "_", "+": "_new", "@": "_s", "η": "eta", "λ": "lambda", "(": "_", ")": "",
+             "μ": "mu", "ρ": "rho", "β": "beta", "ε": "epsilon"}
 
 
 def answer_name(address: str) -> str:
     """A platform identifier for an address: ``dE/dw2`` → ``dE_dw2``, ``w2+`` → ``w2_new``,
-    ``z1@2`` → ``z1_s2``; any other character as its code point."""
+    ``z1@2`` → ``z1_s2``, ``v(w2)+`` → ``v_w2_new``, ``β1`` → ``beta1``; any other character
+    as its code point."""
     name = re.sub(r"[^A-Za-z0-9_]", lambda m: _SPELLING.get(m.group(), f"_u{ord(m.group()):x}_"),
                   address)
     return name if name[:1].isalpha() else f"q_{name}"
@@ -199,7 +203,11 @@ def _given(run: Run, iteration: int) -> list[tuple[str, str, float]]:
         for j, u in enumerate(layer.units):
             for i, w in enumerate(u.weights):
                 out.append((w, latex_symbol(w), float(rec.weights[j, i])))
-            out.append((u.bias, latex_symbol(u.bias), float(rec.biases[j])))
+            if u.bias is not None:  # a layer without bias has none
+                out.append((u.bias, latex_symbol(u.bias), float(rec.biases[j])))
+    # an optimizer's state before the update
+    out += [(name, latex_symbol(name), v)
+            for name, v in state_values(run.plan, record, before=True).items()]
     several = len(record.samples) > 1
     for s, x_row, t_row in zip(record.samples, record.inputs, record.targets, strict=True):
         suffix = f"@{s}" if several else ""
@@ -210,6 +218,10 @@ def _given(run: Run, iteration: int) -> list[tuple[str, str, float]]:
     out.append(("η", r"\eta", float(run.scenario.learning_rate)))
     if run.scenario.l2:
         out.append(("λ", r"\lambda", float(run.scenario.l2)))
+    for symbol, value in constants(run.scenario).items():
+        out.append((symbol, latex_symbol(symbol), float(value)))
+    if "m" in (record.layers[0].state.weights if record.layers[0].state else {}):
+        out.append((STEP_SYMBOL, STEP_SYMBOL, float(iteration)))  # Adam's step t
     return out
 
 
