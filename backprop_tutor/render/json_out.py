@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from pydantic import TypeAdapter
 
-from ..solution import json_layout
+from ..solution import json_layout, magnitudes
 from ..solution.json_types import (
     MAX_ADDRESSED_SAMPLES,
     SCHEMA_VERSION,
@@ -86,6 +86,7 @@ def run_document(run: Run, layout: ChainLayout | None = None) -> TraceDocument:
             "parameters": run.final_parameters,
             "stop_reason": trace.stop_reason,  # type: ignore[typeddict-item]
         },
+        "layer_magnitudes": magnitudes.document(run),
     }
 
 

@@ -19,11 +19,13 @@ from rich.text import Text
 from ..notation.numbers import number
 from ..notation.symbols import filled_numbers, symbol_text
 from ..solution.lines import SECTIONS, Line
+from ..solution.magnitudes import layer_series
 from ..solution.run import Run
 from ..training.trace import IterationRecord
 from .console import Fit, needs_width
 from .curve import MIN_CURVE_EPOCHS, loss_curve
 from .formulas import formula_text
+from .magnitudes import magnitude_chart
 from .network import MAX_PICTURED_WEIGHTS, network_view, shape_text
 
 MAX_SAMPLE_COLUMNS = 6
@@ -208,7 +210,8 @@ def _epoch_rows(history: tuple[float, ...]) -> list[tuple[int, float] | None]:
 
 
 def summary(run: Run, precision: int) -> RenderableType:
-    """The loss of every epoch (as a table, and as a curve for long runs) and final parameters."""
+    """The loss of every epoch (as a table, and as a curve for long runs), for runs of several
+    epochs the size of every layer's δ and weight gradients, and the final parameters."""
     trace = run.trace
     epochs = _new_table("")
     epochs.add_column("epoch", justify="right", no_wrap=True)
@@ -248,7 +251,11 @@ def summary(run: Run, precision: int) -> RenderableType:
         Text("Training: loss over all samples before each epoch", style="bold"), epochs]
     if len(trace.history) >= MIN_CURVE_EPOCHS:
         parts += [Text(""), loss_curve(trace.history, precision)]
-    return Group(*parts, final, Text(""), params)
+    parts.append(final)
+    series = layer_series(run)
+    if trace.epochs_run > 1 and len(series) > 1:  # fading needs epochs to watch, layers to compare
+        parts += [Text(""), magnitude_chart(series, precision)]
+    return Group(*parts, Text(""), params)
 
 
 def run_view(run: Run, *, iterations: int = 1, precision: int = 4) -> RenderableType:
