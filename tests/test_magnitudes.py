@@ -251,11 +251,17 @@ def test_the_shipped_pair_shows_the_lesson():
     assert sigmoid_text.startswith(f"Epoch 1: the first layer's weight gradients are about "
                                    f"{power_of_ten(first_power)} of the last layer's")
     assert "they do not fade" in magnitudes.reading(magnitudes.layer_series(tanh))
-    # the two files differ in the hidden activation only
-    a, b = (examples.bundled_path(n).read_text(encoding="utf-8")
-            for n in ("deep_sigmoid", "deep_tanh"))
-    changed = [(x, y) for x, y in zip(a.splitlines(), b.splitlines(), strict=True) if x != y]
-    assert changed and all(x.replace("sigmoid", "tanh") == y for x, y in changed)
+    # the two scenarios differ in the hidden activation only
+    different = {"title", "teaches", "layers"}
+    assert sigmoid.scenario.model_dump(exclude=different) == tanh.scenario.model_dump(
+        exclude=different)
+    for mine, theirs in zip(sigmoid.scenario.layers, tanh.scenario.layers, strict=True):
+        assert mine.model_dump(exclude={"activation"}) == theirs.model_dump(exclude={"activation"})
+    assert [layer.activation for layer in sigmoid.scenario.layers] == ["sigmoid"] * 8 + ["linear"]
+    assert [layer.activation for layer in tanh.scenario.layers] == ["tanh"] * 8 + ["linear"]
+    for mine, theirs in ((sigmoid.trace.initial.weights, tanh.trace.initial.weights),
+                         (sigmoid.trace.initial.biases, tanh.trace.initial.biases)):
+        assert all(np.array_equal(u, v) for u, v in zip(mine, theirs, strict=True))
 
 
 # --- the chart -----------------------------------------------------------------------------------

@@ -54,9 +54,9 @@ class _Scale:
 
     def label(self, precision: int) -> str:
         if self.log:
-            return f"{LEVELS[0]} {number(self.low, precision)} … {LEVELS[-1]} " \
+            return f"{LEVELS[0]} {number(self.low, precision)} to {LEVELS[-1]} " \
                    f"{number(self.high, precision)}, log scale"
-        return f"{LEVELS[0]} 0 … {LEVELS[-1]} {number(self.high, precision)}, linear"
+        return f"{LEVELS[0]} 0 to {LEVELS[-1]} {number(self.high, precision)}, linear"
 
 
 @dataclass(frozen=True)
