@@ -309,3 +309,14 @@ def test_zero_and_non_finite_numbers_are_blank_and_said():
               magnitudes.LayerSeries(2, 1, [0.2, 0.2], [0.2, 0.2])]
     text = " ".join(" ".join(_chart_lines(series, 80)).split())  # lines joined again
     assert "a blank bar is 0" in text and "infinite or NaN are left blank" in text
+
+
+def test_the_json_reading_is_the_terminal_reading_in_ascii():
+    run = train(api.load("deep_sigmoid"))
+    series = magnitudes.layer_series(run)
+    written = magnitudes.document(run)["reading"]
+    assert written.isascii() and "10^-6" in written
+    printed = magnitudes.reading(series)
+    ascii_printed = re.sub("10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "10^" + m.group(1).translate(
+        str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")), printed).replace("−", "-")
+    assert written == ascii_printed

@@ -190,8 +190,8 @@ class MagnitudesDocument(TypedDict):
     comparisons: Annotated[list[MagnitudeComparison], Field(
         description="The first epoch and, if different, the last; empty for one layer.")]
     reading: Annotated[str | None, Field(
-        description="The comparisons in words, as the terminal prints them; null for a "
-                    "network of one layer.")]
+        description="The comparisons in words, as the terminal prints them but in ASCII "
+                    "(10^-6 for 10⁻⁶); null for a network of one layer.")]
 
 
 class DataRow(TypedDict):

@@ -74,7 +74,7 @@ def comparisons(series: list[LayerSeries]) -> list[Comparison]:
     return [Comparison(e, first[e - 1], last[e - 1]) for e in epochs]
 
 
-def _relation(c: Comparison, *, short: bool = False) -> tuple[str, str]:
+def _relation(c: Comparison, *, short: bool = False, unicode: bool = True) -> tuple[str, str]:
     """How the first layer's gradients compare with the last layer's, and what that means;
     ``short`` leaves out the last layer once a sentence has named it."""
     ratio = c.ratio
@@ -88,37 +88,41 @@ def _relation(c: Comparison, *, short: bool = False) -> tuple[str, str]:
         return "0", "no error reaches the first layer"
     power = c.power
     assert ratio is not None and power is not None
-    shown = f"(ratio {number(ratio, RATIO_DIGITS)})"
+    shown = f"(ratio {number(ratio, RATIO_DIGITS, unicode=unicode)})"
     last = "" if short else " the last layer's"
     if power < 0:
-        return (f"about {power_of_ten(power)}{' of' if last else ''}{last} {shown}",
+        return (f"about {power_of_ten(power, unicode=unicode)}{' of' if last else ''}{last} "
+                f"{shown}",
                 "they fade on the way back to the input")
     if power == 0:
         return f"of the same order{' as' if last else ''}{last} {shown}", "they do not fade"
-    return (f"about {power_of_ten(power)} times{last} {shown}",
+    return (f"about {power_of_ten(power, unicode=unicode)} times{last} {shown}",
             "they grow on the way back to the input")
 
 
-def reading(series: list[LayerSeries]) -> str | None:
+def reading(series: list[LayerSeries], *, unicode: bool = True) -> str | None:
     """One line: the first layer's weight gradients against the last layer's, in the first
-    epoch and (if there are several) the last; None for a network of one layer."""
+    epoch and (if there are several) the last; None for a network of one layer. Without
+    ``unicode``, in ASCII: 10^-6 for 10⁻⁶, - for −."""
     chosen = comparisons(series)
     if not chosen:
         return None
     head = chosen[0]
-    relation, meaning = _relation(head)
+    relation, meaning = _relation(head, unicode=unicode)
     text = f"Epoch {head.epoch}: the first layer's weight gradients are {relation}"
     text += f": {meaning}." if meaning else "."
     if len(chosen) > 1:
         tail = chosen[1]
-        relation, later = _relation(tail, short=True)
+        relation, later = _relation(tail, short=True, unicode=unicode)
         text += f" Epoch {tail.epoch}: {relation}"
         text += f": {later}." if later and later != meaning else "."
     return text
 
 
 def document(run: Run) -> MagnitudesDocument:
-    """``layer_magnitudes`` of the --json document (non-finite numbers are written null)."""
+    """``layer_magnitudes`` of the --json document (non-finite numbers are written null). The
+    reading is in ASCII: one character beyond Latin-1 would make Python hold the whole text of
+    a large document at two bytes a character."""
     series = layer_series(run)
     compared: list[MagnitudeComparison] = [
         {"epoch": c.epoch, "first_layer": c.first, "last_layer": c.last, "ratio": c.ratio,
@@ -128,5 +132,5 @@ def document(run: Run) -> MagnitudesDocument:
         "layers": [{"layer": s.layer, "units": s.units, "delta": s.delta,
                     "weight_gradients": s.weight_gradients} for s in series],
         "comparisons": compared,
-        "reading": reading(series),
+        "reading": reading(series, unicode=False),
     }
