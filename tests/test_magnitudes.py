@@ -163,6 +163,23 @@ def test_several_epochs_of_random_networks_equal_a_plain_reimplementation(seed):
                                atol=1e-300)
 
 
+@pytest.mark.parametrize("kept_size", [0, 6])
+@pytest.mark.parametrize("seed", range(12))
+def test_arrays_reduced_at_once_or_kept_for_the_epoch_give_the_same_numbers(seed, kept_size,
+                                                                            monkeypatch):
+    """Large arrays are reduced during their update, small ones when their epoch ends: every
+    array reduced at once (0), or some of each in one epoch (6), against the reimplementation."""
+    from backprop_tutor.training import magnitudes as meter
+
+    monkeypatch.setattr(meter, "KEPT_SIZE", kept_size)
+    scenario, case = _random_case(seed)
+    trace = train(scenario).trace
+    delta, gradient = _reference(*case)
+    np.testing.assert_allclose(trace.magnitudes.delta, delta, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(trace.magnitudes.weight_gradients, gradient, rtol=1e-9,
+                               atol=1e-300)
+
+
 @pytest.mark.parametrize("name", ["deep_sigmoid", "deep_tanh"])
 def test_the_shipped_deep_networks_equal_the_reimplementation(name):
     """The numbers the lesson quotes, first layer's 1e−7 included, to nine digits."""

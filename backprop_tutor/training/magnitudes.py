@@ -4,9 +4,9 @@ error fades (or grows) on its way back to the input.
 Per update and layer: mean |δ| over the batch's samples and the layer's units, and mean |∂E/∂w|
 over the layer's weights; per epoch: the mean of those numbers over the epoch's updates (batch
 training has one update per epoch, stochastic one per sample, minibatch one per batch). The
-numbers are taken from the records the training loop makes anyway and reduced once per epoch:
-a few numpy calls per layer and epoch, however many updates the epoch has, and no Python loop
-over samples.
+numbers are taken from the records the training loop makes anyway: two numpy reductions per
+layer for an update of several samples, a few per layer and epoch for all the one-sample
+updates of an epoch together, and no Python loop over samples.
 """
 
 from __future__ import annotations
@@ -16,15 +16,29 @@ import numpy as np
 from .trace import Array, IterationRecord, LayerMagnitudes
 
 _sum = np.add.reduce  # sum of every element (axis=None) without ndarray.sum's Python layer
+# arrays of at most this many numbers are kept until their epoch ends and reduced together;
+# larger ones at once, so that no batch-sized array outlives its update
+KEPT_SIZE = 4096
 
 
 class MagnitudeMeter:
-    """Collects each update's δ and ∂E/∂w arrays and reduces them once per epoch."""
+    """Adds up each update's mean |δ| and mean |∂E/∂w| per layer, and averages them per epoch.
+
+    Small arrays (stochastic training, small minibatches) are kept and reduced together when
+    their epoch ends, a few numpy calls for all of them: arrays of one shape together, since
+    the mean over all their numbers is then the mean of their means (only an epoch's last
+    minibatch may have fewer samples, and is reduced alone). Larger ones are reduced at once
+    (two reductions per layer, into a buffer kept for their shape).
+    """
 
     def __init__(self, layers: int) -> None:
         self._epoch: int | None = None
-        self._deltas: list[list[Array]] = [[] for _ in range(layers)]  # [layer][update]
+        self._updates = 0
+        self._delta_sums = [0.0] * layers  # Σ over the epoch's reduced updates of mean |δ|
+        self._gradient_sums = [0.0] * layers
+        self._deltas: list[list[Array]] = [[] for _ in range(layers)]  # [layer][kept update]
         self._gradients: list[list[Array]] = [[] for _ in range(layers)]
+        self._buffers: dict[tuple[int, ...], Array] = {}
         self._delta_rows: list[list[float]] = []  # [epoch][layer]
         self._gradient_rows: list[list[float]] = []
 
@@ -33,10 +47,15 @@ class MagnitudeMeter:
         if record.epoch != self._epoch:
             self._close()
             self._epoch = record.epoch
-        for deltas, gradients, layer in zip(self._deltas, self._gradients, record.layers,
-                                            strict=True):
-            deltas.append(layer.dE_dz)
-            gradients.append(layer.grad_weights)
+        self._updates += 1
+        for n, layer in enumerate(record.layers):
+            for array, kept, sums in ((layer.dE_dz, self._deltas, self._delta_sums),
+                                      (layer.grad_weights, self._gradients,
+                                       self._gradient_sums)):
+                if array.size <= KEPT_SIZE:
+                    kept[n].append(array)
+                else:
+                    sums[n] += self._mean_abs(array)
 
     def result(self) -> LayerMagnitudes:
         """Every epoch counted so far, as arrays [epoch, layer]."""
@@ -45,26 +64,39 @@ class MagnitudeMeter:
         return LayerMagnitudes(np.array(self._delta_rows, dtype=float).reshape(-1, layers),
                                np.array(self._gradient_rows, dtype=float).reshape(-1, layers))
 
+    def _mean_abs(self, array: Array) -> float:
+        buffer = self._buffers.get(array.shape)
+        if buffer is None:
+            buffer = self._buffers[array.shape] = np.empty(array.shape)
+        return float(_sum(np.abs(array, out=buffer), None)) / array.size
+
     def _close(self) -> None:
-        if not self._deltas or not self._deltas[0]:
+        if not self._updates:
             return
-        updates = len(self._deltas[0])
-        # every update's ∂E/∂w has the layer's shape, so the mean of the updates' means is the
-        # mean over all of them; so is δ's when every batch has as many samples (stochastic,
-        # batch), else the last (smaller) minibatch is weighed as one update
-        batch = self._deltas[0][0].shape[0]
-        last = self._deltas[0][-1].shape[0]
-        self._gradient_rows.append([_mean_abs(g) for g in self._gradients])
-        if last == batch:
-            self._delta_rows.append([_mean_abs(d) for d in self._deltas])
-        else:
-            self._delta_rows.append([(_mean_abs(d[:-1]) * (updates - 1) + _mean_abs(d[-1:]))
-                                     / updates for d in self._deltas])
+        for sums, arrays, rows in ((self._delta_sums, self._deltas, self._delta_rows),
+                                   (self._gradient_sums, self._gradients,
+                                    self._gradient_rows)):
+            rows.append([(total + _kept_total(kept)) / self._updates
+                         for total, kept in zip(sums, arrays, strict=True)])
+        self._updates = 0
+        self._delta_sums = [0.0] * len(self._delta_sums)
+        self._gradient_sums = [0.0] * len(self._gradient_sums)
         for arrays in (*self._deltas, *self._gradients):
             arrays.clear()
 
 
+def _kept_total(arrays: list[Array]) -> float:
+    """The sum over the kept updates of each one's mean |value|: how many there are times the
+    mean over all their numbers, the epoch's last (smaller) minibatch apart when it is one
+    (training/engine.py batches: only the last batch of an epoch can be smaller)."""
+    if not arrays:
+        return 0.0
+    if arrays[-1].shape == arrays[0].shape:
+        return len(arrays) * _mean_abs(arrays)
+    return (len(arrays) - 1) * _mean_abs(arrays[:-1]) + _mean_abs(arrays[-1:])
+
+
 def _mean_abs(arrays: list[Array]) -> float:
-    """Mean |value| over every element of arrays that share their shape but the first axis."""
+    """Mean |value| over every element of arrays of one shape."""
     joined = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
     return float(_sum(np.abs(joined), None)) / joined.size
