@@ -4,9 +4,10 @@ error fades (or grows) on its way back to the input.
 Per update and layer: mean |δ| over the batch's samples and the layer's units, and mean |∂E/∂w|
 over the layer's weights; per epoch: the mean of those numbers over the epoch's updates (batch
 training has one update per epoch, stochastic one per sample, minibatch one per batch). The
-numbers are taken from the records the training loop makes anyway: two numpy reductions per
-layer for an update of several samples, a few per layer and epoch for all the one-sample
-updates of an epoch together, and no Python loop over samples.
+numbers are taken from the records the training loop makes anyway: a batch-sized array is
+reduced during its update (two numpy calls), the small arrays of stochastic and small-minibatch
+updates together when their epoch ends (a few numpy calls per layer for all of them), and no
+Python loop runs over samples.
 """
 
 from __future__ import annotations
