@@ -19,13 +19,11 @@ from rich.text import Text
 from ..notation.numbers import number
 from ..notation.symbols import filled_numbers, symbol_text
 from ..solution.lines import SECTIONS, Line
-from ..solution.magnitudes import layer_series
 from ..solution.run import Run
 from ..training.trace import IterationRecord
 from .console import Fit, needs_width
 from .curve import MIN_CURVE_EPOCHS, loss_curve
 from .formulas import formula_text
-from .magnitudes import magnitude_chart
 from .network import MAX_PICTURED_WEIGHTS, network_view, shape_text
 
 MAX_SAMPLE_COLUMNS = 6
@@ -252,9 +250,11 @@ def summary(run: Run, precision: int) -> RenderableType:
     if len(trace.history) >= MIN_CURVE_EPOCHS:
         parts += [Text(""), loss_curve(trace.history, precision)]
     parts.append(final)
-    series = layer_series(run)
-    if trace.epochs_run > 1 and len(series) > 1:  # fading needs epochs to watch, layers to compare
-        parts += [Text(""), magnitude_chart(series, precision)]
+    if trace.epochs_run > 1 and len(run.plan.layers) > 1:  # epochs to watch, layers to compare
+        from ..solution.magnitudes import layer_series  # only runs of several epochs need them
+        from .magnitudes import magnitude_chart
+
+        parts += [Text(""), magnitude_chart(layer_series(run), precision)]
     return Group(*parts, Text(""), params)
 
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..notation.numbers import number, power_of_ten
-from .json_types import MagnitudeComparison, MagnitudesDocument
 from .run import Run
+
+if TYPE_CHECKING:  # the terminal's summary needs no pydantic types
+    from .json_types import MagnitudeComparison, MagnitudesDocument
 
 STATISTIC = "mean absolute value"
 RATIO_DIGITS = 2  # significant digits of the ratio in the reading
