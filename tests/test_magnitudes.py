@@ -163,15 +163,17 @@ def test_several_epochs_of_random_networks_equal_a_plain_reimplementation(seed):
                                atol=1e-300)
 
 
-@pytest.mark.parametrize("kept_size", [0, 6])
+@pytest.mark.parametrize(("kept_size", "kept_arrays"), [(0, 4096), (6, 4096), (4096, 3)])
 @pytest.mark.parametrize("seed", range(12))
-def test_arrays_reduced_at_once_or_kept_for_the_epoch_give_the_same_numbers(seed, kept_size,
-                                                                            monkeypatch):
-    """Large arrays are reduced during their update, small ones when their epoch ends: every
-    array reduced at once (0), or some of each in one epoch (6), against the reimplementation."""
+def test_arrays_reduced_at_once_or_kept_for_the_epoch_give_the_same_numbers(
+        seed, kept_size, kept_arrays, monkeypatch):
+    """Large arrays are reduced during their update, small ones together later: every array at
+    once (size 0), some of each in one epoch (6), small ones a few at a time within an epoch
+    (3 arrays), against the reimplementation."""
     from backprop_tutor.training import magnitudes as meter
 
     monkeypatch.setattr(meter, "KEPT_SIZE", kept_size)
+    monkeypatch.setattr(meter, "KEPT_ARRAYS", kept_arrays)
     scenario, case = _random_case(seed)
     trace = train(scenario).trace
     delta, gradient = _reference(*case)

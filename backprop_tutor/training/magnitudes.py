@@ -5,43 +5,40 @@ Per update and layer: mean |δ| over the batch's samples and the layer's units, 
 over the layer's weights; per epoch: the mean of those numbers over the epoch's updates (batch
 training has one update per epoch, stochastic one per sample, minibatch one per batch). The
 numbers are taken from the records the training loop makes anyway: a batch-sized array is
-reduced during its update (two numpy calls), the small arrays of stochastic and small-minibatch
-updates together when their epoch ends (a few numpy calls per layer for all of them), and no
+reduced during its update (two numpy calls), small arrays (every layer's of a small batch, all
+of an epoch of stochastic updates) together (a handful of numpy calls for all of them), and no
 Python loop runs over samples.
 """
 
 from __future__ import annotations
+
+from itertools import accumulate
 
 import numpy as np
 
 from .trace import Array, IterationRecord, LayerMagnitudes
 
 _sum = np.add.reduce  # sum of every element (axis=None) without ndarray.sum's Python layer
-# arrays of at most this many numbers are kept until their epoch ends and reduced together;
-# larger ones at once, so that no batch-sized array outlives its update
+# arrays of at most this many numbers are kept and reduced together, a few numpy calls for
+# many arrays (what a small array costs is numpy's fixed cost per call, not its numbers);
+# larger ones at once, into a buffer, so that no batch-sized array outlives its update
 KEPT_SIZE = 4096
+KEPT_ARRAYS = 4096  # kept arrays reduced together at the latest
 
 
 class MagnitudeMeter:
-    """Adds up each update's mean |δ| and mean |∂E/∂w| per layer, and averages them per epoch.
-
-    Small arrays (stochastic training, small minibatches) are kept and reduced together when
-    their epoch ends, a few numpy calls for all of them: arrays of one shape together, since
-    the mean over all their numbers is then the mean of their means (only an epoch's last
-    minibatch may have fewer samples, and is reduced alone). Larger ones are reduced at once
-    (two reductions per layer, into a buffer kept for their shape).
-    """
+    """Adds up each update's mean |δ| and mean |∂E/∂w| per layer, and averages them per epoch."""
 
     def __init__(self, layers: int) -> None:
+        self._layers = layers
         self._epoch: int | None = None
         self._updates = 0
-        self._delta_sums = [0.0] * layers  # Σ over the epoch's reduced updates of mean |δ|
-        self._gradient_sums = [0.0] * layers
-        self._deltas: list[list[Array]] = [[] for _ in range(layers)]  # [layer][kept update]
-        self._gradients: list[list[Array]] = [[] for _ in range(layers)]
+        # per slot (δ of layers 1..L, then ∂E/∂w of layers 1..L): Σ of the updates' means
+        self._totals = [0.0] * (2 * layers)
+        self._kept: list[Array] = []  # small arrays not yet reduced, and the slot of each
+        self._slots: list[int] = []
         self._buffers: dict[tuple[int, ...], Array] = {}
-        self._delta_rows: list[list[float]] = []  # [epoch][layer]
-        self._gradient_rows: list[list[float]] = []
+        self._rows: list[list[float]] = []  # [epoch][slot] the epoch's mean
 
     def add(self, record: IterationRecord) -> None:
         """Count one update (records arrive in order, epoch by epoch)."""
@@ -49,21 +46,27 @@ class MagnitudeMeter:
             self._close()
             self._epoch = record.epoch
         self._updates += 1
+        kept, slots, totals, layers = self._kept, self._slots, self._totals, self._layers
         for n, layer in enumerate(record.layers):
-            for array, kept, sums in ((layer.dE_dz, self._deltas, self._delta_sums),
-                                      (layer.grad_weights, self._gradients,
-                                       self._gradient_sums)):
-                if array.size <= KEPT_SIZE:
-                    kept[n].append(array)
-                else:
-                    sums[n] += self._mean_abs(array)
+            delta, gradient = layer.dE_dz, layer.grad_weights
+            if delta.size <= KEPT_SIZE:
+                kept.append(delta)
+                slots.append(n)
+            else:
+                totals[n] += self._mean_abs(delta)
+            if gradient.size <= KEPT_SIZE:
+                kept.append(gradient)
+                slots.append(layers + n)
+            else:
+                totals[layers + n] += self._mean_abs(gradient)
+        if len(kept) >= KEPT_ARRAYS:
+            self._reduce_kept()
 
     def result(self) -> LayerMagnitudes:
         """Every epoch counted so far, as arrays [epoch, layer]."""
         self._close()
-        layers = len(self._deltas)
-        return LayerMagnitudes(np.array(self._delta_rows, dtype=float).reshape(-1, layers),
-                               np.array(self._gradient_rows, dtype=float).reshape(-1, layers))
+        rows = np.array(self._rows, dtype=float).reshape(-1, 2 * self._layers)
+        return LayerMagnitudes(rows[:, :self._layers].copy(), rows[:, self._layers:].copy())
 
     def _mean_abs(self, array: Array) -> float:
         buffer = self._buffers.get(array.shape)
@@ -71,33 +74,25 @@ class MagnitudeMeter:
             buffer = self._buffers[array.shape] = np.empty(array.shape)
         return float(_sum(np.abs(array, out=buffer), None)) / array.size
 
+    def _reduce_kept(self) -> None:
+        """Each kept array's mean |value|, added to its slot: one concatenation, one absolute
+        value and one segmented sum for all of them."""
+        kept = self._kept
+        if not kept:
+            return
+        sizes = [a.size for a in kept]
+        starts = list(accumulate(sizes[:-1], initial=0))
+        flat = np.concatenate([a.reshape(-1) for a in kept])
+        sums = np.add.reduceat(np.abs(flat, out=flat), starts).tolist()
+        totals = self._totals
+        for slot, total, size in zip(self._slots, sums, sizes, strict=True):
+            totals[slot] += total / size
+        self._kept, self._slots = [], []
+
     def _close(self) -> None:
         if not self._updates:
             return
-        for sums, arrays, rows in ((self._delta_sums, self._deltas, self._delta_rows),
-                                   (self._gradient_sums, self._gradients,
-                                    self._gradient_rows)):
-            rows.append([(total + _kept_total(kept)) / self._updates
-                         for total, kept in zip(sums, arrays, strict=True)])
+        self._reduce_kept()
+        self._rows.append([total / self._updates for total in self._totals])
         self._updates = 0
-        self._delta_sums = [0.0] * len(self._delta_sums)
-        self._gradient_sums = [0.0] * len(self._gradient_sums)
-        for arrays in (*self._deltas, *self._gradients):
-            arrays.clear()
-
-
-def _kept_total(arrays: list[Array]) -> float:
-    """The sum over the kept updates of each one's mean |value|: how many there are times the
-    mean over all their numbers, the epoch's last (smaller) minibatch apart when it is one
-    (training/engine.py batches: only the last batch of an epoch can be smaller)."""
-    if not arrays:
-        return 0.0
-    if arrays[-1].shape == arrays[0].shape:
-        return len(arrays) * _mean_abs(arrays)
-    return (len(arrays) - 1) * _mean_abs(arrays[:-1]) + _mean_abs(arrays[-1:])
-
-
-def _mean_abs(arrays: list[Array]) -> float:
-    """Mean |value| over every element of arrays of one shape."""
-    joined = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-    return float(_sum(np.abs(joined), None)) / joined.size
+        self._totals = [0.0] * (2 * self._layers)
