@@ -52,7 +52,7 @@ def _from_values(run) -> tuple[np.ndarray, np.ndarray]:
             np.array([np.mean([u[1] for u in updates], axis=0) for updates in rows]))
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", examples.network_names())  # circuits have no layers
 def test_one_epoch_equals_the_values_of_its_iterations(name):
     run = train(api.load(name), epochs=1, detail=KEEP_ALL)
     assert len(run.trace.iterations) == run.trace.iteration_count  # every update kept
