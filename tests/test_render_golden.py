@@ -55,6 +55,9 @@ CASES = {
     "explain_circuit_fan_out_x_w100": ["run", FAN_OUT, "--explain", "x", "--width", "100"],
     "run_momentum_iterations3_w100": ["run", "momentum", "--iterations", "3", "--width", "100"],
     "explain_adam_w111_w100": ["run", "adam", "--explain", "w111", "--width", "100"],
+    # the size of δ and ∂E/∂w per layer: fading with sigmoid, of the same order with tanh
+    "run_deep_sigmoid_w80": ["run", "deep_sigmoid", "--width", "80"],
+    "run_deep_tanh_w80": ["run", "deep_tanh", "--width", "80"],
 }
 
 

@@ -29,3 +29,11 @@ def signed_sum(values: list[float], precision: int = 4) -> str:
         written = number(abs(v), precision) if i else number(v, precision)
         text += written if not i else (" − " if v < 0 else " + ") + written
     return text
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def power_of_ten(exponent: int, *, unicode: bool = True) -> str:
+    """10 to an integer power, the exponent in superscript digits: ``10⁻⁴`` (``10^-4``)."""
+    return "10" + (str(exponent).translate(_SUPERSCRIPTS) if unicode else f"^{exponent}")

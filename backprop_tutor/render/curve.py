@@ -15,6 +15,12 @@ LOG_SPAN = 100.0  # max/min at or above which the scale is logarithmic (two deca
 POINT = "•"
 
 
+def epoch_columns(count: int, width: int) -> list[int]:
+    """The 0-based epoch each of ``width`` columns shows: the nearest to its place, the first
+    and the last epoch always (one column per epoch when they fit)."""
+    return [round(c * (count - 1) / (width - 1)) if width > 1 else 0 for c in range(width)]
+
+
 class LossCurve:
     """Loss per epoch, one column per epoch (or per evenly spaced epoch when they are many)."""
 
@@ -52,8 +58,7 @@ class LossCurve:
             labels[(self.height - 1) // 2] = self._label((self.height - 1) // 2)
         margin = max(len(t) for t in labels.values()) + 1
         width = max(1, min(count, options.max_width - margin - 1))
-        # each column shows the epoch nearest its place, first and last epochs always
-        epochs = [round(c * (count - 1) / (width - 1)) if width > 1 else 0 for c in range(width)]
+        epochs = epoch_columns(count, width)
         grid = [[" "] * width for _ in range(self.height)]
         for c, e in enumerate(epochs):
             value = self.history[e]

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from pydantic import TypeAdapter
 
 from ..scenario.optimizer import settings
-from ..solution import json_layout
+from ..solution import json_layout, magnitudes
 from ..solution.json_types import (
     MAX_ADDRESSED_SAMPLES,
     SCHEMA_VERSION,
@@ -90,6 +90,7 @@ def run_document(run: Run, layout: ChainLayout | None = None) -> TraceDocument:
             "parameters": run.final_parameters,
             "stop_reason": trace.stop_reason,  # type: ignore[typeddict-item]
         },
+        "layer_magnitudes": magnitudes.document(run),
     }
     if run.rounding is not None and run.rounding_note is not None:
         document["rounding"] = {**run.rounding.to_data(), "note": run.rounding_note}

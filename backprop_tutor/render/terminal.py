@@ -214,7 +214,8 @@ def _epoch_rows(history: tuple[float, ...]) -> list[tuple[int, float] | None]:
 
 
 def summary(run: Run, precision: int) -> RenderableType:
-    """The loss of every epoch (as a table, and as a curve for long runs) and final parameters."""
+    """The loss of every epoch (as a table, and as a curve for long runs), for runs of several
+    epochs the size of every layer's δ and weight gradients, and the final parameters."""
     trace = run.trace
     epochs = _new_table("")
     epochs.add_column("epoch", justify="right", no_wrap=True)
@@ -254,7 +255,13 @@ def summary(run: Run, precision: int) -> RenderableType:
         Text("Training: loss over all samples before each epoch", style="bold"), epochs]
     if len(trace.history) >= MIN_CURVE_EPOCHS:
         parts += [Text(""), loss_curve(trace.history, precision)]
-    return Group(*parts, final, Text(""), params)
+    parts.append(final)
+    if trace.epochs_run > 1 and len(run.plan.layers) > 1:  # epochs to watch, layers to compare
+        from ..solution.magnitudes import layer_series  # only runs of several epochs need them
+        from .magnitudes import magnitude_chart
+
+        parts += [Text(""), magnitude_chart(layer_series(run), precision)]
+    return Group(*parts, Text(""), params)
 
 
 def run_view(run: Run, *, iterations: int = 1, precision: int = 4) -> RenderableType:

@@ -152,6 +152,48 @@ class Final(TypedDict):
     stop_reason: Literal["epochs", "tolerance", "diverged"]
 
 
+class LayerMagnitude(TypedDict):
+    """One layer's mean |δ| and mean |∂E/∂w|, one number per epoch run."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    layer: Index
+    units: Annotated[int, Field(ge=1)]
+    delta: Annotated[list[Number], Field(
+        description="Per epoch, mean |δ| (δ = ∂E/∂z) over each update's samples and the "
+                    "layer's units, averaged over the epoch's updates.")]
+    weight_gradients: Annotated[list[Number], Field(
+        description="Per epoch, mean |∂E/∂w| over the layer's weights (the gradient the update "
+                    "uses, with weight decay's λ·w), averaged over the epoch's updates.")]
+
+
+class MagnitudeComparison(TypedDict):
+    """The first layer's mean |∂E/∂w| against the last layer's in one epoch."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    epoch: Index
+    first_layer: Number
+    last_layer: Number
+    ratio: Annotated[Number, Field(
+        description="first_layer / last_layer; null when either is not finite or the last "
+                    "is 0.")]
+    power_of_ten: Annotated[int | None, Field(
+        description="round(log10(ratio)): the power of ten nearest the ratio on a log scale; "
+                    "null when there is no ratio or it is 0.")]
+
+
+class MagnitudesDocument(TypedDict):
+    """How large each layer's δ and weight gradients were over the epochs."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    statistic: Literal["mean absolute value"]
+    layers: list[LayerMagnitude]
+    comparisons: Annotated[list[MagnitudeComparison], Field(
+        description="The first epoch and, if different, the last; empty for one layer.")]
+    reading: Annotated[str | None, Field(
+        description="The comparisons in words, as the terminal prints them but in ASCII "
+                    "(10^-6 for 10⁻⁶); null for a network of one layer.")]
+
+
 class DataRow(TypedDict):
     inputs: list[float]
     targets: list[float]
@@ -212,6 +254,9 @@ class TraceDocument(TypedDict):
         description="Present when every value of the trace was rounded as by hand before it "
                     "was used (scenario rounding: or run --round-digits/--round-decimals): "
                     "to what, and the note every output gives; absent for an exact trace.")]]
+    layer_magnitudes: Annotated[MagnitudesDocument, Field(
+        description="Per layer and epoch, how large δ and the weight gradients were: whether "
+                    "the error fades on its way back to the input.")]
 
 
 TRACE = TypeAdapter(TraceDocument)

@@ -23,6 +23,7 @@ from ..scenario.schema import Scenario
 from ..signals import numpy_random
 from .hand_rounding import clean, expanded_layers, hand_terms, rounding_of
 from .initial import initial_parameters
+from .magnitudes import MagnitudeMeter
 from .optimizers import optimizer_of
 from .rounding import F_ROUNDINGS, U, gamma, input_error, largest, net_input, output_error, screen
 from .stable import stable_loss
@@ -393,6 +394,7 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
     last: IterationRecord | None = None
     history: list[float] = []
     running: list[float] = []
+    meter = MagnitudeMeter(len(net.activations))  # mean |δ| and |∂E/∂w| per epoch and layer
     count = 0
     stop = "epochs"
     epoch_loss = net.total_loss(params, x, t)
@@ -408,6 +410,7 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
         for record in _epoch(net, params, x, t, plan, epoch, count):
             count += 1
             seen.append(record.loss)
+            meter.add(record)
             last = record
             if count <= options.detail:
                 kept.append(record)
@@ -436,7 +439,7 @@ def _train(plan: Plan, scenario: Scenario, options: RunOptions) -> Trace:
     if stop != "diverged" and not np.isfinite(final_loss):
         stop = "diverged"
     return Trace(initial, tuple(kept), count, tuple(history), params, final_loss,
-                 epochs_run, stop, tuple(running))
+                 epochs_run, stop, tuple(running), magnitudes=meter.result())
 
 
 def _epoch(net: Network, params: Parameters, x: np.ndarray, t: np.ndarray,

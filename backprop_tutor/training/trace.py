@@ -71,6 +71,21 @@ class Parameters:
 
 
 @dataclass(frozen=True)
+class LayerMagnitudes:
+    """How large each layer's backpropagated error δ and weight gradients were, epoch by epoch
+    (training/magnitudes.py computes them; docs/course-maths.md gives the definitions).
+
+    Each number is a mean absolute value over the layer: |δ| over the samples of an update's
+    batch and the layer's units, |∂E/∂w| over the layer's weights (the gradient the update
+    uses, with weight decay's λ·w where the scenario has l2); an epoch's number is the mean of
+    its updates' numbers (one update for batch training).
+    """
+
+    delta: Array  # [epoch, layer]  mean |δ|
+    weight_gradients: Array  # [epoch, layer]  mean |∂E/∂w|
+
+
+@dataclass(frozen=True)
 class Trace:
     """A whole run: the iterations kept in full, the loss of every epoch, the outcome."""
 
@@ -85,3 +100,5 @@ class Trace:
     # per epoch run: the mean of the losses its updates saw (each batch's E before its update);
     # for a full batch, the same number as ``history``
     running: tuple[float, ...] = ()
+    # per epoch run and per layer: the mean |δ| and mean |∂E/∂w| (None: not measured)
+    magnitudes: LayerMagnitudes | None = None
