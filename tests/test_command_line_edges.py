@@ -65,6 +65,32 @@ def test_a_broken_pipe_ends_quietly_with_128_plus_sigpipe():
     assert ended.value.exit_code == ExitCode.BROKEN_PIPE == 141
 
 
+@pytest.mark.parametrize("args", [["run", "xor", "--json"],
+                                  ["run", "deep_tanh", "--iterations", "30", "--width", "80"]])
+def test_a_reader_that_goes_away_mid_output_is_status_141(args):
+    """A reader that stops after a few bytes (``| head -c 100``) of an output larger than the
+    pipe holds: the tool says nothing and ends with 141, as once it ended with 0 or 1 having
+    written only part of it."""
+    process = subprocess.Popen([sys.executable, "-m", "backprop_tutor", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert len(process.stdout.read(100)) == 100
+    process.stdout.close()
+    process.wait(timeout=120)
+    assert process.returncode == ExitCode.BROKEN_PIPE == 141
+    assert process.stderr.read() == b""
+    process.stderr.close()
+
+
+@pytest.mark.parametrize("args", [["run", "xor", "--json"], ["run", "xor"]])
+def test_a_full_disk_is_one_line_once(args):
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    with open("/dev/full", "w") as full:
+        done = tool(*args, stdout=full)
+    assert done.returncode == ExitCode.CANNOT_WRITE == 74
+    assert done.stderr == "error: cannot write the output: No space left on device\n"
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_inputs_that_are_not_files_are_refused_without_blocking(tmp_path):
     fifo = tmp_path / "sheet.yaml"

@@ -81,10 +81,11 @@ def single_threaded_blas() -> None:
 
 def main() -> None:
     """Entry point of the console script."""
-    from .boundary import closed_streams, handle_termination, output_failed
+    from .boundary import closed_streams, handle_termination, output_failed, whole_stdout
 
     single_threaded_blas()
     closed_streams()
+    whole_stdout()
     handle_termination()
     if not sys.argv[1:]:  # no command: the overview of them all
         sys.argv.append("--help")

@@ -52,7 +52,8 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
         if error.errno not in _CANNOT_WRITE:
             _internal(error, debug)
         # the output itself could not be written (a full disk, /dev/full, a closed stdout):
-        # not a bug
+        # not a bug; what is still buffered goes nowhere, so that the flush at exit is quiet
+        _discard_stdout()
         print(f"error: cannot write the output: {error.strerror or error}", file=sys.stderr)
         raise typer.Exit(int(ExitCode.CANNOT_WRITE)) from None
     except MemoryError:
@@ -106,6 +107,50 @@ class ClosedOutput(io.TextIOBase):
         if not text:
             return 0
         raise OSError(errno.EBADF, f"{self.name} is closed")
+
+
+class WholeWrites(io.RawIOBase):
+    """A file descriptor whose every write is whole or an OSError.
+
+    A write to a pipe whose reader goes away part-way can return a short count; Python's
+    buffered writer then drops the rest without an error, and the tool ended with status 0
+    having written a cut output. Here the rest is written again, so that a closed pipe shows
+    as the BrokenPipeError (status 141) it is."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            done += os.write(self._fd, view[done:])
+        return done
+
+
+def whole_stdout() -> None:
+    """Standard output written through ``WholeWrites`` (same encoding, errors and line
+    buffering), when it is a file descriptor."""
+    stream = sys.stdout
+    if not isinstance(stream, io.TextIOWrapper):
+        return
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return
+    stream.flush()
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(WholeWrites(fd)), encoding=stream.encoding,
+                                  errors=stream.errors, line_buffering=stream.line_buffering)
 
 
 def closed_streams() -> None:

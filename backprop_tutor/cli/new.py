@@ -171,7 +171,23 @@ def scenario_text(sizes: list[int], activations: list[str], *, seed: int, sample
     return "\n".join(out) + "\n"
 
 
+# the options of new that set up a network, which a circuit does not take
+NETWORK_OPTIONS = {"layers": "--layers", "activation": "--activation", "samples": "--samples",
+                   "loss": "--loss", "epochs": "--epochs", "bias": "--bias",
+                   "round_digits": "--round-digits", "round_decimals": "--round-decimals",
+                   "optimizer": "--optimizer"}
+
+
+def _network_options_refused(ctx: typer.Context) -> None:
+    for name, flag in NETWORK_OPTIONS.items():
+        source = ctx.get_parameter_source(name)  # an enum of the command-line library's
+        if source is not None and source.name != "DEFAULT":
+            raise InputError(f"{flag} sets up a network; a circuit from new --circuit takes "
+                             "--seed and --learning-rate", field=flag)
+
+
 def new(
+    ctx: typer.Context,
     output: str = typer.Option(..., "-o", "--output", help="The file to write.",
                                show_default=False),
     layers: str = typer.Option("2,2,1", "--layers",
@@ -216,6 +232,7 @@ def new(
                              field="--learning-rate")
         target = Path(output)
         if circuit:
+            _network_options_refused(ctx)
             from ..scenario.circuit_loader import circuit_from_text
             from .new_circuit import circuit_text
 

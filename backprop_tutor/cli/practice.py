@@ -90,7 +90,8 @@ def practice(
 
         circuit = circuit_file(scenario)
         if circuit is not None:
-            practice_circuit(circuit, scenario, only=only, precision=precision,
+            practice_circuit(circuit, scenario, only=only,
+                             precision=shown_precision(None, precision),
                              no_color=no_color, width=width, ask=_ask)
             return
         result = api.run(api.load(resolve(scenario)), epochs=1, detail=1)

@@ -321,8 +321,11 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
         if found is not None:
             read = solution.reads(answer.address, found[1]) & own.keys()
             used = tuple(solution.in_order(read))
-            if used:
-                feedback = f"follows from your rounded {_listing(used)}"
+            if used:  # "rounded" says they were accepted: not of a value marked wrong
+                feedback = (f"follows from your rounded {_listing(used)}"
+                            if not wrong.intersection(used) else
+                            f"follows from your {_listing(used)}, and is within tolerance "
+                            "of the key")
         return item(CORRECT, full, feedback)
     carried = carried_forward(solution, answer.address, written, own, wrong, tol)
     if carried is not None and not carried.sources:
@@ -335,7 +338,8 @@ def _mark(solution: Solution, answer: Answer, own: dict[str, float], wrong: set[
         return item(CARRIED, full * settings.ecf_credit,
                     f"{follows_text} {_listing(carried.sources)} (error carried forward)",
                     carried=carried)
-    mistake = find_mistake(solution, answer.address, written, own, tol)
+    mistake = find_mistake(solution, answer.address, written, own, tol,
+                           accepted=[a for a in own if a not in wrong])
     if mistake is not None:
         return item(WRONG, 0.0, mistake_text(mistake), mistake=mistake)
     if start is not None:

@@ -9,7 +9,7 @@ earlier error is still recognised.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from ..network.addresses import base as without_sample
@@ -352,8 +352,23 @@ SAME_VALUE = 1e-9
 MOST_READINGS = 3
 
 
+def _shows_in(s: Solution, address: str, variant: Variant, accepted: Collection[str],
+              tol: Tolerance) -> bool:
+    """Whether a slip made before ``address`` would have changed a value it reads that the
+    student wrote and got right: then the student did not make it."""
+    if variant.at is None or variant.at == address:
+        return False
+    for read in s.reads(address) & set(accepted):
+        if read not in s.key:
+            continue
+        value = s.evaluate(read, edits=variant.edits, given={})
+        if not indistinct(s.key[read], value, tol, s.start(read)):
+            return True
+    return False
+
+
 def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, float],
-                 tol: Tolerance) -> Mistake | None:
+                 tol: Tolerance, accepted: Collection[str] = ()) -> Mistake | None:
     """The rule whose slip reproduces the wrong value best, if any.
 
     Every rule's variants are evaluated (from the key, then from the student's own earlier
@@ -361,6 +376,10 @@ def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, fl
     nearest to it wins, and among equally near ones the first in ``RULES``. When rules that
     describe different slips give the same value, the description names each ("… , or …"):
     the numbers cannot tell them apart, and a name that may be wrong is not given alone.
+
+    ``accepted``: the student's values marked right. A slip made before the quantity that
+    would have changed one of them that the quantity reads (a forgotten ½ doubles ∂E/∂b1 as
+    well as b1+) is not what the student did, and is not named.
     """
     if not s.computable(address):
         return None
@@ -380,7 +399,9 @@ def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, fl
                     continue
                 value = s.evaluate(address, edits=variant.edits, given=base)
                 if (math.isfinite(value) and not indistinct(key, value, tol, start)
-                        and reproduces(value, given, tol, start)):
+                        and reproduces(value, given, tol, start)
+                        and not (base is from_key and _shows_in(s, address, variant, accepted,
+                                                                tol))):
                     found.append((abs(value - given.value), rank,
                                   Mistake(rule, variant.description, variant.at, value,
                                           base is earlier)))

@@ -20,8 +20,18 @@ def make_console(*, no_color: bool = False, width: int | None = None, file=None,
     even when the terminal shows none.
     """
     plain = not colour_wanted(no_color)
-    return Console(file=file, width=width, no_color=plain, color_system=None if plain else "auto",
-                   highlight=False, soft_wrap=False, record=record)
+    return ToolConsole(file=file, width=width, no_color=plain,
+                       color_system=None if plain else "auto", highlight=False, soft_wrap=False,
+                       record=record)
+
+
+class ToolConsole(Console):
+    """rich's Console, except that a closed pipe is left to the command's error boundary (one
+    quiet exit with status 141, cli/boundary.py) instead of rich's own exit with status 1."""
+
+    def on_broken_pipe(self) -> None:
+        """rich calls this on a BrokenPipeError while writing (its documented hook)."""
+        raise BrokenPipeError("the reader of the output went away")
 
 
 def needs_width(table, column: int, width: int) -> None:

@@ -96,6 +96,11 @@ def check_scenario(s: Scenario, doc: Document) -> None:
     if s.mode == "minibatch" and s.batch_size is None:
         raise located(doc, ("mode",), "mode minibatch needs a batch_size (the samples in each "
                       "update), such as batch_size: 2")
+    if s.batch_size is not None and s.mode != "minibatch":
+        raise located(doc, ("batch_size",), f"batch_size is for mode: minibatch; mode {s.mode} "
+                      "updates on " + ("every sample at once" if s.mode == "batch"
+                                       else "one sample at a time")
+                      + " (write mode: minibatch, or remove batch_size)")
     if s.shuffle and s.mode == "batch":
         raise located(doc, ("shuffle",), "shuffle needs mode stochastic or minibatch; a batch of "
                       "every sample has no order to shuffle")

@@ -85,3 +85,7 @@ def check_optimizer(s: Scenario, doc: Document) -> None:
             takes = ", ".join(DEFAULTS[name]) or "no options"
             raise located(doc, ("optimizer", option), f"{option} is an option of "
                           f"{' and '.join(owners)}, not of {name} (which takes {takes})")
+    if name == "nesterov" and spec.momentum == 0:
+        # torch.optim.SGD refuses it too: the look-ahead of a zero velocity is no look-ahead
+        raise located(doc, ("optimizer", "momentum"), "nesterov needs a momentum above 0 (with "
+                      "momentum: 0 it is plain gradient descent: write sgd)")
