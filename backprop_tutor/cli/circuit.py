@@ -188,7 +188,7 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
                               "(q quits)", style="yellow")
                 continue
             tries += 1
-            if is_correct(given, q.value, Tolerance()):
+            if is_correct(given, q.value, Tolerance(), q.start):
                 console.print(f"  ✓ right: {number(q.value, precision)}", style="green")
                 first += tries == 1
                 later += tries > 1

@@ -12,7 +12,9 @@ local gradients are known by what they send back, ``df/df*df/dq`` (``local_addre
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..errors import InputError
 from ..network.addresses import derivative, updated
@@ -154,6 +156,24 @@ class CircuitSolution:
             stack.extend((*names, u) for u in reversed(users.get(names[-1], [])))
         return tuple(found)
 
+    def at(self, node: str, values: Mapping[str, float]
+           ) -> tuple[float, tuple[float, ...]] | None:
+        """A node's value and its local gradients (one per parent, in the order of the step's
+        ``parents``) where its parents take the given ``values`` (by name) instead of the
+        key's: what a student's own earlier values give. Worked out to 30 digits as the key
+        is, rounded to floats; None where they are not finite real numbers (1/v at v = 0).
+        Raises KeyError for a name that is not a node, or a parent missing from ``values``."""
+        names = list(self.circuit.leaves)
+        for name in self.circuit.nodes:
+            if name == node:
+                break
+            names.append(name)
+        else:
+            raise KeyError(node)
+        step = next(s for s in self.forward if s.node == node)
+        return _node_at(node, self.circuit.nodes[node], tuple(names),
+                        tuple(float(values[p]) for p in step.parents))
+
     def values(self) -> dict[str, float]:
         """Every quantity by address (module docstring), in the order of the solution."""
         f = self.output
@@ -168,6 +188,25 @@ class CircuitSolution:
         for u in self.updates:
             out[updated(u.parameter)] = u.updated
         return out
+
+
+@lru_cache(maxsize=4096)
+def _node_at(name: str, text: str, known: tuple[str, ...], at: tuple[float, ...]
+             ) -> tuple[float, tuple[float, ...]] | None:
+    from ..maths.circuit import NotFinite, evaluate, parse_node
+
+    node = parse_node(name, text, known)
+    if not all(math.isfinite(v) for v in at):
+        return None
+    try:
+        numbers = evaluate((node,), dict(zip(node.parents, at, strict=True)))
+    except NotFinite:
+        return None
+    value = float(numbers.values[name])
+    local = tuple(float(v) for v in numbers.local[name])
+    if not all(math.isfinite(v) for v in (value, *local)):
+        return None
+    return value, local
 
 
 def solve_circuit(circuit: Circuit, solution_type: type[CircuitSolution] = CircuitSolution
