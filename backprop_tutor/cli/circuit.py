@@ -110,13 +110,12 @@ def validate_circuit(circuit, scenario: str, *, no_color: bool, width: int | Non
 
 
 def circuit_worksheet(circuit, scenario, output_format: str, only: list[str] | None) -> str:
-    """``worksheet`` of a circuit: a blank answer sheet (yaml) or a handout (markdown)."""
+    """``worksheet`` of a circuit: a blank answer sheet (yaml) or a handout (markdown or
+    latex)."""
     from ..grading.circuit import chosen_questions, circuit_questions
     from ..render.circuit_sheet import circuit_worksheet_markdown, circuit_worksheet_yaml
     from ..solution.circuit import solve_circuit
 
-    if output_format == "latex":
-        raise InputError("a circuit's worksheet is written as yaml or markdown", field="--format")
     solution = solve_circuit(circuit)
     questions = circuit_questions(solution)
     asks = None
@@ -129,18 +128,25 @@ def circuit_worksheet(circuit, scenario, output_format: str, only: list[str] | N
         from ..examples import resolve
 
         return circuit_worksheet_yaml(solution, questions, resolve(scenario).name, asks)
+    if output_format == "latex":
+        from ..render.circuit_latex import circuit_worksheet_latex
+
+        return circuit_worksheet_latex(solution, questions, solution.latex())
     return circuit_worksheet_markdown(solution, questions)
 
 
 def circuit_key(circuit, output_format: str, precision: int) -> str:
-    """``key`` of a circuit: every quantity's formula and value, in markdown."""
+    """``key`` of a circuit: every quantity's formula and value, in markdown or LaTeX."""
     from ..grading.circuit import circuit_questions
     from ..render.circuit_sheet import circuit_key_markdown
     from ..solution.circuit import solve_circuit
 
-    if output_format == "latex":
-        raise InputError("a circuit's key is written in markdown", field="--format")
     solution = solve_circuit(circuit)
+    if output_format == "latex":
+        from ..render.circuit_latex import circuit_key_latex
+
+        return circuit_key_latex(solution, circuit_questions(solution), solution.latex(),
+                                 precision)
     return circuit_key_markdown(solution, circuit_questions(solution), precision)
 
 

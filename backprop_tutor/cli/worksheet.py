@@ -131,7 +131,8 @@ def key_command(
             if view is not View.steps or samples is not None:
                 raise InputError("--view and --samples set out a network's layers as matrices; "
                                  "a circuit's key is written node by node", field="--view")
-            _write(circuit_key(circuit, output_format.value, precision), output,
+            _write(circuit_key(circuit, output_format.value,
+                               shown_precision(None, precision)), output,
                    _resolved(scenario))
             return
         layout = matrix_layout(view, samples)

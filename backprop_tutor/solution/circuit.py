@@ -174,6 +174,19 @@ class CircuitSolution:
         return _node_at(node, self.circuit.nodes[node], tuple(names),
                         tuple(float(values[p]) for p in step.parents))
 
+    def latex(self) -> dict[str, tuple[Printed, tuple[Printed, ...]]]:
+        """Each node's formula and local gradients (in the order of its parents) printed in
+        LaTeX, by node name: printed on demand, for the LaTeX worksheet and key only."""
+        from ..maths.circuit import parse_node
+        from ..symbolic.circuit import latex_node
+
+        known = list(self.circuit.leaves)
+        out = {}
+        for name, text in self.circuit.nodes.items():
+            out[name] = latex_node(parse_node(name, text, known))
+            known.append(name)
+        return out
+
     def values(self) -> dict[str, float]:
         """Every quantity by address (module docstring), in the order of the solution."""
         f = self.output

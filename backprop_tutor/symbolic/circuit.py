@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..maths.circuit import Node, Sigmoid
 from ..notation.symbols import Printed
+from .forms import latex_form
 from .printers import printed_form
 
 # The gates of CS231n's notes ("Patterns in backward flow") and micrograd, by what sympy
@@ -75,3 +76,12 @@ def printed_node(node: Node) -> PrintedNode:
     return PrintedNode(node.name, node.parents, printed_form(node.expression, names),
                        tuple(printed_form(_textbook(d), names) for d in node.local),
                        gate_of(node.expression))
+
+
+def latex_node(node: Node) -> tuple[Printed, tuple[Printed, ...]]:
+    """A node's formula and each local gradient ∂node/∂parent in LaTeX (sympy's LaTeX
+    printer, as a network's formulas are printed for its LaTeX key), each with its numbers
+    template (notation/latex.py's ``filled_latex``)."""
+    names = node.parents
+    return (latex_form(node.expression, names),
+            tuple(latex_form(_textbook(d), names) for d in node.local))
