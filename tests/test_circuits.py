@@ -421,15 +421,6 @@ def test_show_prints_a_circuit_and_its_file():
     assert copied.stdout == bundled_path("circuit_add_multiply").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", [["export"]])
-def test_commands_for_networks_refuse_a_circuit_in_one_line(command, tmp_path):
-    extra = {"export": ["--to", "moodle", "-o", str(tmp_path / "e")]}.get(command[0], [])
-    result = invoke(*command, "circuit_add_multiply", *extra)
-    assert result.exit_code == 2, result.stdout
-    assert result.stderr.count("\n") == 1
-    assert "this is a circuit (it has nodes:)" in result.stderr
-
-
 def test_a_file_with_layers_and_nodes_is_refused(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(ADD_MULTIPLY + "layers: []\n")

@@ -34,7 +34,7 @@ def _sum(values: list[float], precision: int) -> str:
     return out
 
 
-class _Formulas:
+class QuestionLatex:
     """Each question's formula in LaTeX and its numbers, from the worked circuit."""
 
     def __init__(self, solution: CircuitSolution, forms: Forms, precision: int) -> None:
@@ -140,7 +140,7 @@ def circuit_key_latex(solution: CircuitSolution, questions: list[CircuitQuestion
                       forms: Forms, precision: int = 4) -> str:
     """The worked circuit as a standalone LaTeX document: each question's formula, its
     numbers and its value. ``forms``: ``solution.latex()``."""
-    formulas = _Formulas(solution, forms, precision)
+    formulas = QuestionLatex(solution, forms, precision)
 
     def row(q: CircuitQuestion) -> str:
         formula, numbers = formulas.of(q)
@@ -166,7 +166,7 @@ def circuit_worksheet_latex(solution: CircuitSolution, questions: list[CircuitQu
                             forms: Forms, precision: int = 4) -> str:
     """The printable worksheet: the circuit and its given values, then each question with its
     formula and a blank. ``forms``: ``solution.latex()``."""
-    formulas = _Formulas(solution, forms, precision)
+    formulas = QuestionLatex(solution, forms, precision)
 
     def row(q: CircuitQuestion) -> str:
         formula, _ = formulas.of(q)

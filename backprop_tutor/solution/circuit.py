@@ -187,6 +187,21 @@ class CircuitSolution:
             known.append(name)
         return out
 
+    def code(self) -> dict[str, tuple[tuple[tuple[str, ...], str],
+                                      tuple[tuple[tuple[str, ...], str], ...]]]:
+        """Each node's formula and local gradients (in the order of its parents) as NumPy
+        source with the names it reads, by node name (symbolic/circuit.py's ``code_node``):
+        printed on demand, for the platform exports only."""
+        from ..maths.circuit import parse_node
+        from ..symbolic.circuit import code_node
+
+        known = list(self.circuit.leaves)
+        out = {}
+        for name, text in self.circuit.nodes.items():
+            out[name] = code_node(parse_node(name, text, known))
+            known.append(name)
+        return out
+
     def values(self) -> dict[str, float]:
         """Every quantity by address (module docstring), in the order of the solution."""
         f = self.output

@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..maths.circuit import Node, Sigmoid
 from ..notation.symbols import Printed
-from .forms import latex_form
+from .forms import code_of, latex_form
 from .printers import printed_form
 
 # The gates of CS231n's notes ("Patterns in backward flow") and micrograd, by what sympy
@@ -85,3 +85,19 @@ def latex_node(node: Node) -> tuple[Printed, tuple[Printed, ...]]:
     names = node.parents
     return (latex_form(node.expression, names),
             tuple(latex_form(_textbook(d), names) for d in node.local))
+
+
+def _exp_form(expr: sp.Expr) -> sp.Expr:
+    # σ(u) as 1/(1 + e^(−u)): NumPy has no sigmoid
+    return expr.replace(lambda e: isinstance(e, Sigmoid), lambda e: 1 / (1 + sp.exp(-e.args[0])))
+
+
+Code = tuple[tuple[str, ...], str]
+
+
+def code_node(node: Node) -> tuple[Code, tuple[Code, ...]]:
+    """A node's formula and each local gradient ∂node/∂parent as NumPy source over ``v0, v1,
+    …`` standing for the names given with it (symbolic/forms.py's ``code_of``, as a network's
+    formulas are exported): what a course platform's own grader evaluates."""
+    return (code_of(_exp_form(node.expression)),
+            tuple(code_of(_exp_form(d)) for d in node.local))
