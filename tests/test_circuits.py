@@ -525,6 +525,15 @@ def test_practice_checks_each_answer_and_hints_with_the_formula_then_the_numbers
     assert "done: 7 right at the first try, 1 after a hint, 0 missed, of 8" in out
 
 
+def test_practice_names_the_slip_of_a_wrong_answer_as_grading_does():
+    # ∂f/∂x given as the local gradient ∂q/∂x = 1 alone (key −4): the upstream ∂f/∂q left out
+    typed = "3\n-12\n1\n1\n-4\n1\n"
+    out = runner.invoke(app, ["practice", "circuit_add_multiply", "--no-color", "--width",
+                              "200"], input=typed).stdout
+    assert ("✗ not quite: upstream gradient ∂f/∂q left out: the local gradient ∂q/∂x alone; "
+            "the formula: ∂f/∂x = ∂f/∂q·∂q/∂x") in out
+
+
 def test_variants_of_a_circuit_are_graded_by_the_folder(tmp_path):
     from backprop_tutor.grading.circuit import circuit_questions
     from backprop_tutor.scenario.circuit_loader import load_circuit

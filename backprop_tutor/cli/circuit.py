@@ -153,11 +153,13 @@ def circuit_key(circuit, output_format: str, precision: int) -> str:
 def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precision: int,
                      no_color: bool, width: int | None, ask) -> None:
     """``practice`` on a circuit: each quantity in the order worked; a wrong answer gets the
-    formula, then its numbers, then the value. ``ask`` reads one answer (None: end of input).
+    slip grading would name (if any) and the formula, then its numbers, then the value.
+    ``ask`` reads one answer (None: end of input).
     """
     from rich.text import Text
 
-    from ..grading.circuit import chosen_questions, circuit_questions
+    from ..grading.circuit import chosen_questions, circuit_questions, name_circuit_mistake
+    from ..grading.circuit_formulas import CircuitFormulas
     from ..grading.tolerance import Tolerance, is_correct, literal
     from ..notation.numbers import number
     from ..render.circuit import forward_table, header
@@ -179,6 +181,8 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
     console.print(f"{len(todo)} quantities to work out; a wrong answer gets a hint and another "
                   "try; q quits.")
     first = later = 0
+    formulas = CircuitFormulas(solution)  # names a wrong answer's slip as grading does
+    own: dict[str, float] = {}  # the student's right answers, as typed
     for n, q in enumerate(todo, start=1):
         tries = 0
         while True:
@@ -195,12 +199,15 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
                 continue
             tries += 1
             if is_correct(given, q.value, Tolerance(), q.start):
+                own[q.address] = float(literal(given))
                 console.print(f"  ✓ right: {number(q.value, precision)}", style="green")
                 first += tries == 1
                 later += tries > 1
                 break
             if tries == 1:
-                console.print(f"  ✗ not quite; the formula: {q.formula}")
+                mistake = name_circuit_mistake(formulas, q.address, given.strip(), own)
+                said = f": {mistake};" if mistake else ";"
+                console.print(f"  ✗ not quite{said} the formula: {q.formula}")
             elif tries == 2:
                 console.print(f"  ✗ the numbers: {label(q.address)} = {q.numbers}")
             else:

@@ -42,7 +42,7 @@ from .grade import (
     mistake_text,
 )
 from .sheet import Sheet
-from .tolerance import Written, agrees
+from .tolerance import Tolerance, Written, agrees, literal
 
 SECTIONS = {"forward": "Forward pass", "local": "Local gradients",
             "backward": "Backward pass (reverse topological order)",
@@ -243,3 +243,15 @@ def _mark(formulas: CircuitFormulas, q: CircuitQuestion, written: Written, writt
         return item(WRONG, 0.0, f"{_change_off(q.value, start, written.value, written.text)}; "
                                 f"{q.formula}")
     return item(WRONG, 0.0, f"{_how_far(q.value, written.value)}; {q.formula}")
+
+
+def name_circuit_mistake(formulas: CircuitFormulas, address: str, text: str,
+                         own: dict[str, float]) -> str | None:
+    """The slip a wrong answer ``text`` for ``address`` is explained by, as grading names it
+    (grading/circuit_mistakes.py), given the student's ``own`` earlier values; None when no
+    rule explains it or the text is not a number (practice's first hint)."""
+    d = literal(text)
+    if d is None:
+        return None
+    mistake = find_circuit_mistake(formulas, address, Written(float(d), text), own, Tolerance())
+    return None if mistake is None else mistake_text(mistake)
