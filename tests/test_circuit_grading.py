@@ -165,3 +165,15 @@ def test_a_slip_in_a_quantity_the_sheet_leaves_out_is_still_named():
     assert items["df/dw"].mistake.rule == "multiply_own_input"
     assert items["df/dw"].feedback.endswith("in ∂p/∂w")
     assert not items["df/dx"].mistake.from_own_values
+
+
+def test_an_exp_gates_local_gradient_from_its_own_wrong_output_is_carried_forward():
+    # u = e^n written e^1 (the sign of n lost on the way); ∂u/∂n taken, as CS231n's notes
+    # teach, as the exp gate's own output u: it follows from the student's u
+    answers = neuron({"u": math.e})
+    assert answers["du/dn"] == math.e
+    items, _ = graded("neuron", answers)
+    assert items["u"].verdict == "wrong"
+    assert items["du/dn"].verdict == "carried forward"
+    assert items["du/dn"].carried.sources == ("u",)
+    assert items["df/dv"].verdict == "carried forward"  # −1/v² of the student's v = e + 1

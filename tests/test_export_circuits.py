@@ -121,6 +121,15 @@ def test_prairielearn_carries_an_error_forward_as_grade_does(tmp_path):
     assert scores["w0_new"]["score"] == 0.5
 
 
+def test_prairielearn_takes_an_exp_gates_local_gradient_from_its_own_output(tmp_path):
+    answers = neuron({"u": 2.718281828459045})
+    server = load_server(export(tmp_path, NEURON, "prairielearn"))
+    scores = submit(server, generated(server), answers)["partial_scores"]
+    tool = graded_by_tool(NEURON, answers)
+    assert {a: scores[answer_name(a)]["score"] for a in answers} == tool
+    assert tool["du/dn"] == 0.5 and tool["u"] == 0.0
+
+
 def test_prairielearn_carries_an_error_through_a_fan_out_and_a_max_gate(tmp_path,
                                                                           fan_out_file):
     # ∂f/∂m written as m (the multiply gate's own input): through the max gate to ∂f/∂s and

@@ -216,9 +216,15 @@ def _mark(formulas: CircuitFormulas, q: CircuitQuestion, written: Written, writt
         return Item(q.address, written_as, q.value, written.value, written.text, verdict,
                     points, full, feedback, **kw)
 
-    reads = formulas.formulas[q.address].reads
-    from_own = formulas.evaluate(q.address, given=own)
-    follows = math.isfinite(from_own) and agrees(from_own, written, tol, start)
+    # the quantity from the student's own earlier values, by the first of its forms that
+    # gives what they wrote (else by its first form)
+    forms = formulas.formulas[q.address].forms()
+    reads, from_own, follows = forms[0][0], math.nan, False
+    for form_reads, rule in forms:
+        value = formulas.evaluate(q.address, given=own, instead={q.address: rule})
+        if math.isfinite(value) and agrees(value, written, tol, start):
+            reads, from_own, follows = form_reads, value, True
+            break
     if agrees(q.value, written, tol, start):
         feedback = _accepted(q.value, written, start)
         used = tuple(r for r in reads if r in own)

@@ -13,6 +13,11 @@ Every quantity of the worked circuit (grading/circuit.py's questions) reads othe
 - an update w+ = w − η·∂f/∂w reads w's gradient.
 
 Inputs and parameters are given, never asked: their values are the circuit's own.
+
+A local gradient that textbooks write with the gate's own output has that second form too
+(CS231n's notes, "Patterns in backward flow"): exp(u)'s is its output e, σ(u)'s is
+σ(1 − σ), tanh(u)'s 1 − tanh², 1/v's −(1/v)². A student who works it from their own output
+value (right or wrong) follows from it as much as from the input's.
 """
 
 from __future__ import annotations
@@ -26,6 +31,15 @@ from ..solution.circuit import CircuitSolution, contribution
 
 # how a quantity is worked out: from a function giving any quantity's value by address
 Rule = Callable[[Callable[[str], float]], float]
+
+# symbolic/circuit.py's gate patterns whose local gradient is a function of the gate's own
+# output o: the second form of the local gradient, from o
+OWN_OUTPUT: dict[str, Callable[[float], float]] = {
+    "exp": lambda o: o,
+    "sigmoid": lambda o: o * (1 - o),
+    "tanh": lambda o: 1 - o * o,
+    "reciprocal": lambda o: -o * o,
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,12 @@ class Formula:
     node: str | None = None
     parent: str | None = None
     uses: tuple[str, ...] = ()
+    # other forms of the same quantity: (what it reads, the arithmetic)
+    alternates: tuple[tuple[tuple[str, ...], Rule], ...] = ()
+
+    def forms(self) -> list[tuple[tuple[str, ...], Rule]]:
+        """Every form of the quantity, the first the one the key is worked by."""
+        return [(self.reads, self.rule), *self.alternates]
 
 
 class CircuitFormulas:
@@ -66,7 +86,8 @@ class CircuitFormulas:
             for parent in step.parents:
                 self._add(Formula(derivative(step.node, parent), "local",
                                   self._nodes(step.node),
-                                  self._local_rule(step.node, parent), step.node, parent))
+                                  self._local_rule(step.node, parent), step.node, parent,
+                                  alternates=self._own_output(step.node)))
         for gradient in [g for g, _ in solution.backward if g.name != f] + list(solution.leaves):
             x = gradient.name
             users = tuple(u for u, _ in gradient.uses)
@@ -110,10 +131,16 @@ class CircuitFormulas:
         index = self.parents[node].index(parent)
         return lambda get: self._at(node, get)[1][index]
 
+    def _own_output(self, node: str) -> tuple[tuple[tuple[str, ...], Rule], ...]:
+        form = OWN_OUTPUT.get(self.gates[node] or "")
+        if form is None:
+            return ()
+        return (((node,), lambda get: form(get(node))),)
+
     def _product(self, address: str, u: str, x: str) -> Formula:
         if u == self.output:
             return Formula(address, "output_local", self._nodes(u), self._local_rule(u, x),
-                           u, x)
+                           u, x, alternates=self._own_output(u))
         up, local = derivative(self.output, u), derivative(u, x)
         return Formula(address, "product", (up, local), lambda get: get(up) * get(local), u, x)
 

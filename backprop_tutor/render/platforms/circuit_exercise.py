@@ -7,7 +7,8 @@ worked circuit's number, its margin by the grading rules (an update judged by it
 formula and worked line in LaTeX (render/circuit_latex.py). The steps are every quantity as a
 formula of earlier ones, NumPy source as sympy prints it (a node of its inputs, a local gradient
 of its node's inputs, what a use sends back ``v0*v1``, a gradient over several uses their sum,
-an update ``v0 - v1*v2``), which a platform's own grader evaluates for error carried forward.
+an update ``v0 - v1*v2``; the local gradient of an exp, σ, tanh or 1/x gate also of the gate's
+own output), which a platform's own grader evaluates for error carried forward.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from ..circuit_latex import QuestionLatex, address_latex
 from .exercise import RULES, Asked, Exercise, Given, Step, _unique, answer_name, margin
 
 ETA = "η"
+# a local gradient's second form, of the gate's own output o (grading/circuit_formulas.py's
+# OWN_OUTPUT), as NumPy source over v0 = o
+OWN_OUTPUT_CODE = {"exp": "v0", "sigmoid": "v0*(1 - v0)", "tanh": "1 - v0**2",
+                   "reciprocal": "-v0**2"}
 
 
 def _steps(solution: CircuitSolution) -> tuple[Step, ...]:
@@ -35,12 +40,16 @@ def _steps(solution: CircuitSolution) -> tuple[Step, ...]:
     parents = {s.node: s.parents for s in solution.forward}
     out: list[Step] = []
 
-    def local(node: str, parent: str) -> tuple[tuple[str, ...], str]:
-        return code[node][1][parents[node].index(parent)]
+    gates = {s.node: s.gate for s in solution.forward}
+
+    def local(node: str, parent: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+        own = OWN_OUTPUT_CODE.get(gates[node] or "")
+        first = code[node][1][parents[node].index(parent)]
+        return (first,) if own is None else (first, ((node,), own))
 
     def product(address: str, u: str, x: str) -> Step:
         if u == f:  # ∂f/∂f = 1: the output's local gradient itself
-            return Step(address, (local(u, x),), ("",))
+            return Step(address, local(u, x), ("",))
         return Step(address, (((derivative(f, u), derivative(u, x)), "v0*v1"),), ("",))
 
     for q in circuit_questions(solution):
@@ -49,7 +58,7 @@ def _steps(solution: CircuitSolution) -> tuple[Step, ...]:
             out.append(Step(a, (code[a][0],), ("",)))
         elif q.section == "local":
             top, bottom = a.split("/")
-            out.append(Step(a, (local(top[1:], bottom[1:]),), ("",)))
+            out.append(Step(a, local(top[1:], bottom[1:]), ("",)))
         elif q.section == "updates":
             w = a.removesuffix("+")
             out.append(Step(a, (((w, ETA, derivative(f, w)), "v0 - v1*v2"),), ("",)))
