@@ -177,3 +177,45 @@ def test_an_exp_gates_local_gradient_from_its_own_wrong_output_is_carried_forwar
     assert items["du/dn"].verdict == "carried forward"
     assert items["du/dn"].carried.sources == ("u",)
     assert items["df/dv"].verdict == "carried forward"  # −1/v² of the student's v = e + 1
+
+
+# every slip at every place it can be made, by hand: (rule, address, the slipped value)
+def every_slip(name: str) -> list[tuple[str, str, float]]:
+    r = HAND[name]()
+    if name == "neuron":
+        products = {"df/du": "dv/du", "df/dn": "du/dn", "df/ds": "dn/ds", "df/dc": "ds/dc",
+                    "df/da": "dc/da", "df/db": "dc/db", "df/dx0": "da/dx0",
+                    "df/dx1": "db/dx1", "df/dw0": "da/dw0", "df/dw1": "db/dw1",
+                    "df/dw2": "ds/dw2"}
+        own_input = {"da/dw0": 2.0, "da/dx0": -1.0, "db/dw1": -3.0, "db/dx1": -2.0}
+        updates = {"w0+": (2.0, "df/dw0"), "w1+": (-3.0, "df/dw1"), "w2+": (-3.0, "df/dw2")}
+        fans: dict[str, tuple[str, ...]] = {}
+    else:
+        products = {"df/ds": "dm/ds", "df/dp": "ds/dp", "df/dp*dp/dx": "dp/dx",
+                    "df/dy": "dm/dy", "df/dw": "dp/dw", "df/db": "ds/db"}
+        own_input = {"dp/dw": 0.8, "dp/dx": 1.5, "df/dm": r["m"], "df/df*df/dx": 1.5}
+        updates = {"w+": (0.8, "df/dw"), "b+": (0.7, "df/db")}
+        fans = {"df/dx": ("df/dp*dp/dx", "df/df*df/dx")}
+    out = [("upstream_left_out", a, r[local]) for a, local in products.items()
+           if r[local] != r[a]]
+    out += [("multiply_own_input", a, v) for a, v in own_input.items()]
+    out += [("fan_out_not_summed", a, r[part]) for a, parts in fans.items() for part in parts]
+    for a, (w, g) in updates.items():
+        out += [("update_added", a, w + ETA * r[g]), ("update_not_applied", a, w),
+                ("learning_rate_left_out", a, w - r[g])]
+    out += [("sign_flipped", a, -v) for a, v in r.items() if v != 0 and not a.endswith("+")]
+    return out
+
+
+@pytest.mark.parametrize("digits", [5, 4, 3])
+@pytest.mark.parametrize("name", ["neuron", "fan_out"])
+def test_every_slip_everywhere_is_named_after_its_rule(name, digits):
+    slips = every_slip(name)
+    assert len(slips) == {"neuron": 55, "fan_out": 34}[name]
+    for rule, address, value in slips:
+        answers = {a: f"{v:.{digits}g}" for a, v in HAND[name]({address: value}).items()}
+        if rule == "update_not_applied":  # the parameter as written, to the digits of its change
+            answers[address] = f"{value:.{digits}f}"
+        item = graded(name, answers)[0][address]
+        assert item.mistake is not None and item.mistake.rule == rule, \
+            (rule, address, item.verdict, item.feedback)
