@@ -212,10 +212,21 @@ def every_slip(name: str) -> list[tuple[str, str, float]]:
 def test_every_slip_everywhere_is_named_after_its_rule(name, digits):
     slips = every_slip(name)
     assert len(slips) == {"neuron": 55, "fan_out": 34}[name]
+    right = HAND[name]()
     for rule, address, value in slips:
-        answers = {a: f"{v:.{digits}g}" for a, v in HAND[name]({address: value}).items()}
+        slipped = HAND[name]({address: value})
+        answers = {a: f"{v:.{digits}g}" for a, v in slipped.items()}
         if rule == "update_not_applied":  # the parameter as written, to the digits of its change
             answers[address] = f"{value:.{digits}f}"
-        item = graded(name, answers)[0][address]
+        items = graded(name, answers)[0]
+        item = items[address]
         assert item.mistake is not None and item.mistake.rule == rule, \
             (rule, address, item.verdict, item.feedback)
+        for later, i in items.items():  # what the slip changed is carried forward (an update
+            # only where the digits written show its change), the rest is right
+            if later == address:
+                continue
+            if math.isclose(slipped[later], right[later], rel_tol=1e-9, abs_tol=1e-12):
+                assert i.verdict == "correct", (address, later, i.feedback)
+            elif not later.endswith("+"):
+                assert i.verdict == "carried forward", (address, later, i.feedback)
