@@ -78,6 +78,10 @@ class CircuitFormulas:
         self.parents = {s.node: s.parents for s in solution.forward}
         self.gates = {s.node: s.gate for s in solution.forward}
         self.formulas: dict[str, Formula] = {}
+        self._depends: dict[str, list[str]] = {}
+        self._below: dict[str, set[str]] = {}
+        self._users: dict[str, list[str]] = {}
+        self._bases: list[tuple[dict[str, float], dict[str, float]]] = []
         for step in solution.forward:
             self._add(Formula(step.node, "value", self._nodes(step.node),
                               self._value_rule(step.node), node=step.node))
@@ -151,33 +155,75 @@ class CircuitFormulas:
 
     def depends(self, address: str) -> list[str]:
         """Every quantity ``address`` is worked out from, the nearest first."""
-        out: list[str] = []
-        frontier = [address]
-        while frontier:
-            nxt = []
-            for a in frontier:
-                for r in self.formulas[a].reads:
-                    if r not in out:
-                        out.append(r)
-                        nxt.append(r)
-            frontier = nxt
-        return out
+        if address not in self._depends:
+            out: dict[str, None] = {}
+            frontier = [address]
+            while frontier:
+                nxt = []
+                for a in frontier:
+                    for r in self.formulas[a].reads:
+                        if r not in out:
+                            out[r] = None
+                            nxt.append(r)
+                frontier = nxt
+            self._depends[address] = list(out)
+        return self._depends[address]
+
+    def _downstream(self, address: str) -> set[str]:
+        """``address`` and every quantity worked out from it, directly or not."""
+        if address not in self._below:
+            users: dict[str, list[str]] = {}
+            if not self._users:
+                for a, formula in self.formulas.items():
+                    for r in formula.reads:
+                        self._users.setdefault(r, []).append(a)
+            users = self._users
+            out = {address}
+            todo = [address]
+            while todo:
+                for u in users.get(todo.pop(), ()):
+                    if u not in out:
+                        out.add(u)
+                        todo.append(u)
+            self._below[address] = out
+        return self._below[address]
+
+    def _base(self, given: Mapping[str, float]) -> dict[str, float]:
+        """Every quantity: the value ``given`` where there is one, else worked out from the
+        others in the order worked (the key's values for ``given`` empty)."""
+        for known, values in self._bases:
+            if known == given:
+                return values
+        values = {}
+        for a, formula in self.formulas.items():
+            values[a] = given[a] if a in given else formula.rule(values.__getitem__)
+        if len(self._bases) >= 4:  # a sheet at a time: the key's and a student's own
+            self._bases.pop(0)
+        self._bases.append((dict(given), values))
+        return values
 
     def evaluate(self, address: str, given: Mapping[str, float] | None = None,
                  instead: Mapping[str, Rule] | None = None) -> float:
         """``address`` worked out by its formula from the quantities it reads, each of them
         the value ``given`` (a student's own) where there is one, else worked out the same
-        way; ``instead`` works some quantities out by another rule (a slip made there)."""
+        way; ``instead`` works some quantities out by another rule (a slip made there).
+
+        What no quantity of ``instead`` changes is read from the whole solution worked out
+        once for ``given``, so a slip costs only the quantities between it and ``address``."""
         given = given or {}
         instead = instead or {}
+        base = self._base(given)
+        changed: set[str] = {address}
+        for place in instead:
+            changed |= self._downstream(place)
         memo: dict[str, float] = {}
 
         def get(a: str) -> float:
             if a not in memo:
                 if a in instead:
                     memo[a] = instead[a](get)
-                elif a in given and a != address:
-                    memo[a] = given[a]
+                elif a != address and (a in given or a not in changed):
+                    memo[a] = base[a]
                 else:
                     memo[a] = self.formulas[a].rule(get)
             return memo[a]

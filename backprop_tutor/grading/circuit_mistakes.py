@@ -152,7 +152,8 @@ def find_circuit_mistake(c: CircuitFormulas, address: str, given: Written,
     explain is named after none."""
     key = c.key[address]
     start = c.start(address)
-    earlier = {a: v for a, v in own.items() if a != address}
+    # the student's own values (``evaluate`` never reads the quantity's own)
+    earlier = own if any(a != address for a in own) else {}
     found: list[tuple[float, int, Mistake]] = []
     for rank, (rule, propose) in enumerate(RULES.items()):
         for variant in propose(c, address):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..errors import InputError
 from ..network.addresses import derivative, updated
@@ -163,16 +163,18 @@ class CircuitSolution:
         key's: what a student's own earlier values give. Worked out to 30 digits as the key
         is, rounded to floats; None where they are not finite real numbers (1/v at v = 0).
         Raises KeyError for a name that is not a node, or a parent missing from ``values``."""
+        text, known, parents = self._parsing[node]
+        return _node_at(node, text, known, tuple(float(values[p]) for p in parents))
+
+    @cached_property
+    def _parsing(self) -> dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        # each node's formula, the names above it (as it was parsed) and its parents
         names = list(self.circuit.leaves)
-        for name in self.circuit.nodes:
-            if name == node:
-                break
-            names.append(name)
-        else:
-            raise KeyError(node)
-        step = next(s for s in self.forward if s.node == node)
-        return _node_at(node, self.circuit.nodes[node], tuple(names),
-                        tuple(float(values[p]) for p in step.parents))
+        out = {}
+        for step in self.forward:
+            out[step.node] = (self.circuit.nodes[step.node], tuple(names), step.parents)
+            names.append(step.node)
+        return out
 
     def latex(self) -> dict[str, tuple[Printed, tuple[Printed, ...]]]:
         """Each node's formula and local gradients (in the order of its parents) printed in
