@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 
 import pytest
 from circuit_hand import ETA, FAN_OUT, fan_out, neuron
@@ -230,3 +231,31 @@ def test_every_slip_everywhere_is_named_after_its_rule(name, digits):
                 assert i.verdict == "correct", (address, later, i.feedback)
             elif not later.endswith("+"):
                 assert i.verdict == "carried forward", (address, later, i.feedback)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_circuits_a_key_sheet_scores_full_marks_and_a_lost_sign_is_named(seed):
+    from test_circuits import random_circuit
+
+    from backprop_tutor.grading.circuit_formulas import CircuitFormulas
+
+    text = random_circuit(seed)[0]
+    if "inputs: {}" in text:
+        pytest.skip("a constant circuit")
+    solution = solve_circuit(circuit_from_text(text, "r.yaml"))
+    formulas = CircuitFormulas(solution)
+    questions = circuit_questions(solution)
+    for q in questions:  # every quantity's formula gives the key from the key's values
+        assert formulas.evaluate(q.address) == pytest.approx(q.value, rel=1e-12, abs=1e-12)
+    answers = {q.address: f"{q.value:.5g}" for q in questions}
+    sheet = sheet_from_text(json.dumps({"answers": answers}))
+    result = grade_circuit_sheet(solution, sheet, Settings())
+    assert result.score == result.max_score == len(questions), text
+    rng = random.Random(seed)
+    q = rng.choice([q for q in questions if abs(q.value) > 1e-6 and q.start is None])
+    answers[q.address] = f"{-q.value:.5g}"
+    sheet = sheet_from_text(json.dumps({"answers": answers}))
+    items = {i.address: i for i in grade_circuit_sheet(solution, sheet, Settings()).items}
+    assert items[q.address].verdict == "wrong"
+    assert "sign flipped" in items[q.address].feedback, (text, q.address,
+                                                         items[q.address].feedback)
