@@ -421,15 +421,6 @@ def test_show_prints_a_circuit_and_its_file():
     assert copied.stdout == bundled_path("circuit_add_multiply").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", [["export"]])
-def test_commands_for_networks_refuse_a_circuit_in_one_line(command, tmp_path):
-    extra = {"export": ["--to", "moodle", "-o", str(tmp_path / "e")]}.get(command[0], [])
-    result = invoke(*command, "circuit_add_multiply", *extra)
-    assert result.exit_code == 2, result.stdout
-    assert result.stderr.count("\n") == 1
-    assert "this is a circuit (it has nodes:)" in result.stderr
-
-
 def test_a_file_with_layers_and_nodes_is_refused(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(ADD_MULTIPLY + "layers: []\n")
@@ -532,6 +523,15 @@ def test_practice_checks_each_answer_and_hints_with_the_formula_then_the_numbers
     assert "the formula: ∂f/∂q = z" in out
     assert "the numbers: ∂f/∂q = 1 × (−4)" in out
     assert "done: 7 right at the first try, 1 after a hint, 0 missed, of 8" in out
+
+
+def test_practice_names_the_slip_of_a_wrong_answer_as_grading_does():
+    # ∂f/∂x given as the local gradient ∂q/∂x = 1 alone (key −4): the upstream ∂f/∂q left out
+    typed = "3\n-12\n1\n1\n-4\n1\n"
+    out = runner.invoke(app, ["practice", "circuit_add_multiply", "--no-color", "--width",
+                              "200"], input=typed).stdout
+    assert ("✗ not quite: upstream gradient ∂f/∂q left out: the local gradient ∂q/∂x alone; "
+            "the formula: ∂f/∂x = ∂f/∂q·∂q/∂x") in out
 
 
 def test_variants_of_a_circuit_are_graded_by_the_folder(tmp_path):

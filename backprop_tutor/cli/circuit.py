@@ -110,13 +110,12 @@ def validate_circuit(circuit, scenario: str, *, no_color: bool, width: int | Non
 
 
 def circuit_worksheet(circuit, scenario, output_format: str, only: list[str] | None) -> str:
-    """``worksheet`` of a circuit: a blank answer sheet (yaml) or a handout (markdown)."""
+    """``worksheet`` of a circuit: a blank answer sheet (yaml) or a handout (markdown or
+    latex)."""
     from ..grading.circuit import chosen_questions, circuit_questions
     from ..render.circuit_sheet import circuit_worksheet_markdown, circuit_worksheet_yaml
     from ..solution.circuit import solve_circuit
 
-    if output_format == "latex":
-        raise InputError("a circuit's worksheet is written as yaml or markdown", field="--format")
     solution = solve_circuit(circuit)
     questions = circuit_questions(solution)
     asks = None
@@ -129,29 +128,38 @@ def circuit_worksheet(circuit, scenario, output_format: str, only: list[str] | N
         from ..examples import resolve
 
         return circuit_worksheet_yaml(solution, questions, resolve(scenario).name, asks)
+    if output_format == "latex":
+        from ..render.circuit_latex import circuit_worksheet_latex
+
+        return circuit_worksheet_latex(solution, questions, solution.latex())
     return circuit_worksheet_markdown(solution, questions)
 
 
 def circuit_key(circuit, output_format: str, precision: int) -> str:
-    """``key`` of a circuit: every quantity's formula and value, in markdown."""
+    """``key`` of a circuit: every quantity's formula and value, in markdown or LaTeX."""
     from ..grading.circuit import circuit_questions
     from ..render.circuit_sheet import circuit_key_markdown
     from ..solution.circuit import solve_circuit
 
-    if output_format == "latex":
-        raise InputError("a circuit's key is written in markdown", field="--format")
     solution = solve_circuit(circuit)
+    if output_format == "latex":
+        from ..render.circuit_latex import circuit_key_latex
+
+        return circuit_key_latex(solution, circuit_questions(solution), solution.latex(),
+                                 precision)
     return circuit_key_markdown(solution, circuit_questions(solution), precision)
 
 
 def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precision: int,
                      no_color: bool, width: int | None, ask) -> None:
     """``practice`` on a circuit: each quantity in the order worked; a wrong answer gets the
-    formula, then its numbers, then the value. ``ask`` reads one answer (None: end of input).
+    slip grading would name (if any) and the formula, then its numbers, then the value.
+    ``ask`` reads one answer (None: end of input).
     """
     from rich.text import Text
 
-    from ..grading.circuit import chosen_questions, circuit_questions
+    from ..grading.circuit import chosen_questions, circuit_questions, name_circuit_mistake
+    from ..grading.circuit_formulas import CircuitFormulas
     from ..grading.tolerance import Tolerance, is_correct, literal
     from ..notation.numbers import number
     from ..render.circuit import forward_table, header
@@ -173,6 +181,8 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
     console.print(f"{len(todo)} quantities to work out; a wrong answer gets a hint and another "
                   "try; q quits.")
     first = later = 0
+    formulas = CircuitFormulas(solution)  # names a wrong answer's slip as grading does
+    own: dict[str, float] = {}  # the student's right answers, as typed
     for n, q in enumerate(todo, start=1):
         tries = 0
         while True:
@@ -188,13 +198,16 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
                               "(q quits)", style="yellow")
                 continue
             tries += 1
-            if is_correct(given, q.value, Tolerance()):
+            if is_correct(given, q.value, Tolerance(), q.start):
+                own[q.address] = float(literal(given))
                 console.print(f"  ✓ right: {number(q.value, precision)}", style="green")
                 first += tries == 1
                 later += tries > 1
                 break
             if tries == 1:
-                console.print(f"  ✗ not quite; the formula: {q.formula}")
+                mistake = name_circuit_mistake(formulas, q.address, given.strip(), own)
+                said = f": {mistake};" if mistake else ";"
+                console.print(f"  ✗ not quite{said} the formula: {q.formula}")
             elif tries == 2:
                 console.print(f"  ✗ the numbers: {label(q.address)} = {q.numbers}")
             else:

@@ -45,8 +45,8 @@ def export(
     only: Annotated[list[str], typer.Option(
         "--only", show_default=False,
         help="Ask only these: sections (forward, loss, factors or backward, gradients, "
-             "optimizer, updates) or addresses, repeated or comma-separated (as worksheet "
-             "--only).")] = None,
+             "optimizer, updates; of a circuit forward, local, backward, updates) or "
+             "addresses, repeated or comma-separated (as worksheet --only).")] = None,
     variants: int = typer.Option(0, "--variants", min=0, max=999,
                                  help="Versions of the exercise, as the variants command makes "
                                       "them (0: the scenario itself)."),
@@ -98,16 +98,25 @@ def export(
         from ..render.platforms.exercise import exercises
         from ..scenario import load_scenario
         from ..solution.run import train
+        from .circuit import circuit_file
 
         path = resolve(scenario)
         scenario_text = path.read_text(encoding="utf-8")
-        run = train(load_scenario(path))
-        from ..scenario.limits import check_worked
-
-        check_worked(*run.worked_size(), "an exported exercise")
         tolerance = Tolerance(rel=rel_tol, abs=abs_tol)
-        made = exercises(run, scenario_name=path.name, scenario_text=scenario_text,
-                         selectors=only, tolerance=tolerance, variants=variants, seed=seed)
+        circuit = circuit_file(str(scenario))
+        if circuit is not None:  # a circuit: its questions, as worksheet and grade ask them
+            from ..render.platforms.circuit_exercise import circuit_exercises
+
+            made = circuit_exercises(circuit, scenario_name=path.name,
+                                     scenario_text=scenario_text, selectors=only,
+                                     tolerance=tolerance, variants=variants, seed=seed)
+        else:
+            run = train(load_scenario(path))
+            from ..scenario.limits import check_worked
+
+            check_worked(*run.worked_size(), "an exported exercise")
+            made = exercises(run, scenario_name=path.name, scenario_text=scenario_text,
+                             selectors=only, tolerance=tolerance, variants=variants, seed=seed)
         target = output if output is not None else \
             Path(DEFAULT_OUTPUT[platform].format(stem=path.stem))
         options = {"only": only or [], "variants": variants, "seed": seed, "rel_tol": rel_tol,

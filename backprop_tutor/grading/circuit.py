@@ -4,12 +4,14 @@ The questions are every quantity of the worked circuit (solution/circuit.py) in 
 worked: each node's value (forward), each local gradient ∂node/∂input (local), each gradient
 ∂f/∂name in reverse topological order with, for a name used more than once, what each use
 sends back (backward), and each updated parameter (updates). An answer counts by the rule of
-grading/tolerance.py, as for a network; a circuit has no error carried forward or named
-mistakes (grading/solution.py works those out for a network's formulas only).
+grading/tolerance.py, as for a network (an update by its change); a wrong one that follows
+from the student's own earlier values is carried forward (grading/circuit_formulas.py), and
+one a classic slip reproduces is named (grading/circuit_mistakes.py).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,8 +20,12 @@ from ..network.addresses import derivative, normalise, updated
 from ..notation.numbers import number, signed_sum
 from ..notation.symbols import filled_numbers, symbol_number, symbol_text
 from ..solution.circuit import CircuitSolution, contribution
+from .circuit_formulas import CircuitFormulas
+from .circuit_mistakes import find_circuit_mistake
+from .ecf import EXACT, CarriedForward
 from .grade import (
     BLANK,
+    CARRIED,
     CORRECT,
     NOT_A_NUMBER,
     NOT_ANSWERED,
@@ -29,10 +35,14 @@ from .grade import (
     Item,
     Settings,
     SheetResult,
+    _accepted,
+    _change_off,
     _how_far,
+    _listing,
+    mistake_text,
 )
 from .sheet import Sheet
-from .tolerance import Written, agrees
+from .tolerance import Tolerance, Written, agrees, literal
 
 SECTIONS = {"forward": "Forward pass", "local": "Local gradients",
             "backward": "Backward pass (reverse topological order)",
@@ -48,6 +58,7 @@ class CircuitQuestion:
     formula: str
     value: float
     numbers: str = ""  # the formula's numbers, at the precision asked (practice's hint)
+    start: float | None = None  # an update's parameter before it: its change is judged
 
 
 def _d(of: str, wrt: str) -> str:
@@ -110,7 +121,7 @@ def circuit_questions(solution: CircuitSolution, precision: int = 4) -> list[Cir
                                    f"{u.parameter}+ = {u.parameter} − η·{_d(f, u.parameter)}"
                                    f" (η = {eta:g})", u.updated,
                                    f"{number(u.value, precision)} − {number(eta or 0, 6)} × "
-                                   f"{_signed(u.gradient, precision)}"))
+                                   f"{_signed(u.gradient, precision)}", u.value))
     return out
 
 
@@ -140,14 +151,22 @@ def chosen_questions(solution: CircuitSolution, selectors: Iterable[str], *,
 def grade_circuit_sheet(solution: CircuitSolution, sheet: Sheet, settings: Settings,
                         scenario: str = "") -> SheetResult:
     """Mark a sheet's answers for a circuit: each asked quantity (its ``asks``, else every
-    one) by its value, an unanswered one 0, an answer the exercise does not ask listed but not
-    marked, an address the circuit does not have listed with the closest ones."""
+    one) in the order worked, an unanswered one 0, an answer the exercise does not ask listed
+    but not marked, an address the circuit does not have listed with the closest ones.
+
+    A wrong value that the quantity's formula gives from the student's own earlier values,
+    one of them wrong, is carried forward (``settings.ecf_credit`` of its points); another
+    wrong value is checked against the named mistakes of grading/circuit_mistakes.py."""
     every = circuit_questions(solution)
+    formulas = CircuitFormulas(solution)
     key = {q.address: q.value for q in every}
     asks = every if sheet.asks is None else chosen_questions(solution, sheet.asks,
                                                              field="asks", file=sheet.path)
     wanted = {q.address for q in asks}
     answers = {a.address: a for a in sheet.answers}
+    own = {a.address: a.value for a in sheet.answers
+           if a.address in key and a.value is not None}
+    wrong: set[str] = set()
     items = []
     full = settings.points
     for q in every:
@@ -159,21 +178,20 @@ def grade_circuit_sheet(solution: CircuitSolution, sheet: Sheet, settings: Setti
                                   "not asked in this exercise: not marked"))
             continue
         if answer is None:
-            items.append(Item(q.address, q.address, q.value, None, "", NOT_ANSWERED, 0.0, full,
-                              "not answered"))
+            item = Item(q.address, q.address, q.value, None, "", NOT_ANSWERED, 0.0, full,
+                        "not answered")
         elif answer.blank:
-            items.append(Item(q.address, answer.written_as, q.value, None, "", BLANK, 0.0, full,
-                              "left blank"))
+            item = Item(q.address, answer.written_as, q.value, None, "", BLANK, 0.0, full,
+                        "left blank")
         elif answer.value is None:
-            items.append(Item(q.address, answer.written_as, q.value, None, answer.text,
-                              NOT_A_NUMBER, 0.0, full, f"'{answer.text}' is not a number"))
-        elif agrees(q.value, Written(answer.value, answer.text), settings.tolerance):
-            items.append(Item(q.address, answer.written_as, q.value, answer.value, answer.text,
-                              CORRECT, full, full, ""))
+            item = Item(q.address, answer.written_as, q.value, None, answer.text,
+                        NOT_A_NUMBER, 0.0, full, f"'{answer.text}' is not a number")
         else:
-            items.append(Item(q.address, answer.written_as, q.value, answer.value, answer.text,
-                              WRONG, 0.0, full, f"{_how_far(q.value, answer.value)}; "
-                                                f"{q.formula}"))
+            item = _mark(formulas, q, Written(answer.value, answer.text), answer.written_as,
+                         own, wrong, settings)
+        if item.verdict != CORRECT:
+            wrong.add(q.address)
+        items.append(item)
     for answer in sheet.answers:
         if answer.address not in key:
             close = close_names(answer.address, list(key), most=3, cutoff=0.5)
@@ -185,3 +203,61 @@ def grade_circuit_sheet(solution: CircuitSolution, sheet: Sheet, settings: Setti
     return SheetResult(sheet.path, sheet.name, sheet.variant, scenario, solution.circuit.title,
                        sheet.iteration, tuple(items),
                        None if sheet.asks is None else tuple(q.address for q in asks))
+
+
+def _mark(formulas: CircuitFormulas, q: CircuitQuestion, written: Written, written_as: str,
+          own: dict[str, float], wrong: set[str], settings: Settings) -> Item:
+    """One answered quantity: correct, carried forward, or wrong (with its mistake named)."""
+    full = settings.points
+    tol = settings.tolerance
+    start = q.start
+
+    def item(verdict: str, points: float, feedback: str, **kw) -> Item:
+        return Item(q.address, written_as, q.value, written.value, written.text, verdict,
+                    points, full, feedback, **kw)
+
+    # the quantity from the student's own earlier values, by the first of its forms that
+    # gives what they wrote (else by its first form)
+    forms = formulas.formulas[q.address].forms()
+    reads, from_own, follows = forms[0][0], math.nan, False
+    for form_reads, rule in forms:
+        value = formulas.evaluate(q.address, given=own, instead={q.address: rule})
+        if math.isfinite(value) and agrees(value, written, tol, start):
+            reads, from_own, follows = form_reads, value, True
+            break
+    if agrees(q.value, written, tol, start):
+        feedback = _accepted(q.value, written, start)
+        used = tuple(r for r in reads if r in own)
+        if feedback and used and follows and agrees(from_own, written, EXACT, start):
+            feedback = f"follows from your rounded {_listing(used)}"
+        return item(CORRECT, full, feedback)
+    if follows:
+        exact = agrees(from_own, written, EXACT, start)
+        sources = tuple(r for r in reads if r in wrong and r in own)
+        carried = CarriedForward(from_own, sources, exact)
+        if not sources:
+            return item(CORRECT, full, "follows from your rounded earlier values" if exact else
+                        "within tolerance of what your rounded earlier values give",
+                        carried=carried)
+        told = "follows from your" if exact else "within tolerance of what follows from your"
+        return item(CARRIED, full * settings.ecf_credit,
+                    f"{told} {_listing(sources)} (error carried forward)", carried=carried)
+    mistake = find_circuit_mistake(formulas, q.address, written, own, tol)
+    if mistake is not None:
+        return item(WRONG, 0.0, mistake_text(mistake), mistake=mistake)
+    if start is not None:
+        return item(WRONG, 0.0, f"{_change_off(q.value, start, written.value, written.text)}; "
+                                f"{q.formula}")
+    return item(WRONG, 0.0, f"{_how_far(q.value, written.value)}; {q.formula}")
+
+
+def name_circuit_mistake(formulas: CircuitFormulas, address: str, text: str,
+                         own: dict[str, float]) -> str | None:
+    """The slip a wrong answer ``text`` for ``address`` is explained by, as grading names it
+    (grading/circuit_mistakes.py), given the student's ``own`` earlier values; None when no
+    rule explains it or the text is not a number (practice's first hint)."""
+    d = literal(text)
+    if d is None:
+        return None
+    mistake = find_circuit_mistake(formulas, address, Written(float(d), text), own, Tolerance())
+    return None if mistake is None else mistake_text(mistake)

@@ -12,7 +12,9 @@ local gradients are known by what they send back, ``df/df*df/dq`` (``local_addre
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from ..errors import InputError
 from ..network.addresses import derivative, updated
@@ -154,6 +156,54 @@ class CircuitSolution:
             stack.extend((*names, u) for u in reversed(users.get(names[-1], [])))
         return tuple(found)
 
+    def at(self, node: str, values: Mapping[str, float]
+           ) -> tuple[float, tuple[float, ...]] | None:
+        """A node's value and its local gradients (one per parent, in the order of the step's
+        ``parents``) where its parents take the given ``values`` (by name) instead of the
+        key's: what a student's own earlier values give. Worked out to 30 digits as the key
+        is, rounded to floats; None where they are not finite real numbers (1/v at v = 0).
+        Raises KeyError for a name that is not a node, or a parent missing from ``values``."""
+        text, known, parents = self._parsing[node]
+        return _node_at(node, text, known, tuple(float(values[p]) for p in parents))
+
+    @cached_property
+    def _parsing(self) -> dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        # each node's formula, the names above it (as it was parsed) and its parents
+        names = list(self.circuit.leaves)
+        out = {}
+        for step in self.forward:
+            out[step.node] = (self.circuit.nodes[step.node], tuple(names), step.parents)
+            names.append(step.node)
+        return out
+
+    def latex(self) -> dict[str, tuple[Printed, tuple[Printed, ...]]]:
+        """Each node's formula and local gradients (in the order of its parents) printed in
+        LaTeX, by node name: printed on demand, for the LaTeX worksheet and key only."""
+        from ..maths.circuit import parse_node
+        from ..symbolic.circuit import latex_node
+
+        known = list(self.circuit.leaves)
+        out = {}
+        for name, text in self.circuit.nodes.items():
+            out[name] = latex_node(parse_node(name, text, known))
+            known.append(name)
+        return out
+
+    def code(self) -> dict[str, tuple[tuple[tuple[str, ...], str],
+                                      tuple[tuple[tuple[str, ...], str], ...]]]:
+        """Each node's formula and local gradients (in the order of its parents) as NumPy
+        source with the names it reads, by node name (symbolic/circuit.py's ``code_node``):
+        printed on demand, for the platform exports only."""
+        from ..maths.circuit import parse_node
+        from ..symbolic.circuit import code_node
+
+        known = list(self.circuit.leaves)
+        out = {}
+        for name, text in self.circuit.nodes.items():
+            out[name] = code_node(parse_node(name, text, known))
+            known.append(name)
+        return out
+
     def values(self) -> dict[str, float]:
         """Every quantity by address (module docstring), in the order of the solution."""
         f = self.output
@@ -168,6 +218,25 @@ class CircuitSolution:
         for u in self.updates:
             out[updated(u.parameter)] = u.updated
         return out
+
+
+@lru_cache(maxsize=4096)
+def _node_at(name: str, text: str, known: tuple[str, ...], at: tuple[float, ...]
+             ) -> tuple[float, tuple[float, ...]] | None:
+    from ..maths.circuit import NotFinite, evaluate, parse_node
+
+    node = parse_node(name, text, known)
+    if not all(math.isfinite(v) for v in at):
+        return None
+    try:
+        numbers = evaluate((node,), dict(zip(node.parents, at, strict=True)))
+    except NotFinite:
+        return None
+    value = float(numbers.values[name])
+    local = tuple(float(v) for v in numbers.local[name])
+    if not all(math.isfinite(v) for v in (value, *local)):
+        return None
+    return value, local
 
 
 def solve_circuit(circuit: Circuit, solution_type: type[CircuitSolution] = CircuitSolution

@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..maths.circuit import Node, Sigmoid
 from ..notation.symbols import Printed
+from .forms import code_of, latex_form
 from .printers import printed_form
 
 # The gates of CS231n's notes ("Patterns in backward flow") and micrograd, by what sympy
@@ -75,3 +76,28 @@ def printed_node(node: Node) -> PrintedNode:
     return PrintedNode(node.name, node.parents, printed_form(node.expression, names),
                        tuple(printed_form(_textbook(d), names) for d in node.local),
                        gate_of(node.expression))
+
+
+def latex_node(node: Node) -> tuple[Printed, tuple[Printed, ...]]:
+    """A node's formula and each local gradient ∂node/∂parent in LaTeX (sympy's LaTeX
+    printer, as a network's formulas are printed for its LaTeX key), each with its numbers
+    template (notation/latex.py's ``filled_latex``)."""
+    names = node.parents
+    return (latex_form(node.expression, names),
+            tuple(latex_form(_textbook(d), names) for d in node.local))
+
+
+def _exp_form(expr: sp.Expr) -> sp.Expr:
+    # σ(u) as 1/(1 + e^(−u)): NumPy has no sigmoid
+    return expr.replace(lambda e: isinstance(e, Sigmoid), lambda e: 1 / (1 + sp.exp(-e.args[0])))
+
+
+Code = tuple[tuple[str, ...], str]
+
+
+def code_node(node: Node) -> tuple[Code, tuple[Code, ...]]:
+    """A node's formula and each local gradient ∂node/∂parent as NumPy source over ``v0, v1,
+    …`` standing for the names given with it (symbolic/forms.py's ``code_of``, as a network's
+    formulas are exported): what a course platform's own grader evaluates."""
+    return (code_of(_exp_form(node.expression)),
+            tuple(code_of(_exp_form(d)) for d in node.local))

@@ -115,6 +115,8 @@ class Exercise:
     env: dict[str, float] = field(repr=False)  # parameters, η, λ, inputs, targets and the key
     tolerance: Tolerance = Tolerance()
     rounding: str = ""  # how the key was rounded as by hand ("" when exact)
+    circuit: tuple[str, ...] = ()  # a circuit's nodes in LaTeX (q = x + y); () for a network
+    output: str = ""  # a circuit's output node
 
     @property
     def key(self) -> dict[str, float]:
@@ -133,13 +135,15 @@ def plain_number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-_SPELLING = {"/": "_", "+": "_new", "@": "_s", "η": "eta", "λ": "lambda", "(": "_", ")": "",
+_SPELLING = {"/": "_", "+": "_new", "@": "_s", "*": "_times_", "η": "eta", "λ": "lambda",
+             "(": "_", ")": "",
              "μ": "mu", "ρ": "rho", "β": "beta", "ε": "epsilon"}
 
 
 def answer_name(address: str) -> str:
     """A platform identifier for an address: ``dE/dw2`` → ``dE_dw2``, ``w2+`` → ``w2_new``,
-    ``z1@2`` → ``z1_s2``, ``v(w2)+`` → ``v_w2_new``, ``β1`` → ``beta1``; any other character
+    ``z1@2`` → ``z1_s2``, a circuit's ``df/dq*dq/dx`` → ``df_dq_times_dq_dx``, ``v(w2)+`` →
+    ``v_w2_new``, ``β1`` → ``beta1``; any other character
     as its code point."""
     name = re.sub(r"[^A-Za-z0-9_]", lambda m: _SPELLING.get(m.group(), f"_u{ord(m.group()):x}_"),
                   address)

@@ -9,18 +9,28 @@ from .exercise import Asked, Exercise, plain_number
 
 
 def exercise_element(e: Exercise) -> ET.Element:
-    """The exercise: title, network, loss, and a table of the given numbers."""
+    """The exercise: title, network and loss (or a circuit's nodes), and a table of the
+    given numbers."""
     root = ET.Element("div")
     ET.SubElement(root, "h3").text = e.title + (f" (variant {e.variant})" if e.variant else "")
     if e.teaches:
         ET.SubElement(root, "p").text = f"Teaches: {e.teaches}."
     if e.rounding:
         ET.SubElement(root, "p").text = f"The key is {e.rounding}."
-    ET.SubElement(root, "p").text = (
-        f"Network {e.network}; loss {e.loss}. Work iteration {e.iteration} of training by hand "
-        "and give each number to at least four significant digits; give an updated "
-        "parameter w+ with enough decimals to show its change from w to three significant "
-        "digits (w+ is judged by that change).")
+    if e.circuit:
+        ET.SubElement(root, "p").text = (
+            "The circuit, each node a formula of the names above it: "
+            + ", ".join(rf"\({node}\)" for node in e.circuit)
+            + f". Work the forward pass, the local gradients and the backward pass to the "
+            f"gradient of the output {e.output} by hand and give each number to at least four "
+            "significant digits; give an updated parameter w+ with enough decimals to show "
+            "its change from w to three significant digits (w+ is judged by that change).")
+    else:
+        ET.SubElement(root, "p").text = (
+            f"Network {e.network}; loss {e.loss}. Work iteration {e.iteration} of training by "
+            "hand and give each number to at least four significant digits; give an updated "
+            "parameter w+ with enough decimals to show its change from w to three significant "
+            "digits (w+ is judged by that change).")
     table = ET.SubElement(root, "table")
     for g in e.given:
         row = ET.SubElement(table, "tr")

@@ -78,10 +78,19 @@ def question_html(exercises: Sequence[Exercise]) -> str:
         ET.SubElement(panel, "p").text = f"Teaches: {first.teaches}."
     if first.rounding:
         ET.SubElement(panel, "p").text = f"The key is {first.rounding}."
-    ET.SubElement(panel, "p").text = (
-        f"Network {first.network}; loss {first.loss}. Work iteration {first.iteration} of "
-        "training by hand: the forward pass, the loss, the backward pass, the gradients and "
-        "the updates. Give each number to at least four significant digits.")
+    if first.circuit:
+        ET.SubElement(panel, "p").text = (
+            "The circuit, each node a formula of the names above it: "
+            + ", ".join(f"${_tex(node)}$" for node in first.circuit)
+            + ". Work by hand the forward pass, the local gradients, the backward pass to the "
+            f"gradient of the output {first.output}"
+            + (" and the updates" if any(a.start is not None for a in first.asked) else "")
+            + ". Give each number to at least four significant digits.")
+    else:
+        ET.SubElement(panel, "p").text = (
+            f"Network {first.network}; loss {first.loss}. Work iteration {first.iteration} of "
+            "training by hand: the forward pass, the loss, the backward pass, the gradients "
+            "and the updates. Give each number to at least four significant digits.")
     table = ET.SubElement(panel, "table", {"class": "table table-sm w-auto"})
     for g in first.given:
         row = ET.SubElement(table, "tr")
