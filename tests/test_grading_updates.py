@@ -125,8 +125,7 @@ def test_a_sheet_naming_another_scenario_is_warned_or_refused(tmp_path):
 
     sheet = sheet_from_text("scenario: xor.yaml\nanswers:\n  z1: 0.415\n", "s.yaml")
     result = Grader().grade(SCENARIOS / "two_neuron.yaml", sheet)
-    assert result.warnings == ("the sheet says it answers 'xor.yaml' but was graded against "
-                               "two_neuron.yaml",)
+    assert result.warnings == ("the sheet says it answers 'xor.yaml', not two_neuron.yaml",)
     with pytest.raises(InputError, match=r"^s\.yaml:1:11: scenario: .*xor\.yaml.*--strict"):
         Grader(Settings(strict=True)).grade(SCENARIOS / "two_neuron.yaml", sheet)
     for same in ("two_neuron.yaml", "scenarios/two_neuron.yaml", "two_neuron"):

@@ -427,3 +427,15 @@ def test_every_digit_carried_is_right_against_the_rounded_key(tmp_path):
     # the key's rounding is no licence to leave a parameter where it was
     items = _grade(_sheet(tmp_path, exact, **{"w1+": "0.15"}))
     assert items["w1+"]["verdict"] != "correct"
+
+
+def test_the_yaml_answer_sheet_of_a_rounded_scenario_says_the_key_is_rounded():
+    from typer.testing import CliRunner
+
+    from backprop_tutor.cli import app
+
+    sheet = CliRunner().invoke(app, ["worksheet", "two_neuron_rounded"]).stdout
+    head = " ".join(line.lstrip("# ") for line in sheet.splitlines()[:4])
+    assert "The key is rounded as by hand: every value to 4 significant digits" in head
+    exact = CliRunner().invoke(app, ["worksheet", "two_neuron"]).stdout
+    assert "rounded as by hand" not in exact

@@ -269,4 +269,5 @@ def new(
                              rounding=rounding, optimizer=chosen)
         scenario_from_text(text, output)  # what is written is always a valid scenario
         atomic_write(target, text)
-        typer.echo(f"wrote {output}: {len(sizes) - 1} layers; next: backprop-tutor run {output}")
+        layers = len(sizes) - 1
+        typer.echo(f"wrote {output}: {layers} layer{'s' if layers != 1 else ''}; next: backprop-tutor run {output}")

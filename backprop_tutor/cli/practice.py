@@ -62,8 +62,8 @@ def practice(
              "factors or backward, gradients, updates) or addresses, repeated or "
              "comma-separated.")] = None,
     precision: int = typer.Option(None, "--precision", min=1, max=17, show_default=False,
-                                  help="Significant digits of the numbers in hints [default: "
-                                       "4; rounded as by hand, every digit used]."),
+                                  help="Significant digits of the numbers in hints (default "
+                                       "4; rounded as by hand, every digit used)."),
     no_color: NoColor = False,
     width: Width = None,
     debug: Debug = False,

@@ -163,8 +163,8 @@ def run(
     step: bool = typer.Option(False, "--step",
                               help="One iteration at a time: Enter shows the next, q quits."),
     precision: int = typer.Option(None, "--precision", min=1, max=17, show_default=False,
-                                  help="Significant digits shown [default: 4; with rounding, "
-                                       "every digit used]."),
+                                  help="Significant digits shown (default 4; with rounding, "
+                                       "every digit used)."),
     svg: str = typer.Option(None, "--svg", metavar="FILE",
                              help="Also save what the terminal shows as an SVG picture."),
     html: str = typer.Option(None, "--html", metavar="FILE",

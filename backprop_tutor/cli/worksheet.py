@@ -115,8 +115,8 @@ def key_command(
     output_format: Annotated[KeyFormat, typer.Option(
         "--format", help="markdown, or latex (a standalone document).")] = KeyFormat.markdown,
     precision: int = typer.Option(None, "--precision", min=1, max=17, show_default=False,
-                                  help="Significant digits of the numbers shown [default: 4; "
-                                       "rounded as by hand, every digit used]."),
+                                  help="Significant digits of the numbers shown (default 4; "
+                                       "rounded as by hand, every digit used)."),
     output: Annotated[Path, typer.Option("-o", "--output", help="Write to this file.")] = None,
     view: ViewOption = View.steps,
     samples: SamplesOption = None,

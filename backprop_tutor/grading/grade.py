@@ -239,8 +239,7 @@ def scenario_mismatch(sheet: Sheet, path: Path) -> str | None:
     and ``xor`` name the same); None when it names it or names none."""
     if not sheet.scenario or _stem(sheet.scenario) == path.stem:
         return None
-    return (f"the sheet says it answers {sheet.scenario!r} but was graded against "
-            f"{path.name}")
+    return f"the sheet says it answers {sheet.scenario!r}, not {path.name}"
 
 
 def asked(solution: Solution, sheet: Sheet) -> list[str]:

@@ -31,10 +31,10 @@ GATE_PATTERNS = {
            "(½ each at a tie)",
     "min": "a min gate routes the upstream gradient to the smaller input and 0 to the other "
            "(½ each at a tie)",
-    "exp": "an exp gate's local gradient is its own output, e^u",
-    "reciprocal": "a 1/x gate's local gradient is −1/x²",
-    "sigmoid": "a sigmoid gate's local gradient is σ(u)(1 − σ(u)), from its own output",
-    "tanh": "a tanh gate's local gradient is 1 − tanh²(u), from its own output",
+    "exp": "an exp gate's local gradient is its own output: ∂(e^x)/∂x = e^x",
+    "reciprocal": "a 1/x gate's local gradient is −1/x², minus its output squared",
+    "sigmoid": "a sigmoid gate's local gradient is σ(x)(1 − σ(x)), from its own output",
+    "tanh": "a tanh gate's local gradient is 1 − tanh²(x), from its own output",
 }
 FAN_OUT = ("a value used by several nodes gets the sum of what each use sends back: adding "
            "them up (not keeping the last one) is the classic slip of hand calculations and "

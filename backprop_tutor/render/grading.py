@@ -94,6 +94,10 @@ def worksheet_yaml(run, lines, scenario: str, variant: str | None = None,
     out = _comment(f"Answer sheet: {s.title or 'backpropagation'}")
     if s.teaches:
         out += _comment(f"Teaches: {s.teaches}")
+    if run.rounding_note:
+        import textwrap
+
+        out += _comment(textwrap.fill(f"The key is {run.rounding_note}.", 88))
     out += ["# Write each number after its colon; leave it empty if you cannot work it out.",
             "# Rounding is judged at the precision you write: give at least two significant",
             "# digits, as many as you worked with.",
