@@ -37,3 +37,19 @@ def test_nesterov_with_momentum_runs():
     from backprop_tutor.scenario import scenario_from_text
 
     scenario_from_text(TWO + "optimizer: {name: nesterov, momentum: 0.5}\n", "s.yaml")
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ("optimizer: {name: rmsprop, alpha: 0.9}\n",
+     "optimizer.alpha: unknown key 'alpha'; this format calls it rho"),
+    ("optimizer: {name: adam, betas: [0.9, 0.99]}\n",
+     "optimizer.betas: unknown key 'betas'; this format calls it beta1 and beta2"),
+    ("optimizer: {name: adam, eps: 0.001}\n",
+     "optimizer.eps: unknown key 'eps'; this format calls it epsilon"),
+])
+def test_torch_spellings_are_translated(tmp_path, extra, expected):
+    path = tmp_path / "s.yaml"
+    path.write_text(TWO + extra, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert str(caught.value).endswith(expected)

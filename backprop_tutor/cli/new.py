@@ -270,4 +270,5 @@ def new(
         scenario_from_text(text, output)  # what is written is always a valid scenario
         atomic_write(target, text)
         layers = len(sizes) - 1
-        typer.echo(f"wrote {output}: {layers} layer{'s' if layers != 1 else ''}; next: backprop-tutor run {output}")
+        typer.echo(f"wrote {output}: {layers} layer{'s' if layers != 1 else ''}; next: "
+                   f"backprop-tutor run {output}")

@@ -145,7 +145,7 @@ def run(
                                   help="Print one JSON document and nothing else."),
     explain: str = typer.Option(None, "--explain", metavar="PARAM",
                                 help="Show the full derivative chain of one parameter "
-                                     "or input.",
+                                     "or input, in iteration 1.",
                                 autocompletion=complete_parameter),
     of: str = typer.Option(None, "--of", metavar="NODE",
                            help="With --explain: the derivative of this node (a z, an a or "

@@ -39,9 +39,10 @@ def scenario_from_document(doc: Document) -> Scenario:
     if not isinstance(doc.data, dict):
         raise located(doc, (), "expected a mapping of scenario keys at the top level")
     if "nodes" in doc.data:
-        raise located(doc, ("nodes",), "this is a circuit (it has nodes:), and this takes a "
-                      "network scenario (with layers:); `backprop-tutor run` and `validate` take "
-                      "circuits" if "layers" not in doc.data else
+        raise located(doc, ("nodes",), "this is a circuit (it has nodes:), and a network "
+                      "scenario (with layers:) was expected; every backprop-tutor command takes "
+                      "circuits, and the Python API loads one with api.circuit(path)"
+                      if "layers" not in doc.data else
                       "a scenario is a network (layers:) or a circuit (nodes:), not both",
                       key=True)
     try:

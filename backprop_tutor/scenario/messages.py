@@ -153,6 +153,11 @@ def _relevant(errors: list[dict], data: Any) -> list[tuple[dict, Loc]]:
     return [(e, loc) for n, (e, loc, _, _) in enumerate(info) if n not in dropped]
 
 
+# keys as PyTorch's torch.optim (and common course code) spell them → this format's spelling
+_OTHER_SPELLINGS = {"alpha": "rho", "eps": "epsilon", "betas": "beta1 and beta2",
+                    "lr": "learning_rate", "mu": "momentum"}
+
+
 def _pattern_key(loc: Loc) -> tuple[str, ...] | None:
     for pattern in _FIELD_EXPECTED:
         if len(pattern) == len(loc) and all(p in ("*", q) for p, q in zip(pattern, loc,
@@ -172,7 +177,9 @@ def validation_message(error: ValidationError, doc: Document, root: type[BaseMod
     if kind == "extra_forbidden":
         name = str(loc[-1])
         options = known_keys(root, loc[:-1])
-        hint = (did_you_mean(close_names(name, options))
+        spelt = _OTHER_SPELLINGS.get(name)
+        hint = (f"this format calls it {spelt}" if spelt and spelt.split()[0] in options
+                else did_you_mean(close_names(name, options))
                 or f"expected one of: {', '.join(options)}")
         return located(doc, loc, f"unknown key '{name}'; {hint}", key=True)
     if kind == "missing":
