@@ -43,3 +43,14 @@ def test_new_circuit_refuses_the_options_of_a_network(tmp_path):
                                  "circuit from new --circuit takes --seed and "
                                  "--learning-rate\n")
         assert not out.exists()
+
+
+def test_the_moodle_export_of_a_circuit_titles_its_sections(tmp_path):
+    out = tmp_path / "c.xml"
+    result = CliRunner().invoke(app, ["export", "circuit_add_multiply", "--to", "moodle",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    for title in ("Forward pass", "Local gradients", "Backward pass (reverse topological order)"):
+        assert f"&lt;h4&gt;{title}" in text or f"<h4>{title}" in text
+    assert "&lt;h4&gt;local" not in text and "&lt;h4&gt;backward" not in text

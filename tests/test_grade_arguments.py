@@ -78,3 +78,13 @@ def test_a_shipped_scenario_is_named_as_given_and_a_file_by_its_path(tmp_path):
     shutil.copy(Path(__file__).resolve().parent.parent / "scenarios" / "two_neuron.yaml", copy)
     own = json.loads(grade(str(copy), str(sheet), "--format", "json").stdout)
     assert own["sheets"][0]["scenario"] == str(copy)
+
+
+def test_an_answer_under_an_unknown_address_is_said_on_stderr(tmp_path):
+    sheet = tmp_path / "ada.yaml"
+    sheet.write_text("answers:\n  dE/dw_1: 0.001\n  z1: 0.415\n", encoding="utf-8")
+    result = grade("two_neuron", str(sheet))
+    assert result.exit_code == 0
+    assert result.stderr == (f"note: {sheet}: 1 answer under an address this scenario does not "
+                             "have (dE/dw_1); not marked, see the table\n")
+    assert "did you mean" in result.stdout

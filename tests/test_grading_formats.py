@@ -61,7 +61,7 @@ def test_own_json_follows_its_schema(sheets, tmp_path):
 def test_gradescope_results(sheets):
     _, bad = sheets
     result = grade(str(SCENARIOS / "two_neuron.yaml"), str(bad), "--format", "gradescope")
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert document["score"] == 2
     assert {t["status"] for t in document["tests"]} == {"passed", "failed"}
     for test in document["tests"]:

@@ -123,6 +123,7 @@ def grade(
                 if asks:  # the exercise's asks, not the sheet's
                     sheet = replace(sheet, asks=asks)
                 outcomes.append(grader.grade(scenario, sheet))
+                _note_unknown(path, outcomes[-1])
             except InputError as error:
                 message = str(error) if error.file else f"{path}: {error}"
                 print(f"error: {message}", file=sys.stderr)
@@ -189,6 +190,23 @@ def sheet_files(given: list[Path]) -> list[Path]:
             seen.add(key)
             out.append(sheet)
     return out
+
+
+def _note_unknown(path: Path, result) -> None:
+    """One line on stderr for a sheet with answers under addresses the scenario does not have
+    (a misspelt ``dE/dw_1``): they score nothing, and a class graded from a folder would not
+    see it in the tables alone."""
+    from ..grading.grade import UNKNOWN
+    from ..grading.sheet import printable
+
+    unknown = [item for item in result.items if item.verdict == UNKNOWN]
+    if not unknown:
+        return
+    names = ", ".join(printable(item.written_as) for item in unknown[:5])
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    print(f"note: {path}: {len(unknown)} answer{'s' if len(unknown) != 1 else ''} under an "
+          f"address this scenario does not have ({names}{more}); not marked, see the table",
+          file=sys.stderr)
 
 
 def _scenario_first(grader, scenario: Path) -> None:

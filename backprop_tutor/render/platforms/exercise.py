@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from ...grading.circuit import SECTIONS as CIRCUIT_SECTIONS
 from ...grading.solution import Solution
 from ...grading.tolerance import Tolerance
 from ...grading.variants import make_variants
@@ -296,8 +297,9 @@ def exercises(run: Run, *, scenario_name: str, scenario_text: str,
 
 
 def section_title(section: str) -> str:
-    """The title every output gives a section of the worked solution."""
-    return SECTIONS.get(section, section)
+    """The title every output gives a section of the worked solution (of a network, or of a
+    circuit: its local gradients and backward pass)."""
+    return SECTIONS.get(section) or CIRCUIT_SECTIONS.get(section, section)
 
 
 def base_address(address: str) -> str:
