@@ -31,6 +31,9 @@ def test_practice_of_a_circuit_takes_an_update_after_a_wrong_try(tmp_path):
     assert result.exit_code == 0, result.output
     assert "✓ right: 1.9" in result.stdout
     assert "2 right at the first try, 2 after a hint, 0 missed, of 4" in result.stdout
+    # the review lists what needed a hint, each with its formula and value, not a table
+    assert result.stdout.endswith("To review:\n  ∂f/∂x = w = 2  (right at try 2)\n"
+                                  "  w+ = w − η·∂f/∂w (η = 0.1) = 1.9  (right at try 2)\n")
 
 
 def test_new_circuit_refuses_the_options_of_a_network(tmp_path):

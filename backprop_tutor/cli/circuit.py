@@ -162,7 +162,7 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
     from ..grading.circuit_formulas import CircuitFormulas
     from ..grading.tolerance import Tolerance, is_correct, literal
     from ..notation.numbers import number
-    from ..render.circuit import forward_table, header
+    from ..render.circuit import header
     from ..render.circuit_sheet import label
     from ..render.console import make_console
     from ..solution.circuit import solve_circuit
@@ -178,9 +178,11 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
     console.print(header(solution, precision))
     console.print(Text("The circuit: " + "; ".join(f"{s.node} = {s.formula.text}"
                                                     for s in solution.forward)))
-    console.print(f"{len(todo)} quantities to work out; a wrong answer gets a hint and another "
+    count = f"{len(todo)} quantit{'y' if len(todo) == 1 else 'ies'}"
+    console.print(f"{count} to work out; a wrong answer gets a hint and another "
                   "try; q quits.")
     first = later = 0
+    review: list = []  # (question, how it went) of those that needed a hint or were missed
     formulas = CircuitFormulas(solution)  # names a wrong answer's slip as grading does
     own: dict[str, float] = {}  # the student's right answers, as typed
     for n, q in enumerate(todo, start=1):
@@ -191,7 +193,7 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
             if given is None or given.strip().lower() in ("q", "quit", "exit"):
                 console.print()
                 console.print(f"stopped: {first} right at the first try, {later} after a "
-                              f"hint, of {n - 1} asked")
+                              f"hint, of {n - 1} answered")
                 return
             if literal(given) is None:
                 console.print("  that is not a number; type it like 0.4153 or −1.2e−3 "
@@ -203,6 +205,8 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
                 console.print(f"  ✓ right: {number(q.value, precision)}", style="green")
                 first += tries == 1
                 later += tries > 1
+                if tries > 1:
+                    review.append((q, f"right at try {tries}"))
                 break
             if tries == 1:
                 mistake = name_circuit_mistake(formulas, q.address, given.strip(), own)
@@ -213,14 +217,17 @@ def practice_circuit(circuit, scenario: str, *, only: list[str] | None, precisio
             else:
                 console.print(f"  ✗ it is {number(q.value, precision)}; on to the next",
                               style="red")
+                review.append((q, "missed"))
                 break
     missed = len(todo) - first - later
     console.print(f"done: {first} right at the first try, {later} after a hint, {missed} "
                   f"missed, of {len(todo)}")
     if not todo:
         return
-    if missed or later:
-        console.print(forward_table(solution, precision))
+    if review:  # what needed a hint or was missed: its formula and value, as worked
+        console.print("To review:")
+        for q, how in review:
+            console.print(f"  {q.formula} = {number(q.value, precision)}  ({how})")
 
 
 def circuit_variants(circuit, output, count: int, seed: int) -> list:
