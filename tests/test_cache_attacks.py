@@ -270,3 +270,20 @@ def test_an_edited_printed_formula_changes_no_number(warm, uncached):
         quantity[3] = ["z9"]  # a name the network does not have
     path.write_text(json.dumps(entry), encoding="utf-8")
     assert _tool(terminal, warm) == plain
+
+
+@pytest.mark.parametrize("tokens", [["a1"], ["=oops"], []])
+def test_a_printed_template_that_reads_an_unlisted_number_is_derived_again(tmp_path, uncached,
+                                                                          tokens):
+    """A worked-text entry whose ∂z2/∂b2 template puts in a1 (or a bad constant, or a token
+    with no name), which the quantity does not list, once ended in an internal KeyError."""
+    terminal = ["run", str(SCENARIOS / "two_neuron.yaml"), "--no-color", "--width", "100"]
+    plain = _tool(terminal, None)
+    cache = tmp_path / "cache"
+    assert _tool(terminal, cache) == plain
+    path = _entry(cache, "worked-text")
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    (quantity,) = [q for q in entry["data"] if q[1] == "dz2/db2"]
+    quantity[6] = ["1", " \ue0000\ue001)", tokens]
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    assert _tool(terminal, cache) == plain

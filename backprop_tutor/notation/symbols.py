@@ -17,6 +17,21 @@ class Printed:
     template: str  # the numbers form with a token where each symbol's number goes
     names: tuple[str, ...]  # the symbol of each token, in token order
 
+    def reads_only(self, symbols: set[str] | frozenset[str]) -> bool:
+        """Whether every token of the template stands for one of ``symbols`` or a constant
+        (``=0.5``), and every token's index names one of ``names``: what a printed form read
+        back from a file must satisfy before its numbers are put in."""
+        for name in self.names:
+            if name.startswith("="):
+                try:
+                    float(name[1:])
+                except ValueError:
+                    return False
+            elif name not in symbols:
+                return False
+        return all(int(m.group(2)) < len(self.names)
+                   for m in _TOKENS.finditer(self.template))
+
 # where a number goes in a printed template: a negative one in parentheses (0.2 × (−0.32)),
 # or, where a group starts, without them (−0.32 × 0.2)
 TOKEN = "\ue000{}\ue001"

@@ -202,6 +202,8 @@ def _read(data: Any) -> list[Quantity]:
             if not (isinstance(text, str) and isinstance(template, str) and _strings(tokens)):
                 raise ValueError("not a printed formula")
             shown = Printed(text, template, tuple(tokens))
+            if not shown.reads_only(set(names)):
+                raise ValueError("a printed formula reads a number its quantity does not list")
         codes = []
         for code_names, source in code:
             if not (_strings(code_names) and isinstance(source, str)):
