@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..notation.symbols import symbol_text
 from .circuit_formulas import CircuitFormulas, Rule
-from .mistakes import MOST_READINGS, SAME_VALUE, Mistake
-from .tolerance import Tolerance, Written, indistinct, literal, quantum, reproduces
+from .mistakes import Mistake, reading
+from .tolerance import Tolerance, Written, indistinct, reproduces
 
 MULTIPLY = "multiply"  # symbolic/circuit.py's gate pattern of q * z
 # the most quantities before the one marked where a slip is tried
@@ -166,32 +166,5 @@ def find_circuit_mistake(c: CircuitFormulas, address: str, given: Written,
                     found.append((abs(value - given.value), rank,
                                   Mistake(rule, variant.description, variant.at, value,
                                           base is earlier)))
-    if not found:
-        return None
-    nearest = min(distance for distance, _, _ in found)
-    same = SAME_VALUE * max(abs(given.value), abs(key), 1e-300)
-    limit = nearest + same
-    d = literal(given.text)
-    if nearest > same and d is not None:
-        limit = max(limit, float(quantum(d)) / 2)
-    best = sorted(((rank, m) for distance, rank, m in found if distance <= limit),
-                  key=lambda pair: pair[0])
-    chosen = best[0][1]
-    if chosen.rule == "update_not_applied" and d is not None and start is not None \
-            and quantum(d) > abs(key - start):
-        chosen = replace(chosen, description=chosen.description.removesuffix(")")
-                         + ", or the change rounded away: write enough digits to show it)")
-    others: list[str] = []
-    for _, m in best[1:]:
-        if (m.rule != chosen.rule and frozenset({chosen.rule, m.rule}) not in SAME_SLIP
-                and m.description not in others):
-            others.append(m.description)
-    if not others:
-        return chosen
-    if len(others) >= MOST_READINGS:
-        return None
-    return Mistake(chosen.rule, ", or ".join((chosen.description, *others)), chosen.at,
-                   chosen.value, chosen.from_own_values,
-                   also=tuple(dict.fromkeys(m.rule for _, m in best[1:]
-                                            if m.rule != chosen.rule)))
+    return reading(found, given, key, start, SAME_SLIP)
 

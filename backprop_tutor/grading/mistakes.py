@@ -407,6 +407,18 @@ def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, fl
                                           base is earlier)))
                     if from_key is None:  # too large to search all: the first rule that does
                         return found[0][2]
+    return reading(found, given, key, start)
+
+
+def reading(found: list[tuple[float, int, Mistake]], given: Written, key: float,
+            start: float | None, same_slip: set[frozenset[str]] | None = None
+            ) -> Mistake | None:
+    """Of the mistakes that reproduce ``given`` (each with its distance from it and its
+    rule's rank), the one to name: the nearest, among equally near ones the first in rank;
+    rules that describe other slips (not pairs of ``same_slip``, by default ``SAME_SLIP``)
+    with the same value are named with it ("…, or …"), and a value ``MOST_READINGS`` or more
+    explain is named after none. ``start``: the parameter before an update, else None."""
+    same_slip = SAME_SLIP if same_slip is None else same_slip
     if not found:
         return None
     nearest = min(distance for distance, _, _ in found)
@@ -427,7 +439,7 @@ def find_mistake(s: Solution, address: str, given: Written, own: Mapping[str, fl
                          + ", or the change rounded away: write enough digits to show it)")
     others: list[str] = []
     for _, m in best[1:]:
-        if (m.rule != chosen.rule and frozenset({chosen.rule, m.rule}) not in SAME_SLIP
+        if (m.rule != chosen.rule and frozenset({chosen.rule, m.rule}) not in same_slip
                 and m.description not in others):
             others.append(m.description)
     if not others:
