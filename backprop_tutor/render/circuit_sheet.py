@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 from ..grading.circuit import SECTIONS, CircuitQuestion
 from ..notation.numbers import number
 from ..notation.symbols import symbol_text
 from ..solution.circuit import CircuitSolution
+from .grading import answer_sheet_head
 
 
 def label(address: str) -> str:
     """An address as the tables write it: ``df/dq*dq/dx`` → ∂f/∂q·∂q/∂x."""
     return symbol_text(address)
-
-
-def _yaml_text(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
 
 
 def _given(solution: CircuitSolution, precision: int) -> list[str]:
@@ -48,19 +43,7 @@ def circuit_worksheet_yaml(solution: CircuitSolution, questions: list[CircuitQue
                            variant: str | None = None) -> str:
     """A blank answer sheet: each question's address, its formula as a comment."""
     c = solution.circuit
-    out = [f"# Answer sheet: {c.title or 'a circuit'}"]
-    if c.teaches:
-        out.append(f"# Teaches: {c.teaches}")
-    out += ["# Write each number after its colon; leave it empty if you cannot work it out.",
-            "# Rounding is judged at the precision you write: give at least two significant",
-            "# digits, as many as you worked with.",
-            f"scenario: {_yaml_text(scenario)}"]
-    if variant:
-        out.append(f"variant: {_yaml_text(variant)}")
-    out += ["student:", "iteration: 1"]
-    if asks is not None:
-        out.append(f"asks: [{', '.join(_yaml_text(a) for a in asks)}]")
-    out.append("answers:")
+    out = answer_sheet_head(c.title or "a circuit", c.teaches, scenario, variant, asks)
     width = max((len(q.address) for q in questions), default=0) + 2
     section = None
     for q in questions:

@@ -19,6 +19,19 @@ MAX_SAMPLE_COLUMNS = 6
 MIN_CELL_WIDTH = 16  # narrower than this, the table of factors gives way to lines
 
 
+def _factors(factors: list[Line], record: IterationRecord, precision: int
+             ) -> list[RenderableType]:
+    """The factors of a chain as a table (as many sample columns as fit, else lines), then
+    each of their notes once."""
+    most = 1 if len(record.samples) == 1 else min(MAX_SAMPLE_COLUMNS, len(record.samples))
+    out: list[RenderableType] = [
+        Fit(*(_factor_table(factors, record, precision, k) for k in range(most, 0, -1)),
+            _factor_lines(factors, record, precision))]
+    out += [Text(note, style="italic")
+            for note in dict.fromkeys(line.note for line in factors if line.note)]
+    return out
+
+
 def _factor_table(factors: list[Line], record: IterationRecord, precision: int,
                   shown: int) -> Table:
     single = len(record.samples) == 1
@@ -84,11 +97,7 @@ def explain_view(run: Run, record: IterationRecord, parameter: str,
         parts.insert(1, Text(run.rounding_note, style="dim"))
     if gradient.note:
         parts.append(Text(gradient.note))
-    most = 1 if single else min(MAX_SAMPLE_COLUMNS, len(record.samples))
-    parts.append(Fit(*(_factor_table(factors, record, precision, k) for k in range(most, 0, -1)),
-                     _factor_lines(factors, record, precision)))
-    for note in dict.fromkeys(line.note for line in factors if line.note):
-        parts.append(Text(note, style="italic"))
+    parts.extend(_factors(factors, record, precision))
     if single:
         product = filled_numbers(gradient.printed, gradient.substitutions[0], precision)
         parts.append(Text(f"{grad_name} = {product} = {number(gradient.values[0], precision)}"))
@@ -144,11 +153,7 @@ def node_view(run: Run, record: IterationRecord, node: str, variable: str,
     parts.append(Text(f"{name} = {final.printed.text}", style="bold"))
     if final.note:
         parts.append(Text(final.note))
-    most = 1 if single else min(MAX_SAMPLE_COLUMNS, len(record.samples))
-    parts.append(Fit(*(_factor_table(factors, record, precision, k) for k in range(most, 0, -1)),
-                     _factor_lines(factors, record, precision)))
-    for note in dict.fromkeys(line.note for line in factors if line.note):
-        parts.append(Text(note, style="italic"))
+    parts.extend(_factors(factors, record, precision))
     if single:
         product = filled_numbers(final.printed, final.substitutions[0], precision)
         parts.append(Text(f"{name} = {product} = {number(final.values[0], precision)}"))

@@ -91,23 +91,8 @@ def worksheet_yaml(run, lines, scenario: str, variant: str | None = None,
     items = questions(lines, asks)
 
     s = run.scenario
-    out = _comment(f"Answer sheet: {s.title or 'backpropagation'}")
-    if s.teaches:
-        out += _comment(f"Teaches: {s.teaches}")
-    if run.rounding_note:
-        import textwrap
-
-        out += _comment(textwrap.fill(f"The key is {run.rounding_note}.", 88))
-    out += ["# Write each number after its colon; leave it empty if you cannot work it out.",
-            "# Rounding is judged at the precision you write: give at least two significant",
-            "# digits, as many as you worked with.",
-            f"scenario: {_yaml_text(scenario)}"]
-    if variant:
-        out.append(f"variant: {_yaml_text(variant)}")
-    out += ["student:", "iteration: 1"]
-    if asks is not None:
-        out.append(f"asks: [{', '.join(_yaml_text(a) for a in asks)}]")
-    out.append("answers:")
+    out = answer_sheet_head(s.title or "backpropagation", s.teaches, scenario, variant, asks,
+                            note=f"The key is {run.rounding_note}." if run.rounding_note else None)
     width = max((len(_yaml_key(q.address)) for q in items), default=0) + 2
     section = None
     for q in items:
@@ -118,6 +103,31 @@ def worksheet_yaml(run, lines, scenario: str, variant: str | None = None,
         formula = formula_text(q.line, mean=q.row.numbers is None)
         out.append(f"  {key:<{width}} # {symbol_text(q.base)} = {formula}")
     return "\n".join(out) + "\n"
+
+
+def answer_sheet_head(title: str, teaches: str | None, scenario: str, variant: str | None,
+                      asks: list[str] | None, note: str | None = None) -> list[str]:
+    """The lines of a blank answer sheet before its answers (of a network or a circuit): the
+    title, what it teaches, a note, how to write the numbers, ``scenario``, ``variant``,
+    ``student``, ``iteration``, ``asks`` and ``answers:``."""
+    import textwrap
+
+    out = _comment(f"Answer sheet: {title}")
+    if teaches:
+        out += _comment(f"Teaches: {teaches}")
+    if note:
+        out += _comment(textwrap.fill(note, 88))
+    out += ["# Write each number after its colon; leave it empty if you cannot work it out.",
+            "# Rounding is judged at the precision you write: give at least two significant",
+            "# digits, as many as you worked with.",
+            f"scenario: {_yaml_text(scenario)}"]
+    if variant:
+        out.append(f"variant: {_yaml_text(variant)}")
+    out += ["student:", "iteration: 1"]
+    if asks is not None:
+        out.append(f"asks: [{', '.join(_yaml_text(a) for a in asks)}]")
+    out.append("answers:")
+    return out
 
 
 def _comment(text: str) -> list[str]:
