@@ -57,30 +57,28 @@ def circuit_worksheet_yaml(solution: CircuitSolution, questions: list[CircuitQue
 def circuit_worksheet_markdown(solution: CircuitSolution, questions: list[CircuitQuestion],
                                precision: int = 4) -> str:
     """A printable handout: the circuit, the given values, a blank for each question."""
-    out = _exercise(solution, "Worksheet", precision)
-    section = None
-    for n, q in enumerate(questions):
-        if q.section != section:
-            section = q.section
-            out += [f"## {SECTIONS[section]}", "", "| quantity | formula | value |",
-                    "| --- | --- | --- |"]
-        out.append(f"| {label(q.address)} | {q.formula} | |")
-        if n == len(questions) - 1 or questions[n + 1].section != section:
-            out.append("")
-    return "\n".join(out)
+    return _questions_markdown(solution, questions, precision, key=False)
 
 
 def circuit_key_markdown(solution: CircuitSolution, questions: list[CircuitQuestion],
                          precision: int = 4) -> str:
     """The answer key: every question's formula and value."""
-    out = _exercise(solution, "Worked solution", precision)
+    return _questions_markdown(solution, questions, precision, key=True)
+
+
+def _questions_markdown(solution: CircuitSolution, questions: list[CircuitQuestion],
+                        precision: int, *, key: bool) -> str:
+    # the exercise, then a table per section: each question's formula, and its value (key) or
+    # a blank (handout)
+    out = _exercise(solution, "Worked solution" if key else "Worksheet", precision)
     section = None
     for n, q in enumerate(questions):
         if q.section != section:
             section = q.section
             out += [f"## {SECTIONS[section]}", "", "| quantity | formula | value |",
-                    "| --- | --- | ---: |"]
-        out.append(f"| {label(q.address)} | {q.formula} | {number(q.value, precision)} |")
+                    "| --- | --- | ---: |" if key else "| --- | --- | --- |"]
+        value = f" {number(q.value, precision)} " if key else " "
+        out.append(f"| {label(q.address)} | {q.formula} |{value}|")
         if n == len(questions) - 1 or questions[n + 1].section != section:
             out.append("")
     return "\n".join(out)
